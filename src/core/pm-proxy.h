@@ -1,0 +1,35 @@
+/* pm-proxy.h — the local HTTP proxy: accept, decide, rewrite, forward, relay, record
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pm-types.h"
+#include "pm-request-log.h"
+
+G_BEGIN_DECLS
+
+#define PM_TYPE_PROXY (pm_proxy_get_type ())
+G_DECLARE_FINAL_TYPE (PmProxy, pm_proxy, PM, PROXY, GObject)
+
+/* store may be NULL (no durable log). The proxy reads the objective from the router. */
+PmProxy      *pm_proxy_new          (PmConfig     *config,
+                                     PmCatalog    *catalog,
+                                     PmRouter     *router,
+                                     PmKeyring    *keyring,
+                                     PmStore      *store);
+/* Listens on the configured host and port (port 0 = any free port). */
+gboolean      pm_proxy_start        (PmProxy      *self,
+                                     GError      **error);
+void          pm_proxy_stop         (PmProxy      *self);
+gboolean      pm_proxy_is_running   (PmProxy      *self);
+guint         pm_proxy_get_port     (PmProxy      *self);
+/* "http://127.0.0.1:PORT" */
+char         *pm_proxy_dup_url      (PmProxy      *self);
+PmRequestLog *pm_proxy_get_log      (PmProxy      *self);
+PmConfig     *pm_proxy_get_config   (PmProxy      *self);
+PmRouter     *pm_proxy_get_router   (PmProxy      *self);
+
+G_END_DECLS

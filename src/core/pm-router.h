@@ -1,0 +1,77 @@
+/* pm-router.h — the decision: which model and which effort, and why
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+#include "pm-types.h"
+#include "pm-usage.h"
+
+G_BEGIN_DECLS
+
+struct _PmDecision
+{
+  char      *model;              /* catalog id of the chosen model */
+  PmEffort   effort;             /* effort to write on the wire (UNSET = leave as is) */
+  gboolean   routed;             /* FALSE when the client's pinned model was honoured */
+  char      *summary;            /* one to three plain sentences */
+  JsonNode  *explanation;        /* { "candidates": [...], "reasons": [...], ... } */
+  gint64     expected_cached_tokens;
+  double     expected_cost;      /* USD, this step, cache included */
+  double     expected_baseline_cost;
+  GPtrArray *fallbacks;          /* char*: catalog ids to fail over to, in order */
+};
+
+PmDecision *pm_decision_new        (const char  *model,
+                                    PmEffort     effort);
+void        pm_decision_free       (PmDecision  *self);
+/* Appends a reason to explanation.reasons (creating it) — used by the proxy on fail-over. */
+void        pm_decision_add_reason (PmDecision  *self,
+                                    const char  *reason);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PmDecision, pm_decision_free)
+
+#define PM_TYPE_ROUTER (pm_router_get_type ())
+G_DECLARE_FINAL_TYPE (PmRouter, pm_router, PM, ROUTER, GObject)
+
+/* pool: the configured models (char* catalog ids); default_model: the baseline model. */
+PmRouter   *pm_router_new                 (PmCatalog    *catalog,
+                                           PmObjective  *objective,
+                                           const char * const *pool,
+                                           const char   *default_model);
+PmCatalog  *pm_router_get_catalog         (PmRouter     *self);
+PmObjective *pm_router_get_objective      (PmRouter     *self);
+const char *pm_router_get_default_model   (PmRouter     *self);
+/* now_us: wall clock (g_get_real_time ()) or a simulated clock in replay. */
+PmDecision *pm_router_decide              (PmRouter     *self,
+                                           PmRequest    *request,
+                                           gint64        now_us,
+                                           GError      **error);
+/* Tell the router what happened: usage as reported (may be NULL), HTTP status, and the time.
+ * Updates session cache state (truth beats estimate) and outcomes. */
+void        pm_router_observe             (PmRouter     *self,
+                                           PmRequest    *request,
+                                           const PmDecision *decision,
+                                           const PmUsage *usage,
+                                           guint         status,
+                                           gint64        now_us);
+/* What the default model would have cost for this request with the cache it would have had,
+ * given the actual usage (its prompt total). */
+double      pm_router_baseline_cost       (PmRouter     *self,
+                                           PmRequest    *request,
+                                           const PmUsage *usage);
+/* Rewrite a body (already in the upstream's API) for the decision: model name, effort fields
+ * as the model writes them, thinking handling, max_tokens clamp. */
+gboolean    pm_router_apply_decision      (PmRouter     *self,
+                                           PmRequest    *request,
+                                           const PmDecision *decision,
+                                           PmApi         upstream_api,
+                                           const char   *upstream_model_name,
+                                           JsonNode     *body,
+                                           GError      **error);
+/* Forget all sessions (tests, replays). */
+void        pm_router_reset               (PmRouter     *self);
+
+G_END_DECLS

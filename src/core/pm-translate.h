@@ -1,0 +1,62 @@
+/* pm-translate.h — Anthropic Messages ⇄ OpenAI Chat Completions ⇄ OpenAI Responses
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "pm-types.h"
+
+G_BEGIN_DECLS
+
+/* Translate a request body from the client's API to the upstream's. Returns a new node (a copy
+ * when from == to). target_model_changed: drop signed thinking blocks (they are model-bound). */
+JsonNode *pm_translate_request   (PmApi        from,
+                                  PmApi        to,
+                                  JsonNode    *body,
+                                  gboolean     target_model_changed,
+                                  GError     **error);
+/* Translate a whole non-streamed response body from upstream API to client API. */
+JsonNode *pm_translate_response  (PmApi        from,
+                                  PmApi        to,
+                                  JsonNode    *response,
+                                  const char  *client_model,
+                                  GError     **error);
+
+/* An error body in the client's own API shape. type: e.g. "invalid_request_error",
+ * "rate_limit_error", "api_error", "overloaded_error", "authentication_error". */
+char     *pm_error_body          (PmApi        client_api,
+                                  const char  *type,
+                                  const char  *message);
+/* The same as an in-stream error event (complete SSE text). */
+char     *pm_error_event         (PmApi        client_api,
+                                  const char  *type,
+                                  const char  *message);
+/* Translate an upstream error body (any API shape, or plain text) into the client's shape. */
+char     *pm_translate_error     (PmApi        from,
+                                  PmApi        to,
+                                  guint        status,
+                                  const char  *body,
+                                  gsize        length);
+
+/* Streaming: feed upstream SSE events, get client SSE text appended to out. */
+typedef struct _PmStreamTranslator PmStreamTranslator;
+
+PmStreamTranslator *pm_stream_translator_new    (PmApi                from,
+                                                 PmApi                to,
+                                                 const char          *client_model);
+void                pm_stream_translator_free   (PmStreamTranslator  *self);
+/* event may be NULL (Chat chunks); data is the event's data text. */
+gboolean            pm_stream_translator_feed   (PmStreamTranslator  *self,
+                                                 const char          *event,
+                                                 const char          *data,
+                                                 GString             *out,
+                                                 GError             **error);
+/* Upstream ended (cleanly or not): close what is open in the client's format. */
+void                pm_stream_translator_finish (PmStreamTranslator  *self,
+                                                 GString             *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PmStreamTranslator, pm_stream_translator_free)
+
+G_END_DECLS
