@@ -1,0 +1,211 @@
+/* pm-translate.c — shared helpers and the request/response entry points
+ *
+ * Requests and whole responses translate through the Chat Completions shape as the hub:
+ * Anthropic ⇄ Chat ⇄ Responses. Streams use their own event-level translators
+ * (pm-translate-stream.c); errors live in pm-translate-error.c.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "pm-translate"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pm-translate-private.h"
+
+const char *
+_pm_json_get_string (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, member))
+    return NULL;
+  node = json_object_get_member (object, member);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+gint64
+_pm_json_get_int (JsonObject *object,
+                  const char *member,
+                  gint64      fallback)
+{
+  JsonNode *node;
+  GType type;
+
+  if (object == NULL || !json_object_has_member (object, member))
+    return fallback;
+  node = json_object_get_member (object, member);
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    return json_node_get_int (node);
+  if (type == G_TYPE_DOUBLE)
+    return (gint64) json_node_get_double (node);
+  return fallback;
+}
+
+gboolean
+_pm_json_get_bool (JsonObject *object,
+                   const char *member,
+                   gboolean    fallback)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, member))
+    return fallback;
+  node = json_object_get_member (object, member);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+JsonObject *
+_pm_json_get_object (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, member))
+    return NULL;
+  node = json_object_get_member (object, member);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+_pm_json_get_array (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, member))
+    return NULL;
+  node = json_object_get_member (object, member);
+  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+char *
+_pm_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
+JsonObject *
+_pm_json_parse_object (const char *text,
+                       gssize      length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, length, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+void
+_pm_sse_append (GString    *out,
+                const char *event,
+                const char *data)
+{
+  if (event != NULL)
+    g_string_append_printf (out, "event: %s\n", event);
+  /* JSON we produce has no raw newlines; split anyway to stay valid SSE. */
+  if (data != NULL && strchr (data, '\n') != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        g_string_append_printf (out, "data: %s\n", lines[i]);
+    }
+  else
+    g_string_append_printf (out, "data: %s\n", data ? data : "");
+  g_string_append_c (out, '\n');
+}
+
+const char *
+_pm_stop_reason_to_finish (const char *stop_reason)
+{
+  if (stop_reason == NULL)
+    return "stop";
+  if (g_str_equal (stop_reason, "max_tokens") ||
+      g_str_equal (stop_reason, "model_context_window_exceeded"))
+    return "length";
+  if (g_str_equal (stop_reason, "tool_use"))
+    return "tool_calls";
+  if (g_str_equal (stop_reason, "refusal"))
+    return "content_filter";
+  return "stop";
+}
+
+const char *
+_pm_finish_to_stop_reason (const char *finish_reason)
+{
+  if (finish_reason == NULL)
+    return "end_turn";
+  if (g_str_equal (finish_reason, "length"))
+    return "max_tokens";
+  if (g_str_equal (finish_reason, "tool_calls") || g_str_equal (finish_reason, "function_call"))
+    return "tool_use";
+  if (g_str_equal (finish_reason, "content_filter"))
+    return "refusal";
+  return "end_turn";
+}
+
+char *
+_pm_make_id (const char *prefix)
+{
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  GString *id = g_string_new (prefix);
+
+  for (guint i = 0; i < 24; i++)
+    g_string_append_c (id, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
+  return g_string_free (id, FALSE);
+}
+
+JsonNode *
+pm_translate_request (PmApi      from,
+                      PmApi      to,
+                      JsonNode  *body,
+                      gboolean   target_model_changed,
+                      GError   **error)
+{
+  g_return_val_if_fail (from < PM_API_LAST && to < PM_API_LAST, NULL);
+  g_return_val_if_fail (body != NULL, NULL);
+
+  if (from == to)
+    return json_node_copy (body);
+
+  g_set_error (error, PM_ERROR, PM_ERROR_UNSUPPORTED,
+               "Translating requests from %s to %s is not supported yet",
+               pm_api_to_string (from), pm_api_to_string (to));
+  return NULL;
+}
+
+JsonNode *
+pm_translate_response (PmApi       from,
+                       PmApi       to,
+                       JsonNode   *response,
+                       const char *client_model,
+                       GError    **error)
+{
+  g_return_val_if_fail (from < PM_API_LAST && to < PM_API_LAST, NULL);
+  g_return_val_if_fail (response != NULL, NULL);
+
+  if (from == to)
+    return json_node_copy (response);
+
+  g_set_error (error, PM_ERROR, PM_ERROR_UNSUPPORTED,
+               "Translating responses from %s to %s is not supported yet",
+               pm_api_to_string (from), pm_api_to_string (to));
+  return NULL;
+}
