@@ -1,0 +1,247 @@
+/* pm-request-log.c — the live list of requests (a GListModel of PmRecord, newest last)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "pm-request-log"
+
+#include "config.h"
+
+#include "pm-request-log.h"
+
+struct _PmRequestLog
+{
+  GObject     parent_instance;
+
+  GPtrArray  *items;      /* PmRecord, oldest first */
+  GHashTable *by_id;      /* id → PmRecord (borrowed from items) */
+  guint       max_items;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PmRequestLog, pm_request_log, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_ITEM_TYPE,
+  PROP_N_ITEMS,
+  PROP_MAX_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GType
+pm_request_log_get_item_type (GListModel *model)
+{
+  return PM_TYPE_RECORD;
+}
+
+static guint
+pm_request_log_get_n_items (GListModel *model)
+{
+  PmRequestLog *self = PM_REQUEST_LOG (model);
+
+  return self->items->len;
+}
+
+static gpointer
+pm_request_log_get_item (GListModel *model,
+                         guint       position)
+{
+  PmRequestLog *self = PM_REQUEST_LOG (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = pm_request_log_get_item_type;
+  iface->get_n_items = pm_request_log_get_n_items;
+  iface->get_item = pm_request_log_get_item;
+}
+
+static void
+pm_request_log_dispose (GObject *object)
+{
+  PmRequestLog *self = (PmRequestLog *)object;
+
+  g_hash_table_remove_all (self->by_id);
+  if (self->items->len > 0)
+    g_ptr_array_remove_range (self->items, 0, self->items->len);
+
+  G_OBJECT_CLASS (pm_request_log_parent_class)->dispose (object);
+}
+
+static void
+pm_request_log_finalize (GObject *object)
+{
+  PmRequestLog *self = (PmRequestLog *)object;
+
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (pm_request_log_parent_class)->finalize (object);
+}
+
+static void
+pm_request_log_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PmRequestLog *self = PM_REQUEST_LOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM_TYPE:
+      g_value_set_gtype (value, PM_TYPE_RECORD);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->items->len);
+      break;
+    case PROP_MAX_ITEMS:
+      g_value_set_uint (value, self->max_items);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pm_request_log_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PmRequestLog *self = PM_REQUEST_LOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_ITEMS:
+      self->max_items = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pm_request_log_class_init (PmRequestLogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pm_request_log_dispose;
+  object_class->finalize = pm_request_log_finalize;
+  object_class->get_property = pm_request_log_get_property;
+  object_class->set_property = pm_request_log_set_property;
+
+  properties[PROP_ITEM_TYPE] =
+    g_param_spec_gtype ("item-type", NULL, NULL, PM_TYPE_RECORD,
+                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_MAX_ITEMS] =
+    g_param_spec_uint ("max-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pm_request_log_init (PmRequestLog *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+PmRequestLog *
+pm_request_log_new (guint max_items)
+{
+  return g_object_new (PM_TYPE_REQUEST_LOG,
+                       "max-items", max_items,
+                       NULL);
+}
+
+/**
+ * pm_request_log_append:
+ *
+ * Appends record (a reference is taken). A record whose id is already in the log is not added
+ * twice. Drops the oldest records beyond max-items.
+ */
+void
+pm_request_log_append (PmRequestLog *self,
+                       PmRecord     *record)
+{
+  guint removed = 0;
+  guint position;
+
+  g_return_if_fail (PM_IS_REQUEST_LOG (self));
+  g_return_if_fail (PM_IS_RECORD (record));
+
+  if (g_hash_table_contains (self->by_id, pm_record_get_id (record)))
+    return;
+
+  if (self->max_items > 0 && self->items->len >= self->max_items)
+    {
+      removed = self->items->len - self->max_items + 1;
+      for (guint i = 0; i < removed; i++)
+        {
+          PmRecord *old = g_ptr_array_index (self->items, i);
+
+          /* Only drop the mapping if it points at this very record. */
+          if (g_hash_table_lookup (self->by_id, pm_record_get_id (old)) == old)
+            g_hash_table_remove (self->by_id, pm_record_get_id (old));
+        }
+      g_ptr_array_remove_range (self->items, 0, removed);
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
+    }
+
+  position = self->items->len;
+  g_ptr_array_add (self->items, g_object_ref (record));
+  g_hash_table_insert (self->by_id, (gpointer) pm_record_get_id (record), record);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+/**
+ * pm_request_log_lookup:
+ *
+ * Returns: (transfer none) (nullable): the record with this id.
+ */
+PmRecord *
+pm_request_log_lookup (PmRequestLog *self,
+                       const char   *id)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LOG (self), NULL);
+
+  if (id == NULL)
+    return NULL;
+
+  return g_hash_table_lookup (self->by_id, id);
+}
+
+void
+pm_request_log_clear (PmRequestLog *self)
+{
+  guint n;
+
+  g_return_if_fail (PM_IS_REQUEST_LOG (self));
+
+  n = self->items->len;
+  if (n == 0)
+    return;
+
+  g_hash_table_remove_all (self->by_id);
+  g_ptr_array_remove_range (self->items, 0, n);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
