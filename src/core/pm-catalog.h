@@ -43,10 +43,17 @@ struct _PmModelInfo
   char      *cache_style;           /* "anthropic" (explicit breakpoints) | "automatic" | "implicit" | "none" */
   gint64     cache_min_tokens;      /* minimum cacheable prefix */
   gint64     cache_ttl_seconds;     /* default TTL of a cache entry */
+
+  /* Thinking budget (tokens) written for each effort by the "anthropic-budget" and "gemini"
+   * styles (e.g. effort_budget[PM_EFFORT_LOW] = 1024); 0 = not applicable. */
+  gint64     effort_budget[PM_EFFORT_LAST];
 };
 
 gboolean pm_model_info_accepts_effort (const PmModelInfo *info,
                                        PmEffort           effort);
+/* The prompt-size tier: TRUE when prompt_tokens is above the model's long_threshold. */
+gboolean pm_model_info_is_long        (const PmModelInfo *info,
+                                       gint64             prompt_tokens);
 
 #define PM_TYPE_CATALOG (pm_catalog_get_type ())
 G_DECLARE_FINAL_TYPE (PmCatalog, pm_catalog, PM, CATALOG, GObject)

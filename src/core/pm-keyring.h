@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsecret/secret.h>
 
 #include "pm-types.h"
 
@@ -18,6 +19,13 @@ G_DECLARE_FINAL_TYPE (PmKeyring, pm_keyring, PM, KEYRING, GObject)
 PmKeyring *pm_keyring_new             (void);
 /* An in-memory double with the same behaviour, for tests and for "no keyring" fallbacks. */
 PmKeyring *pm_keyring_new_memory      (void);
+gboolean   pm_keyring_is_memory       (PmKeyring     *self);
+/* The schema keys are stored under (one static instance). */
+const SecretSchema *pm_keyring_get_schema (void);
+/* Seconds after which an operation that has not completed (a locked keyring waiting on a
+ * prompt) is cancelled with PM_ERROR_KEYRING. Default 25, or $PM_KEYRING_TIMEOUT. */
+void       pm_keyring_set_timeout     (PmKeyring     *self,
+                                       guint          seconds);
 
 char      *pm_keyring_lookup_sync     (PmKeyring     *self,
                                        const char    *provider,
@@ -67,6 +75,24 @@ void       pm_keyring_list_async      (PmKeyring           *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data);
 GStrv      pm_keyring_list_finish     (PmKeyring           *self,
+                                       GAsyncResult        *result,
+                                       GError             **error);
+
+/* The key for a configured provider from its key source: "keyring" (this keyring, by
+ * provider id), "env:NAME" (the environment) or "none" (returns ""). Missing keys are errors
+ * (PM_ERROR_KEYRING) whose messages never contain any key. */
+char      *pm_keyring_resolve_sync    (PmKeyring     *self,
+                                       const char    *provider,
+                                       const char    *key_spec,
+                                       GCancellable  *cancellable,
+                                       GError       **error);
+void       pm_keyring_resolve_async   (PmKeyring           *self,
+                                       const char          *provider,
+                                       const char          *key_spec,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+char      *pm_keyring_resolve_finish  (PmKeyring           *self,
                                        GAsyncResult        *result,
                                        GError             **error);
 
