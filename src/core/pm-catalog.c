@@ -436,23 +436,114 @@ pm_catalog_new_from_file (const char  *path,
   return self;
 }
 
+char *
+pm_catalog_user_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "pointsman", "catalog.json", NULL);
+}
+
 PmCatalog *
 pm_catalog_new_default (GError **error)
 {
   const char *env = g_getenv ("PM_CATALOG");
   g_autofree char *installed = g_build_filename (PKGDATADIR, "catalog.json", NULL);
   g_autofree char *source = g_build_filename (PM_SOURCE_DATADIR, "catalog.json", NULL);
+  g_autofree char *user = pm_catalog_user_path ();
+  g_autoptr(PmCatalog) self = NULL;
 
   if (env != NULL && *env != '\0')
     return pm_catalog_new_from_file (env, error);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return pm_catalog_new_from_file (installed, error);
-  if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
-    return pm_catalog_new_from_file (source, error);
 
-  g_set_error (error, PM_ERROR, PM_ERROR_FAILED,
-               "No model catalog found (looked for %s and %s)", installed, source);
-  return NULL;
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    self = pm_catalog_new_from_file (installed, error);
+  else if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
+    self = pm_catalog_new_from_file (source, error);
+  else
+    {
+      g_set_error (error, PM_ERROR, PM_ERROR_FAILED,
+                   "No model catalog found (looked for %s and %s)", installed, source);
+      return NULL;
+    }
+  if (self == NULL)
+    return NULL;
+
+  if (g_file_test (user, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(PmCatalog) overlay = pm_catalog_new_from_file (user, &local_error);
+
+      /* A broken user file must not take the proxy down: the installed catalog still works. */
+      if (overlay == NULL)
+        g_debug ("Ignoring the user catalog: %s", local_error->message);
+      else
+        pm_catalog_merge (self, overlay);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+void
+pm_catalog_merge (PmCatalog *self,
+                  PmCatalog *other)
+{
+  JsonArray *models;
+
+  g_return_if_fail (PM_IS_CATALOG (self));
+  g_return_if_fail (PM_IS_CATALOG (other));
+
+  models = get_array (json_node_get_object (self->document), "models");
+
+  for (guint i = 0; i < other->models->len; i++)
+    {
+      const PmModelInfo *src = g_ptr_array_index (other->models, i);
+      PmModelInfo *dest = NULL;
+
+      for (guint j = 0; j < self->models->len && dest == NULL; j++)
+        {
+          PmModelInfo *candidate = g_ptr_array_index (self->models, j);
+
+          if (g_str_equal (candidate->id, src->id))
+            dest = candidate;
+        }
+
+      if (dest != NULL)
+        {
+          dest->input = src->input;
+          dest->cache_read = src->cache_read;
+          dest->cache_write_5m = src->cache_write_5m;
+          dest->cache_write_1h = src->cache_write_1h;
+          dest->output = src->output;
+          dest->long_threshold = src->long_threshold;
+          dest->long_input = src->long_input;
+          dest->long_cache_read = src->long_cache_read;
+          dest->long_cache_write_5m = src->long_cache_write_5m;
+          dest->long_cache_write_1h = src->long_cache_write_1h;
+          dest->long_output = src->long_output;
+          dest->context_window = src->context_window;
+          dest->max_output = src->max_output;
+          dest->cache_min_tokens = src->cache_min_tokens;
+        }
+      else
+        {
+          JsonObject *entry = json_object_ref (g_ptr_array_index (other->entries, i));
+          JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+          PmModelInfo *info;
+
+          json_node_take_object (node, entry);
+          info = parse_model (entry, self->models->len, NULL);
+          if (info == NULL)
+            {
+              json_node_unref (node);
+              continue;
+            }
+          json_array_add_element (models, node);
+          g_ptr_array_add (self->models, info);
+          g_ptr_array_add (self->entries, entry);
+          register_name (self, info->id, info);
+          for (guint j = 0; info->aliases != NULL && info->aliases[j] != NULL; j++)
+            register_name (self, info->aliases[j], info);
+        }
+    }
 }
 
 static const PmModelInfo *

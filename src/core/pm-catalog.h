@@ -63,8 +63,16 @@ PmCatalog         *pm_catalog_new_from_file      (const char   *path,
 PmCatalog         *pm_catalog_new_from_data      (const char   *json,
                                                   gssize        length,
                                                   GError      **error);
-/* The installed catalog (PKGDATADIR/catalog.json, falling back to the source tree). */
+/* The installed catalog (PKGDATADIR/catalog.json, falling back to the source tree), with the
+ * user catalog (pm_catalog_user_path (), written by `catalog import`) merged on top. $PM_CATALOG,
+ * when set, names the one file to load instead. */
 PmCatalog         *pm_catalog_new_default        (GError      **error);
+/* $XDG_DATA_HOME/pointsman/catalog.json */
+char              *pm_catalog_user_path          (void);
+/* Prices, windows and cache minimums of other's models replace those of the same id here;
+ * models only in other are appended. */
+void               pm_catalog_merge              (PmCatalog    *self,
+                                                  PmCatalog    *other);
 /* By id or alias; also strips "provider/" prefixes and date suffixes ("-20250929"). */
 const PmModelInfo *pm_catalog_lookup             (PmCatalog    *self,
                                                   const char   *name);
