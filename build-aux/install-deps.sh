@@ -11,7 +11,8 @@ PKGS="gcc meson ninja-build pkg-config gettext
   python3 python3-gi gir1.2-atspi-2.0 curl ca-certificates"
 
 if [ "${1:-}" = "--test" ]; then
-  PKGS="$PKGS flatpak flatpak-builder"
+  # flatpak-builder (manifest check), groff (man page check), gdk-pixbuf SVG loader (icon check)
+  PKGS="$PKGS flatpak flatpak-builder groff-base librsvg2-common gir1.2-gdkpixbuf-2.0"
   command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi
 
