@@ -37,7 +37,12 @@ errors = []
 def need(cond, msg):
     if not cond:
         errors.append(msg)
-need(m.get("id") == "io.github.pointsman.Pointsman", f"id is {m.get('id')}")
+# The file is named after the app id: io.github.pointsman.Pointsman[.Devel].json
+want_id = os.path.basename(sys.argv[2])[:-len(".json")]
+need(want_id in ("io.github.pointsman.Pointsman", "io.github.pointsman.Pointsman.Devel"),
+     f"unexpected manifest name {want_id}")
+need(m.get("id") == want_id, f"id is {m.get('id')}, not {want_id}")
+devel = want_id.endswith(".Devel")
 need(m.get("runtime") == "org.gnome.Platform" and m.get("sdk") == "org.gnome.Sdk",
      "runtime and sdk are not org.gnome.Platform and org.gnome.Sdk")
 # GNOME 43 is the first with GTK >= 4.8 and libadwaita >= 1.2.
@@ -56,6 +61,8 @@ if mods and isinstance(mods[-1], dict):
     app = mods[-1]
     need(app.get("buildsystem") == "meson", "pointsman is not built with meson")
     need("-Dapp=enabled" in app.get("config-opts", []), "the app is not enabled")
+    need(("-Ddevelopment=true" in app.get("config-opts", [])) == devel,
+         "-Ddevelopment=true must be set exactly in the .Devel manifest")
     for s in app.get("sources", []):
         if s.get("type") == "dir":
             d = os.path.normpath(os.path.join(manifest_dir, s.get("path", "")))
