@@ -1000,6 +1000,19 @@ pm_eval_cascade_task (const PmEvalMatrix  *self,
   c1 = PM_EVAL_AT (self, cost, task, cascade->first);
   s1 = PM_EVAL_AT (self, steps, task, cascade->first);
 
+  if (cascade->first != cascade->second && cascade->max_spend > 0)
+    {
+      if (c1 <= cascade->max_spend)
+        {
+          *quality = q1;
+          *cost = c1;
+          return;
+        }
+      *quality = PM_EVAL_AT (self, quality, task, cascade->second);
+      *cost = cascade->max_spend + PM_EVAL_AT (self, cost, task, cascade->second);
+      return;
+    }
+
   if (cascade->max_steps <= 0 || s1 <= cascade->max_steps || cascade->first == cascade->second)
     {
       *quality = q1;

@@ -124,12 +124,15 @@ GPtrArray    *pm_eval_parse_csv         (const char        *data,
 /* A cascade on observable signals: run @first; if it has not finished after @max_steps agent
  * steps (its api_calls exceed it), stop it and run @second from scratch. The first run is
  * charged pro rata to the steps taken (a conservative estimate: later steps carry more
- * context and cost more). max_steps ≤ 0 means never escalate. */
+ * context and cost more). Or, when @max_spend > 0, stop @first once its spend so far (which
+ * the proxy sees in every response's usage) exceeds @max_spend, charged exactly that.
+ * max_steps ≤ 0 and max_spend ≤ 0 means never escalate. */
 typedef struct
 {
   guint  first;
   guint  second;
   double max_steps;
+  double max_spend;
 } PmEvalCascade;
 
 void          pm_eval_cascade_task      (const PmEvalMatrix *self,

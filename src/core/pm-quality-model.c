@@ -352,6 +352,129 @@ pm_quality_model_train (PmQualityModel             *self,
   return TRUE;
 }
 
+void
+pm_quality_model_fold_assignment (guint    n,
+                                  guint    folds,
+                                  guint32  seed,
+                                  guint   *fold_of)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint *perm = g_new (guint, MAX (n, 1));
+
+  g_return_if_fail (folds >= 1 && fold_of != NULL);
+
+  for (guint i = 0; i < n; i++)
+    perm[i] = i;
+  for (guint i = n; i > 1; i--)
+    {
+      guint j = g_rand_int_range (rand, 0, (gint32) i);
+      guint tmp = perm[i - 1];
+
+      perm[i - 1] = perm[j];
+      perm[j] = tmp;
+    }
+  for (guint i = 0; i < n; i++)
+    fold_of[perm[i]] = i % folds;
+}
+
+double
+pm_quality_model_cross_validate (const char * const         *model_ids,
+                                 guint                       hash_bits,
+                                 const char * const         *texts,
+                                 guint                       n_texts,
+                                 const double               *labels,
+                                 const PmQualityTrainParams *params,
+                                 guint                       folds,
+                                 guint32                     seed,
+                                 double                     *oof)
+{
+  guint n_models;
+  g_autofree guint *fold_of = NULL;
+  double loss = 0.0;
+  guint n_loss = 0;
+
+  g_return_val_if_fail (model_ids != NULL && texts != NULL && labels != NULL, NAN);
+  g_return_val_if_fail (folds >= 2 && n_texts >= folds, NAN);
+
+  n_models = g_strv_length ((char **) model_ids);
+  fold_of = g_new (guint, n_texts);
+  pm_quality_model_fold_assignment (n_texts, folds, seed, fold_of);
+
+  for (guint f = 0; f < folds; f++)
+    {
+      g_autoptr(PmQualityModel) model = pm_quality_model_new (model_ids, hash_bits);
+      g_autoptr(GPtrArray) tr_texts = g_ptr_array_new ();
+      g_autoptr(GArray) tr_labels = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autofree double *pred = g_new (double, n_models);
+
+      for (guint t = 0; t < n_texts; t++)
+        {
+          if (fold_of[t] == f)
+            continue;
+          g_ptr_array_add (tr_texts, (gpointer) texts[t]);
+          g_array_append_vals (tr_labels, labels + (gsize) t * n_models, n_models);
+        }
+      if (!pm_quality_model_train (model, (const char * const *) tr_texts->pdata, tr_texts->len,
+                                   (const double *) tr_labels->data, params, NULL))
+        return NAN;
+
+      for (guint t = 0; t < n_texts; t++)
+        {
+          if (fold_of[t] != f)
+            continue;
+          pm_quality_model_predict_all (model, texts[t], pred);
+          for (guint m = 0; m < n_models; m++)
+            {
+              double y = labels[(gsize) t * n_models + m];
+              double p = CLAMP (pred[m], 1e-6, 1 - 1e-6);
+
+              if (oof)
+                oof[(gsize) t * n_models + m] = pred[m];
+              if (isnan (y))
+                continue;
+              loss += y >= 0.5 ? -log (p) : -log (1 - p);
+              n_loss++;
+            }
+        }
+    }
+
+  return n_loss > 0 ? loss / n_loss : NAN;
+}
+
+double
+pm_quality_model_tune_l2 (const char * const *model_ids,
+                          guint               hash_bits,
+                          const char * const *texts,
+                          guint               n_texts,
+                          const double       *labels,
+                          const double       *grid,
+                          guint               n_grid,
+                          guint               folds,
+                          guint32             seed)
+{
+  PmQualityTrainParams params = PM_QUALITY_TRAIN_PARAMS_INIT;
+  double best_l2, best_loss = INFINITY;
+
+  g_return_val_if_fail (grid != NULL && n_grid > 0, params.l2);
+
+  best_l2 = grid[0];
+  for (guint g = 0; g < n_grid; g++)
+    {
+      double loss;
+
+      params.l2 = grid[g];
+      loss = pm_quality_model_cross_validate (model_ids, hash_bits, texts, n_texts, labels,
+                                              &params, folds, seed, NULL);
+      if (isfinite (loss) && loss < best_loss)
+        {
+          best_loss = loss;
+          best_l2 = grid[g];
+        }
+    }
+
+  return best_l2;
+}
+
 /* ---- prediction ------------------------------------------------------------------------------ */
 
 static double

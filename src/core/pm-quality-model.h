@@ -49,6 +49,35 @@ gboolean        pm_quality_model_train           (PmQualityModel     *self,
                                                   const PmQualityTrainParams *params,
                                                   GError            **error);
 
+/* k-fold cross-validation (folds ≥ 2, tasks assigned to folds by a @seed-ed shuffle): trains a
+ * fresh model on each k−1 folds and predicts the held-out fold. Writes the out-of-fold
+ * predictions to @oof (n_texts × n_models, may be NULL) and returns the mean log-loss over the
+ * known labels (lower is better), or NAN on error. */
+double          pm_quality_model_cross_validate  (const char * const *model_ids,
+                                                  guint               hash_bits,
+                                                  const char * const *texts,
+                                                  guint               n_texts,
+                                                  const double       *labels,
+                                                  const PmQualityTrainParams *params,
+                                                  guint               folds,
+                                                  guint32             seed,
+                                                  double             *oof);
+/* Picks the L2 strength with the lowest cross-validated log-loss among @grid (n_grid values). */
+double          pm_quality_model_tune_l2         (const char * const *model_ids,
+                                                  guint               hash_bits,
+                                                  const char * const *texts,
+                                                  guint               n_texts,
+                                                  const double       *labels,
+                                                  const double       *grid,
+                                                  guint               n_grid,
+                                                  guint               folds,
+                                                  guint32             seed);
+/* Assigns n items to folds 0..folds-1 in a shuffled, balanced way (deterministic per seed). */
+void            pm_quality_model_fold_assignment (guint               n,
+                                                  guint               folds,
+                                                  guint32             seed,
+                                                  guint              *fold_of);
+
 /* P(success) of @model_id on a task described by @text; -1 when the model is unknown.
  * Pure computation, microseconds for a few kB of text; thread-safe on a trained model. */
 double          pm_quality_model_predict         (PmQualityModel     *self,
