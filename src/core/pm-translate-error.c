@@ -59,8 +59,8 @@ anthropic_type_for_status (guint status)
 }
 
 /* Map an OpenAI type/code to an Anthropic type (status as fallback). */
-static const char *
-anthropic_type_for_openai (const char *type,
+const char *
+_pm_error_type_from_openai (const char *type,
                            const char *code,
                            guint       status)
 {
@@ -287,7 +287,7 @@ pm_translate_error (PmApi       from,
   if (from == PM_API_ANTHROPIC && find_error_type (type) < G_N_ELEMENTS (error_types))
     anthropic_type = type;
   else
-    anthropic_type = anthropic_type_for_openai (type, code, status);
+    anthropic_type = _pm_error_type_from_openai (type, code, status);
 
   if (to == PM_API_ANTHROPIC)
     return error_body_full (to, anthropic_type, NULL, NULL, message);

@@ -24,8 +24,47 @@ JsonObject *_pm_json_get_object  (JsonObject  *object,
 JsonArray  *_pm_json_get_array   (JsonObject  *object,
                                   const char  *member);
 char       *_pm_json_object_to_string (JsonObject *object);
+/* json_node_copy shares objects and arrays; this copies all the way down. */
+JsonNode   *_pm_json_deep_copy   (JsonNode    *node);
 JsonObject *_pm_json_parse_object (const char *text,
                                    gssize      length);
+
+/* Token counts in Anthropic's meaning: input is the uncached, unwritten part. */
+typedef struct
+{
+  gint64   input;
+  gint64   cache_read;
+  gint64   cache_write;
+  gint64   output;
+  gint64   reasoning;
+  gboolean seen;
+} PmTokens;
+
+/* Replace the fields a usage object of the given API carries. */
+void        _pm_tokens_from_usage (PmTokens       *tokens,
+                                   PmApi           api,
+                                   JsonObject     *usage);
+JsonObject *_pm_tokens_to_usage   (const PmTokens *tokens,
+                                   PmApi           api);
+
+/* Responses output items and the response object. */
+JsonObject *_pm_responses_message_item   (const char *id,
+                                          const char *text,
+                                          const char *status);
+JsonObject *_pm_responses_call_item      (const char *id,
+                                          const char *call_id,
+                                          const char *name,
+                                          const char *arguments,
+                                          const char *status);
+JsonObject *_pm_responses_reasoning_item (const char *id,
+                                          const char *text);
+/* Takes output and usage. */
+JsonObject *_pm_responses_object         (const char *id,
+                                          const char *model,
+                                          const char *status,
+                                          const char *incomplete_reason,
+                                          JsonArray  *output,
+                                          JsonObject *usage);
 
 /* Stop reasons: Anthropic ⇄ Chat finish_reason. */
 const char *_pm_stop_reason_to_finish (const char *stop_reason);
@@ -35,6 +74,14 @@ const char *_pm_finish_to_stop_reason (const char *finish_reason);
 void        _pm_sse_append       (GString     *out,
                                   const char  *event,
                                   const char  *data);
+
+/* The session part of an Anthropic metadata.user_id (legacy or JSON form), or NULL. */
+char       *_pm_session_from_user_id (const char *user_id);
+
+/* An Anthropic error type for an OpenAI error type / code, with the HTTP status as fallback. */
+const char *_pm_error_type_from_openai (const char *type,
+                                        const char *code,
+                                        guint       status);
 
 /* A fresh id with a prefix, e.g. "msg_", "chatcmpl-", "resp_", "call_". */
 char       *_pm_make_id          (const char  *prefix);

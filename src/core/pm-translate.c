@@ -88,6 +88,48 @@ _pm_json_get_array (JsonObject *object,
   return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
+JsonNode *
+_pm_json_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (node == NULL)
+    return NULL;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *src = json_node_get_object (node);
+        JsonObject *dst = json_object_new ();
+        g_autoptr(GList) members = json_object_get_members (src);
+
+        for (GList *l = members; l != NULL; l = l->next)
+          json_object_set_member (dst, l->data, _pm_json_deep_copy (json_object_get_member (src, l->data)));
+        copy = json_node_new (JSON_NODE_OBJECT);
+        json_node_take_object (copy, dst);
+      }
+      return copy;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *src = json_node_get_array (node);
+        JsonArray *dst = json_array_sized_new (json_array_get_length (src));
+
+        for (guint i = 0; i < json_array_get_length (src); i++)
+          json_array_add_element (dst, _pm_json_deep_copy (json_array_get_element (src, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, dst);
+      }
+      return copy;
+
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
 char *
 _pm_json_object_to_string (JsonObject *object)
 {
@@ -170,42 +212,4 @@ _pm_make_id (const char *prefix)
   for (guint i = 0; i < 24; i++)
     g_string_append_c (id, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
   return g_string_free (id, FALSE);
-}
-
-JsonNode *
-pm_translate_request (PmApi      from,
-                      PmApi      to,
-                      JsonNode  *body,
-                      gboolean   target_model_changed,
-                      GError   **error)
-{
-  g_return_val_if_fail (from < PM_API_LAST && to < PM_API_LAST, NULL);
-  g_return_val_if_fail (body != NULL, NULL);
-
-  if (from == to)
-    return json_node_copy (body);
-
-  g_set_error (error, PM_ERROR, PM_ERROR_UNSUPPORTED,
-               "Translating requests from %s to %s is not supported yet",
-               pm_api_to_string (from), pm_api_to_string (to));
-  return NULL;
-}
-
-JsonNode *
-pm_translate_response (PmApi       from,
-                       PmApi       to,
-                       JsonNode   *response,
-                       const char *client_model,
-                       GError    **error)
-{
-  g_return_val_if_fail (from < PM_API_LAST && to < PM_API_LAST, NULL);
-  g_return_val_if_fail (response != NULL, NULL);
-
-  if (from == to)
-    return json_node_copy (response);
-
-  g_set_error (error, PM_ERROR, PM_ERROR_UNSUPPORTED,
-               "Translating responses from %s to %s is not supported yet",
-               pm_api_to_string (from), pm_api_to_string (to));
-  return NULL;
 }

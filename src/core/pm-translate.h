@@ -17,6 +17,23 @@ JsonNode *pm_translate_request   (PmApi        from,
                                   JsonNode    *body,
                                   gboolean     target_model_changed,
                                   GError     **error);
+/* The same, with the upstream provider's preset ("anthropic", "openai", "openrouter", "gemini",
+ * "litellm", "portkey", "ollama", "llamacpp", "vllm", "deepseek", or NULL for plain OpenAI /
+ * Anthropic behaviour) for provider-specific tweaks: OpenRouter's `reasoning` object and usage
+ * accounting, Gemini schema sanitising and thought_signature placeholders, max_tokens for local
+ * servers and DeepSeek, and Claude Code's billing block stripped for non-Anthropic upstreams
+ * that speak the Anthropic format. */
+JsonNode *pm_translate_request_for_provider (PmApi        from,
+                                             PmApi        to,
+                                             JsonNode    *body,
+                                             gboolean     target_model_changed,
+                                             const char  *preset,
+                                             GError     **error);
+/* Set prompt_cache_key on an OpenAI-format upstream body (e.g. to the session id) unless the
+ * body already has one. No-op for Anthropic upstreams. */
+void      pm_translate_set_prompt_cache_key (PmApi        upstream_api,
+                                             JsonNode    *upstream_body,
+                                             const char  *key);
 /* Translate a whole non-streamed response body from upstream API to client API. */
 JsonNode *pm_translate_response  (PmApi        from,
                                   PmApi        to,
@@ -56,6 +73,9 @@ gboolean            pm_stream_translator_feed   (PmStreamTranslator  *self,
 /* Upstream ended (cleanly or not): close what is open in the client's format. */
 void                pm_stream_translator_finish (PmStreamTranslator  *self,
                                                  GString             *out);
+
+/* The client's stream has ended (completed or error event sent). */
+gboolean            pm_stream_translator_is_done (PmStreamTranslator *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PmStreamTranslator, pm_stream_translator_free)
 

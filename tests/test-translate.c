@@ -1,0 +1,1350 @@
+/* test-translate.c — Anthropic Messages ⇄ Chat Completions ⇄ Responses: requests, responses,
+ * streams and errors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pm-translate.h"
+#include "pm-test-utils.h"
+
+/* ----------------------------------------------------------------------------------------- */
+/* Helpers                                                                                    */
+
+static JsonNode *
+load_fixture (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("translate/%s", name);
+  g_autofree char *full = pm_test_fixture_path (path);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, full, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* Evaluate a tiny path like "messages/2/content/0/type" on a node. */
+static JsonNode *
+at (JsonNode   *node,
+    const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+
+  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
+    {
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonObject *o = json_node_get_object (node);
+
+          node = json_object_has_member (o, parts[i]) ? json_object_get_member (o, parts[i]) : NULL;
+        }
+      else if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *a = json_node_get_array (node);
+          guint idx = (guint) g_ascii_strtoull (parts[i], NULL, 10);
+
+          node = idx < json_array_get_length (a) ? json_array_get_element (a, idx) : NULL;
+        }
+      else
+        node = NULL;
+    }
+  return node;
+}
+
+static const char *
+str_at (JsonNode   *node,
+        const char *path)
+{
+  JsonNode *n = at (node, path);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static gint64
+int_at (JsonNode   *node,
+        const char *path)
+{
+  JsonNode *n = at (node, path);
+
+  g_assert_nonnull (n);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (n));
+  return json_node_get_int (n);
+}
+
+static guint
+len_at (JsonNode   *node,
+        const char *path)
+{
+  JsonNode *n = at (node, path);
+
+  g_assert_nonnull (n);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (n));
+  return json_array_get_length (json_node_get_array (n));
+}
+
+static void
+assert_json_equal_text (const char *json_text,
+                        const char *expected_json)
+{
+  g_autoptr(JsonNode) a = parse (json_text);
+  g_autoptr(JsonNode) b = parse (expected_json);
+
+  g_assert_true (json_node_equal (a, b));
+}
+
+typedef struct
+{
+  char *event;
+  char *data;
+} Event;
+
+static void
+event_free (gpointer p)
+{
+  Event *e = p;
+
+  g_free (e->event);
+  g_free (e->data);
+  g_free (e);
+}
+
+/* A deliberately independent SSE reader for the tests (not the one the proxy uses). */
+static GPtrArray *
+split_sse (const char *text)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func (event_free);
+  g_auto(GStrv) blocks = g_strsplit (text, "\n\n", -1);
+
+  for (guint i = 0; blocks[i] != NULL; i++)
+    {
+      g_auto(GStrv) lines = g_strsplit (blocks[i], "\n", -1);
+      g_autoptr(GString) data = NULL;
+      char *event = NULL;
+
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          if (g_str_has_prefix (lines[j], "event:"))
+            {
+              g_free (event);
+              event = g_strstrip (g_strdup (lines[j] + 6));
+            }
+          else if (g_str_has_prefix (lines[j], "data:"))
+            {
+              const char *d = lines[j] + 5;
+
+              if (*d == ' ')
+                d++;
+              if (data == NULL)
+                data = g_string_new (d);
+              else
+                g_string_append_printf (data, "\n%s", d);
+            }
+        }
+      if (data != NULL)
+        {
+          Event *e = g_new0 (Event, 1);
+
+          e->event = event;
+          e->data = g_string_free (g_steal_pointer (&data), FALSE);
+          g_ptr_array_add (events, e);
+        }
+      else
+        g_free (event);
+    }
+  return events;
+}
+
+static GPtrArray *
+load_stream_fixture (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("translate/%s", name);
+  g_autofree char *full = pm_test_fixture_path (path);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (full, &text, NULL, &error);
+  g_assert_no_error (error);
+  return split_sse (text);
+}
+
+/* What a client reconstructs from a stream. */
+typedef struct
+{
+  GString    *text;
+  GString    *thinking;
+  GPtrArray  *tool_names;
+  GPtrArray  *tool_args;
+  GPtrArray  *tool_ids;
+  char       *stop;            /* Anthropic vocabulary */
+  gint64      prompt_total;
+  gint64      cache_read;
+  gint64      output;
+  gboolean    error;
+  char       *error_message;
+  char       *error_type;
+} Result;
+
+static Result *
+result_new (void)
+{
+  Result *r = g_new0 (Result, 1);
+
+  r->text = g_string_new (NULL);
+  r->thinking = g_string_new (NULL);
+  r->tool_names = g_ptr_array_new_with_free_func (g_free);
+  r->tool_args = g_ptr_array_new_with_free_func (g_free);
+  r->tool_ids = g_ptr_array_new_with_free_func (g_free);
+  r->prompt_total = -1;
+  return r;
+}
+
+static void
+result_free (Result *r)
+{
+  g_string_free (r->text, TRUE);
+  g_string_free (r->thinking, TRUE);
+  g_ptr_array_unref (r->tool_names);
+  g_ptr_array_unref (r->tool_args);
+  g_ptr_array_unref (r->tool_ids);
+  g_free (r->stop);
+  g_free (r->error_message);
+  g_free (r->error_type);
+  g_free (r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Result, result_free)
+
+/* Reassemble an Anthropic stream, checking the event grammar as the SDK's accumulator does. */
+static Result *
+reassemble_anthropic (const char *text)
+{
+  g_autoptr(GPtrArray) events = split_sse (text);
+  g_autoptr(GHashTable) open = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GHashTable) kinds = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  g_autoptr(GHashTable) tool_slot = g_hash_table_new (g_direct_hash, g_direct_equal);
+  Result *r = result_new ();
+  gboolean stopped = FALSE;
+  gint64 next_index = 0;
+
+  g_assert_cmpuint (events->len, >, 0);
+  for (guint i = 0; i < events->len; i++)
+    {
+      Event *e = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) d = parse (e->data);
+      const char *type = str_at (d, "type");
+
+      g_assert_nonnull (e->event);
+      g_assert_cmpstr (e->event, ==, type);
+      g_assert_false (stopped);
+      if (i == 0 && !g_str_equal (type, "error"))
+        g_assert_cmpstr (type, ==, "message_start");
+
+      if (g_str_equal (type, "message_start"))
+        {
+          g_assert_cmpuint (i, ==, 0);
+          g_assert_cmpstr (str_at (d, "message/role"), ==, "assistant");
+          g_assert_nonnull (str_at (d, "message/id"));
+        }
+      else if (g_str_equal (type, "content_block_start"))
+        {
+          gint64 index = int_at (d, "index");
+          const char *kind = str_at (d, "content_block/type");
+
+          g_assert_cmpint (index, ==, next_index);
+          next_index++;
+          g_hash_table_add (open, GINT_TO_POINTER ((int) index));
+          g_hash_table_insert (kinds, GINT_TO_POINTER ((int) index), g_strdup (kind));
+          if (g_str_equal (kind, "tool_use"))
+            {
+              g_hash_table_insert (tool_slot, GINT_TO_POINTER ((int) index),
+                                   GUINT_TO_POINTER (r->tool_names->len));
+              g_ptr_array_add (r->tool_names, g_strdup (str_at (d, "content_block/name")));
+              g_ptr_array_add (r->tool_ids, g_strdup (str_at (d, "content_block/id")));
+              g_ptr_array_add (r->tool_args, g_strdup (""));
+            }
+        }
+      else if (g_str_equal (type, "content_block_delta"))
+        {
+          gint64 index = int_at (d, "index");
+          const char *dtype = str_at (d, "delta/type");
+          const char *kind = g_hash_table_lookup (kinds, GINT_TO_POINTER ((int) index));
+
+          g_assert_true (g_hash_table_contains (open, GINT_TO_POINTER ((int) index)));
+          if (g_str_equal (dtype, "text_delta"))
+            {
+              g_assert_cmpstr (kind, ==, "text");
+              g_string_append (r->text, str_at (d, "delta/text"));
+            }
+          else if (g_str_equal (dtype, "thinking_delta"))
+            {
+              g_assert_cmpstr (kind, ==, "thinking");
+              g_string_append (r->thinking, str_at (d, "delta/thinking"));
+            }
+          else if (g_str_equal (dtype, "input_json_delta"))
+            {
+              guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (tool_slot, GINT_TO_POINTER ((int) index)));
+              char *old = g_ptr_array_index (r->tool_args, slot);
+
+              g_assert_cmpstr (kind, ==, "tool_use");
+              r->tool_args->pdata[slot] = g_strconcat (old, str_at (d, "delta/partial_json"), NULL);
+              g_free (old);
+            }
+          else
+            g_assert_not_reached ();
+        }
+      else if (g_str_equal (type, "content_block_stop"))
+        {
+          gint64 index = int_at (d, "index");
+
+          g_assert_true (g_hash_table_remove (open, GINT_TO_POINTER ((int) index)));
+        }
+      else if (g_str_equal (type, "message_delta"))
+        {
+          g_assert_cmpuint (g_hash_table_size (open), ==, 0);
+          g_free (r->stop);
+          r->stop = g_strdup (str_at (d, "delta/stop_reason"));
+          r->cache_read = int_at (d, "usage/cache_read_input_tokens");
+          r->prompt_total = int_at (d, "usage/input_tokens") + r->cache_read +
+                            int_at (d, "usage/cache_creation_input_tokens");
+          r->output = int_at (d, "usage/output_tokens");
+        }
+      else if (g_str_equal (type, "message_stop"))
+        {
+          g_assert_nonnull (r->stop);
+          stopped = TRUE;
+        }
+      else if (g_str_equal (type, "error"))
+        {
+          r->error = TRUE;
+          r->error_type = g_strdup (str_at (d, "error/type"));
+          r->error_message = g_strdup (str_at (d, "error/message"));
+          stopped = TRUE;
+        }
+      else if (!g_str_equal (type, "ping"))
+        g_assert_not_reached ();
+    }
+  g_assert_true (stopped);
+  return r;
+}
+
+static Result *
+reassemble_chat (const char *text)
+{
+  g_autoptr(GPtrArray) events = split_sse (text);
+  Result *r = result_new ();
+  gboolean done = FALSE;
+
+  g_assert_cmpuint (events->len, >, 0);
+  for (guint i = 0; i < events->len; i++)
+    {
+      Event *e = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) d = NULL;
+      JsonNode *choices;
+
+      g_assert_null (e->event);
+      g_assert_false (done);
+      if (g_str_equal (e->data, "[DONE]"))
+        {
+          done = TRUE;
+          continue;
+        }
+      d = parse (e->data);
+      if (at (d, "error") != NULL)
+        {
+          r->error = TRUE;
+          r->error_type = g_strdup (str_at (d, "error/type"));
+          r->error_message = g_strdup (str_at (d, "error/message"));
+          done = TRUE;
+          continue;
+        }
+      g_assert_cmpstr (str_at (d, "object"), ==, "chat.completion.chunk");
+      g_assert_nonnull (str_at (d, "id"));
+      choices = at (d, "choices");
+      g_assert_nonnull (choices);
+      if (len_at (d, "choices") == 0)
+        {
+          g_assert_nonnull (at (d, "usage"));
+          r->prompt_total = int_at (d, "usage/prompt_tokens");
+          r->cache_read = int_at (d, "usage/prompt_tokens_details/cached_tokens");
+          r->output = int_at (d, "usage/completion_tokens");
+          continue;
+        }
+      if (str_at (d, "choices/0/delta/content") != NULL)
+        g_string_append (r->text, str_at (d, "choices/0/delta/content"));
+      if (str_at (d, "choices/0/delta/reasoning_content") != NULL)
+        g_string_append (r->thinking, str_at (d, "choices/0/delta/reasoning_content"));
+      if (at (d, "choices/0/delta/tool_calls") != NULL)
+        {
+          for (guint j = 0; j < len_at (d, "choices/0/delta/tool_calls"); j++)
+            {
+              g_autofree char *base = g_strdup_printf ("choices/0/delta/tool_calls/%u", j);
+              g_autofree char *p_index = g_strconcat (base, "/index", NULL);
+              g_autofree char *p_id = g_strconcat (base, "/id", NULL);
+              g_autofree char *p_name = g_strconcat (base, "/function/name", NULL);
+              g_autofree char *p_args = g_strconcat (base, "/function/arguments", NULL);
+              gint64 index = int_at (d, p_index);
+
+              if (str_at (d, p_id) != NULL)
+                {
+                  g_assert_cmpint (index, ==, r->tool_names->len);
+                  g_ptr_array_add (r->tool_ids, g_strdup (str_at (d, p_id)));
+                  g_ptr_array_add (r->tool_names, g_strdup (str_at (d, p_name)));
+                  g_ptr_array_add (r->tool_args, g_strdup (""));
+                }
+              g_assert_cmpint (index, <, r->tool_args->len);
+              if (str_at (d, p_args) != NULL)
+                {
+                  char *old = g_ptr_array_index (r->tool_args, index);
+
+                  r->tool_args->pdata[index] = g_strconcat (old, str_at (d, p_args), NULL);
+                  g_free (old);
+                }
+            }
+        }
+      if (str_at (d, "choices/0/finish_reason") != NULL)
+        {
+          const char *f = str_at (d, "choices/0/finish_reason");
+
+          g_free (r->stop);
+          r->stop = g_strdup (g_str_equal (f, "tool_calls") ? "tool_use"
+                              : g_str_equal (f, "length") ? "max_tokens" : "end_turn");
+        }
+    }
+  g_assert_true (done);
+  return r;
+}
+
+static Result *
+reassemble_responses (const char *text)
+{
+  g_autoptr(GPtrArray) events = split_sse (text);
+  g_autoptr(GHashTable) args_by_item = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Result *r = result_new ();
+  gint64 last_seq = -1;
+  gboolean done = FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      Event *e = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) d = parse (e->data);
+      const char *type = str_at (d, "type");
+
+      g_assert_false (done);
+      g_assert_cmpstr (e->event, ==, type);
+      g_assert_cmpint (int_at (d, "sequence_number"), >, last_seq);
+      last_seq = int_at (d, "sequence_number");
+      if (i == 0 && !g_str_equal (type, "error"))
+        g_assert_cmpstr (type, ==, "response.created");
+
+      if (g_str_equal (type, "response.output_text.delta"))
+        g_string_append (r->text, str_at (d, "delta"));
+      else if (g_str_equal (type, "response.reasoning_summary_text.delta"))
+        g_string_append (r->thinking, str_at (d, "delta"));
+      else if (g_str_equal (type, "response.output_item.added") &&
+               g_strcmp0 (str_at (d, "item/type"), "function_call") == 0)
+        {
+          g_hash_table_insert (args_by_item, g_strdup (str_at (d, "item/id")),
+                               GUINT_TO_POINTER (r->tool_names->len));
+          g_ptr_array_add (r->tool_names, g_strdup (str_at (d, "item/name")));
+          g_ptr_array_add (r->tool_ids, g_strdup (str_at (d, "item/call_id")));
+          g_ptr_array_add (r->tool_args, g_strdup (""));
+        }
+      else if (g_str_equal (type, "response.function_call_arguments.delta"))
+        {
+          gpointer slot_p;
+          guint slot;
+          char *old;
+
+          g_assert_true (g_hash_table_lookup_extended (args_by_item, str_at (d, "item_id"), NULL, &slot_p));
+          slot = GPOINTER_TO_UINT (slot_p);
+          old = g_ptr_array_index (r->tool_args, slot);
+          r->tool_args->pdata[slot] = g_strconcat (old, str_at (d, "delta"), NULL);
+          g_free (old);
+        }
+      else if (g_str_equal (type, "response.function_call_arguments.done"))
+        {
+          guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (args_by_item, str_at (d, "item_id")));
+
+          assert_json_equal_text (g_ptr_array_index (r->tool_args, slot), str_at (d, "arguments"));
+        }
+      else if (g_str_equal (type, "response.completed") || g_str_equal (type, "response.incomplete"))
+        {
+          guint n_calls = 0;
+
+          r->prompt_total = int_at (d, "response/usage/input_tokens");
+          r->cache_read = int_at (d, "response/usage/input_tokens_details/cached_tokens");
+          r->output = int_at (d, "response/usage/output_tokens");
+          /* The final response lists what the deltas built. */
+          for (guint j = 0; j < len_at (d, "response/output"); j++)
+            {
+              g_autofree char *p = g_strdup_printf ("response/output/%u/type", j);
+
+              if (g_strcmp0 (str_at (d, p), "function_call") == 0)
+                n_calls++;
+            }
+          g_assert_cmpuint (n_calls, ==, r->tool_names->len);
+          r->stop = g_strdup (g_str_equal (type, "response.incomplete") ? "max_tokens"
+                              : n_calls > 0 ? "tool_use" : "end_turn");
+          done = TRUE;
+        }
+      else if (g_str_equal (type, "error"))
+        {
+          r->error = TRUE;
+          r->error_type = g_strdup (str_at (d, "code"));
+          r->error_message = g_strdup (str_at (d, "message"));
+          done = TRUE;
+        }
+    }
+  g_assert_true (done);
+  return r;
+}
+
+static Result *
+reassemble (PmApi       api,
+            const char *text)
+{
+  switch (api)
+    {
+    case PM_API_ANTHROPIC:
+      return reassemble_anthropic (text);
+    case PM_API_OPENAI_CHAT:
+      return reassemble_chat (text);
+    case PM_API_OPENAI_RESPONSES:
+      return reassemble_responses (text);
+    case PM_API_LAST:
+    default:
+      g_assert_not_reached ();
+    }
+  return NULL;
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Errors                                                                                     */
+
+static void
+test_error_bodies (void)
+{
+  g_autofree char *a = pm_error_body (PM_API_ANTHROPIC, "rate_limit_error", "Slow down");
+  g_autofree char *c = pm_error_body (PM_API_OPENAI_CHAT, "rate_limit_error", "Slow down");
+  g_autofree char *r = pm_error_body (PM_API_OPENAI_RESPONSES, "invalid_request_error", "Bad \"x\"");
+  g_autoptr(JsonNode) an = parse (a);
+  g_autoptr(JsonNode) cn = parse (c);
+  g_autoptr(JsonNode) rn = parse (r);
+
+  g_assert_cmpstr (str_at (an, "type"), ==, "error");
+  g_assert_cmpstr (str_at (an, "error/type"), ==, "rate_limit_error");
+  g_assert_cmpstr (str_at (an, "error/message"), ==, "Slow down");
+
+  g_assert_null (at (cn, "type"));
+  g_assert_cmpstr (str_at (cn, "error/message"), ==, "Slow down");
+  g_assert_cmpstr (str_at (cn, "error/code"), ==, "rate_limit_exceeded");
+  g_assert_nonnull (at (cn, "error/param"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (at (cn, "error/param")));
+  g_assert_nonnull (str_at (cn, "error/type"));
+
+  g_assert_cmpstr (str_at (rn, "error/type"), ==, "invalid_request_error");
+  g_assert_cmpstr (str_at (rn, "error/message"), ==, "Bad \"x\"");
+}
+
+static void
+test_error_events (void)
+{
+  g_autofree char *a = pm_error_event (PM_API_ANTHROPIC, "overloaded_error", "Overloaded");
+  g_autofree char *c = pm_error_event (PM_API_OPENAI_CHAT, "overloaded_error", "Overloaded");
+  g_autofree char *r = pm_error_event (PM_API_OPENAI_RESPONSES, "overloaded_error", "Overloaded");
+  g_autoptr(Result) ar = NULL;
+  g_autoptr(Result) cr = NULL;
+  g_autoptr(Result) rr = NULL;
+
+  g_assert_true (g_str_has_prefix (a, "event: error\ndata: "));
+  g_assert_true (g_str_has_suffix (a, "\n\n"));
+  g_assert_true (g_str_has_prefix (c, "data: {"));
+  g_assert_true (g_str_has_prefix (r, "event: error\n"));
+
+  ar = reassemble (PM_API_ANTHROPIC, a);
+  g_assert_true (ar->error);
+  g_assert_cmpstr (ar->error_type, ==, "overloaded_error");
+  cr = reassemble (PM_API_OPENAI_CHAT, c);
+  g_assert_true (cr->error);
+  g_assert_cmpstr (cr->error_message, ==, "Overloaded");
+  rr = reassemble (PM_API_OPENAI_RESPONSES, r);
+  g_assert_true (rr->error);
+  g_assert_cmpstr (rr->error_message, ==, "Overloaded");
+  g_assert_cmpstr (rr->error_type, ==, "overloaded");
+}
+
+static void
+test_translate_error (void)
+{
+  const char *openai_429 = "{\"error\":{\"message\":\"Rate limit reached for gpt-5-mini\","
+                           "\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
+  const char *anthropic_529 = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                              "\"message\":\"Overloaded\"}}";
+  g_autofree char *to_a = pm_translate_error (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, 429,
+                                              openai_429, strlen (openai_429));
+  g_autofree char *to_c = pm_translate_error (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, 529,
+                                              anthropic_529, strlen (anthropic_529));
+  g_autofree char *same = pm_translate_error (PM_API_OPENAI_CHAT, PM_API_OPENAI_RESPONSES, 429,
+                                              openai_429, strlen (openai_429));
+  g_autofree char *plain = pm_translate_error (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, 502,
+                                               "<html>Bad Gateway</html>", 24);
+  g_autofree char *empty = pm_translate_error (PM_API_ANTHROPIC, PM_API_OPENAI_RESPONSES, 401, NULL, 0);
+  const char *ollama_404 = "{\"error\":\"model 'qwen3' not found\"}";
+  g_autofree char *ollama = pm_translate_error (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, 404,
+                                                ollama_404, strlen (ollama_404));
+  g_autoptr(JsonNode) a = parse (to_a);
+  g_autoptr(JsonNode) c = parse (to_c);
+  g_autoptr(JsonNode) s = parse (same);
+  g_autoptr(JsonNode) p = parse (plain);
+  g_autoptr(JsonNode) e = parse (empty);
+  g_autoptr(JsonNode) o = parse (ollama);
+
+  g_assert_cmpstr (str_at (a, "type"), ==, "error");
+  g_assert_cmpstr (str_at (a, "error/type"), ==, "rate_limit_error");
+  g_assert_cmpstr (str_at (a, "error/message"), ==, "Rate limit reached for gpt-5-mini");
+
+  g_assert_cmpstr (str_at (c, "error/type"), ==, "server_error");
+  g_assert_cmpstr (str_at (c, "error/code"), ==, "overloaded");
+  g_assert_cmpstr (str_at (c, "error/message"), ==, "Overloaded");
+
+  /* OpenAI to OpenAI keeps the upstream's own type and code. */
+  g_assert_cmpstr (str_at (s, "error/type"), ==, "requests");
+  g_assert_cmpstr (str_at (s, "error/code"), ==, "rate_limit_exceeded");
+
+  g_assert_cmpstr (str_at (p, "error/type"), ==, "api_error");
+  g_assert_cmpstr (str_at (p, "error/message"), ==, "<html>Bad Gateway</html>");
+
+  g_assert_cmpstr (str_at (e, "error/type"), ==, "authentication_error");
+  g_assert_nonnull (strstr (str_at (e, "error/message"), "401"));
+
+  g_assert_cmpstr (str_at (o, "error/type"), ==, "not_found_error");
+  g_assert_cmpstr (str_at (o, "error/message"), ==, "model 'qwen3' not found");
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Requests                                                                                   */
+
+static void
+test_request_identity (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("chat-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) out = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_OPENAI_CHAT, body, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (out != body);
+  g_assert_true (json_node_equal (out, body));
+}
+
+static void
+test_request_anthropic_to_chat (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("anthropic-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, body, TRUE, &error);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (c);
+  text = json_to_string (c, FALSE);
+
+  /* The billing block never reaches a non-Anthropic upstream. */
+  g_assert_null (strstr (text, "x-anthropic-billing-header"));
+  g_assert_cmpstr (str_at (c, "messages/0/role"), ==, "system");
+  g_assert_cmpstr (str_at (c, "messages/0/content"), ==,
+                   "You are Claude Code, Anthropic's official CLI for Claude.");
+
+  /* user text + image */
+  g_assert_cmpstr (str_at (c, "messages/1/role"), ==, "user");
+  g_assert_cmpstr (str_at (c, "messages/1/content/0/text"), ==, "What does main.c do?");
+  g_assert_cmpstr (str_at (c, "messages/1/content/1/image_url/url"), ==, "data:image/png;base64,iVBORw0KGgo=");
+
+  /* assistant: thinking dropped, text kept, two tool calls with JSON-string arguments */
+  g_assert_cmpstr (str_at (c, "messages/2/role"), ==, "assistant");
+  g_assert_cmpstr (str_at (c, "messages/2/content"), ==, "Let me read it.");
+  g_assert_null (strstr (text, "EqQBCgIYAhIM"));
+  g_assert_null (strstr (text, "Read it first."));
+  g_assert_cmpuint (len_at (c, "messages/2/tool_calls"), ==, 2);
+  g_assert_cmpstr (str_at (c, "messages/2/tool_calls/0/id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (c, "messages/2/tool_calls/0/type"), ==, "function");
+  g_assert_cmpstr (str_at (c, "messages/2/tool_calls/0/function/name"), ==, "Read");
+  assert_json_equal_text (str_at (c, "messages/2/tool_calls/0/function/arguments"),
+                          "{\"file_path\":\"/src/main.c\"}");
+
+  /* one tool message per result, before the turn's other content */
+  g_assert_cmpstr (str_at (c, "messages/3/role"), ==, "tool");
+  g_assert_cmpstr (str_at (c, "messages/3/tool_call_id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (c, "messages/3/content"), ==, "int main (void) { return 0; }");
+  g_assert_cmpstr (str_at (c, "messages/4/role"), ==, "tool");
+  g_assert_cmpstr (str_at (c, "messages/4/tool_call_id"), ==, "toolu_01B");
+  g_assert_cmpstr (str_at (c, "messages/4/content"), ==, "1 /src/main.c");
+  g_assert_cmpstr (str_at (c, "messages/5/role"), ==, "user");
+  g_assert_cmpstr (str_at (c, "messages/5/content"), ==, "Also check the tests.");
+  g_assert_cmpuint (len_at (c, "messages"), ==, 6);
+
+  /* tools: server tools dropped, input_schema → parameters */
+  g_assert_cmpuint (len_at (c, "tools"), ==, 2);
+  g_assert_cmpstr (str_at (c, "tools/0/type"), ==, "function");
+  g_assert_cmpstr (str_at (c, "tools/0/function/name"), ==, "Read");
+  g_assert_cmpstr (str_at (c, "tools/0/function/parameters/properties/file_path/type"), ==, "string");
+  g_assert_null (at (c, "tools/1/cache_control"));
+  g_assert_cmpstr (str_at (c, "tool_choice"), ==, "required");
+  g_assert_false (json_node_get_boolean (at (c, "parallel_tool_calls")));
+
+  g_assert_cmpint (int_at (c, "max_completion_tokens"), ==, 32000);
+  g_assert_null (at (c, "max_tokens"));
+  g_assert_cmpstr (str_at (c, "reasoning_effort"), ==, "medium");
+  g_assert_cmpstr (str_at (c, "prompt_cache_key"), ==, "5b1c9f0e-3c1a-4c38-9a57-2f1f2b7f9e10");
+  g_assert_true (json_node_get_boolean (at (c, "stream")));
+  g_assert_true (json_node_get_boolean (at (c, "stream_options/include_usage")));
+  g_assert_cmpstr (str_at (c, "stop/0"), ==, "</done>");
+  g_assert_null (at (c, "thinking"));
+  g_assert_null (at (c, "metadata"));
+  g_assert_null (at (c, "system"));
+}
+
+static void
+test_request_legacy_user_id (void)
+{
+  g_autoptr(JsonNode) body = parse ("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":0,"
+                                    "\"metadata\":{\"user_id\":\"user_abc_account_def_session_0b3e\"},"
+                                    "\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"low\"},"
+                                    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, body, TRUE, NULL);
+
+  g_assert_cmpstr (str_at (c, "prompt_cache_key"), ==, "0b3e");
+  g_assert_cmpstr (str_at (c, "reasoning_effort"), ==, "low");
+  /* max_tokens 0 (cache warm-up) is not valid for OpenAI; ask for one token. */
+  g_assert_cmpint (int_at (c, "max_completion_tokens"), ==, 1);
+  g_assert_cmpstr (str_at (c, "messages/0/content"), ==, "hi");
+  g_assert_null (at (c, "stream_options"));
+}
+
+static void
+test_request_chat_to_anthropic (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("chat-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, body, TRUE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (str_at (a, "system/0/text"), ==, "You are OpenCode.");
+  g_assert_cmpint (int_at (a, "max_tokens"), ==, 4096);
+  g_assert_cmpstr (str_at (a, "tool_choice/type"), ==, "any");
+  g_assert_true (json_node_get_boolean (at (a, "tool_choice/disable_parallel_tool_use")));
+  g_assert_cmpstr (str_at (a, "tools/0/name"), ==, "read");
+  g_assert_cmpstr (str_at (a, "tools/0/input_schema/type"), ==, "object");
+  g_assert_cmpstr (str_at (a, "stop_sequences/0"), ==, "</done>");
+  g_assert_cmpfloat (json_node_get_double (at (a, "temperature")), <=, 1.0);
+  g_assert_cmpstr (str_at (a, "metadata/user_id"), ==, "opencode-session-7");
+  /* The last assistant turn has tool_use without thinking (another model wrote it): thinking
+   * must be off for Claude to continue that tool loop (PROTOCOLS.md §8, pitfall 2). */
+  g_assert_null (at (a, "thinking"));
+
+  /* user: text + base64 image */
+  g_assert_cmpstr (str_at (a, "messages/0/role"), ==, "user");
+  g_assert_cmpstr (str_at (a, "messages/0/content/1/type"), ==, "image");
+  g_assert_cmpstr (str_at (a, "messages/0/content/1/source/type"), ==, "base64");
+  g_assert_cmpstr (str_at (a, "messages/0/content/1/source/media_type"), ==, "image/jpeg");
+  g_assert_cmpstr (str_at (a, "messages/0/content/1/source/data"), ==, "/9j/4AAQ");
+
+  /* assistant tool calls → tool_use with parsed input */
+  g_assert_cmpstr (str_at (a, "messages/1/role"), ==, "assistant");
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/type"), ==, "tool_use");
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/id"), ==, "call_A");
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/input/path"), ==, "a.c");
+  g_assert_cmpstr (str_at (a, "messages/1/content/1/input/path"), ==, "b.c");
+
+  /* consecutive tool messages + the next user message merge into one user turn, results first */
+  g_assert_cmpstr (str_at (a, "messages/2/role"), ==, "user");
+  g_assert_cmpuint (len_at (a, "messages/2/content"), ==, 3);
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/type"), ==, "tool_result");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/tool_use_id"), ==, "call_A");
+  g_assert_cmpstr (str_at (a, "messages/2/content/1/tool_use_id"), ==, "call_B");
+  g_assert_cmpstr (str_at (a, "messages/2/content/1/content"), ==, "B");
+  g_assert_cmpstr (str_at (a, "messages/2/content/2/text"), ==, "Now compare them.");
+  g_assert_cmpuint (len_at (a, "messages"), ==, 3);
+}
+
+static void
+test_request_chat_effort_to_anthropic (void)
+{
+  g_autoptr(JsonNode) body = parse ("{\"model\":\"m\",\"max_tokens\":2000,\"reasoning_effort\":\"medium\","
+                                    "\"messages\":[{\"role\":\"user\",\"content\":\"plan it\"}]}");
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, body, TRUE, NULL);
+
+  g_assert_cmpstr (str_at (a, "thinking/type"), ==, "enabled");
+  g_assert_cmpint (int_at (a, "thinking/budget_tokens"), >=, 1024);
+  g_assert_cmpint (int_at (a, "thinking/budget_tokens"), <, int_at (a, "max_tokens"));
+  g_assert_cmpstr (str_at (a, "messages/0/content/0/text"), ==, "plan it");
+}
+
+static void
+test_request_thinking_continuation (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("anthropic-request.json");
+  g_autoptr(JsonNode) same = NULL;
+  g_autoptr(JsonNode) other = NULL;
+  g_autofree char *other_text = NULL;
+
+  /* Same model: signed thinking stays byte-exact, thinking stays on. */
+  same = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, body, FALSE, NULL);
+  g_assert_cmpstr (str_at (same, "messages/1/content/0/type"), ==, "thinking");
+  g_assert_cmpstr (str_at (same, "messages/1/content/0/signature"), ==, "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgx");
+  g_assert_cmpstr (str_at (same, "thinking/type"), ==, "enabled");
+  /* Anthropic upstream without a preset: the billing block is the client's business. */
+  g_assert_nonnull (strstr (str_at (same, "system/0/text"), "x-anthropic-billing-header"));
+
+  /* Another Claude model: thinking dropped, and since the last assistant turn is a tool call
+   * without thinking now, thinking is switched off for this request. */
+  other = pm_translate_request_for_provider (PM_API_ANTHROPIC, PM_API_ANTHROPIC, body, TRUE, "zai", NULL);
+  other_text = json_to_string (other, FALSE);
+  g_assert_null (strstr (other_text, "\"thinking\":\"Read it first.\""));
+  g_assert_null (strstr (other_text, "signature"));
+  g_assert_cmpstr (str_at (other, "messages/1/content/0/type"), ==, "text");
+  g_assert_null (at (other, "thinking"));
+  /* A non-Anthropic server speaking the Anthropic format: the billing block goes. */
+  g_assert_null (strstr (other_text, "x-anthropic-billing-header"));
+  g_assert_cmpstr (str_at (other, "system/0/text"), ==,
+                   "You are Claude Code, Anthropic's official CLI for Claude.");
+}
+
+static void
+test_request_responses_to_chat (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("responses-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_CHAT, body, TRUE, &error);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  text = json_to_string (c, FALSE);
+  g_assert_cmpstr (str_at (c, "messages/0/role"), ==, "system");
+  g_assert_cmpstr (str_at (c, "messages/0/content"), ==, "You are Codex, a coding agent.");
+  g_assert_cmpstr (str_at (c, "messages/1/role"), ==, "system");
+  g_assert_cmpstr (str_at (c, "messages/2/role"), ==, "user");
+  g_assert_cmpstr (str_at (c, "messages/2/content"), ==, "List the files.");
+  /* reasoning items are model-bound: gone */
+  g_assert_null (strstr (text, "gAAAAABo-opaque"));
+  g_assert_cmpstr (str_at (c, "messages/3/role"), ==, "assistant");
+  g_assert_cmpstr (str_at (c, "messages/3/tool_calls/0/id"), ==, "call_1");
+  g_assert_cmpstr (str_at (c, "messages/3/tool_calls/0/function/name"), ==, "shell");
+  g_assert_cmpstr (str_at (c, "messages/4/role"), ==, "tool");
+  g_assert_cmpstr (str_at (c, "messages/4/content"), ==, "main.c\nmeson.build");
+  /* custom (freeform) tools travel as {"input": "…"} */
+  g_assert_cmpstr (str_at (c, "messages/5/tool_calls/0/function/name"), ==, "apply_patch");
+  assert_json_equal_text (str_at (c, "messages/5/tool_calls/0/function/arguments"),
+                          "{\"input\":\"*** Begin Patch\\n*** End Patch\"}");
+  g_assert_cmpstr (str_at (c, "messages/6/role"), ==, "tool");
+  g_assert_cmpstr (str_at (c, "messages/7/content"), ==, "There are two files.");
+  g_assert_cmpstr (str_at (c, "messages/8/content"), ==, "Thanks");
+  g_assert_cmpuint (len_at (c, "messages"), ==, 9);
+
+  g_assert_cmpuint (len_at (c, "tools"), ==, 2);
+  g_assert_cmpstr (str_at (c, "tools/1/function/name"), ==, "apply_patch");
+  g_assert_cmpstr (str_at (c, "tools/1/function/parameters/properties/input/type"), ==, "string");
+  g_assert_cmpstr (str_at (c, "reasoning_effort"), ==, "high");
+  g_assert_cmpstr (str_at (c, "prompt_cache_key"), ==, "0199a6f2-codex-session");
+  g_assert_cmpstr (str_at (c, "tool_choice"), ==, "auto");
+  g_assert_false (json_node_get_boolean (at (c, "parallel_tool_calls")));
+  g_assert_null (at (c, "store"));
+  g_assert_null (at (c, "include"));
+}
+
+static void
+test_request_responses_to_anthropic (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("responses-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_ANTHROPIC, body, TRUE, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (len_at (a, "system"), ==, 2);
+  g_assert_cmpstr (str_at (a, "system/0/text"), ==, "You are Codex, a coding agent.");
+  g_assert_cmpstr (str_at (a, "messages/0/role"), ==, "user");
+  g_assert_cmpstr (str_at (a, "messages/1/role"), ==, "assistant");
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/type"), ==, "tool_use");
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/input/command/0"), ==, "ls");
+  g_assert_cmpstr (str_at (a, "messages/2/role"), ==, "user");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/type"), ==, "tool_result");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/tool_use_id"), ==, "call_1");
+  /* turns alternate */
+  for (guint i = 1; i < len_at (a, "messages"); i++)
+    {
+      g_autofree char *p0 = g_strdup_printf ("messages/%u/role", i - 1);
+      g_autofree char *p1 = g_strdup_printf ("messages/%u/role", i);
+
+      g_assert_cmpstr (str_at (a, p0), !=, str_at (a, p1));
+    }
+  g_assert_cmpstr (str_at (a, "metadata/user_id"), ==, "0199a6f2-codex-session");
+}
+
+static void
+test_request_previous_response_id (void)
+{
+  g_autoptr(JsonNode) body = parse ("{\"model\":\"x\",\"previous_response_id\":\"resp_1\",\"input\":\"hi\"}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) out = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_ANTHROPIC, body, TRUE, &error);
+
+  g_assert_null (out);
+  g_assert_error (error, PM_ERROR, PM_ERROR_UNSUPPORTED);
+}
+
+static void
+test_request_to_responses (void)
+{
+  g_autoptr(JsonNode) body = load_fixture ("anthropic-request.json");
+  g_autoptr(JsonNode) chat = load_fixture ("chat-request.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) r = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_RESPONSES, body, TRUE, &error);
+  g_autoptr(JsonNode) r2 = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (str_at (r, "instructions"), ==, "You are Claude Code, Anthropic's official CLI for Claude.");
+  g_assert_cmpstr (str_at (r, "input/0/type"), ==, "message");
+  g_assert_cmpstr (str_at (r, "input/0/content/0/type"), ==, "input_text");
+  g_assert_cmpstr (str_at (r, "input/0/content/1/type"), ==, "input_image");
+  g_assert_cmpstr (str_at (r, "input/1/role"), ==, "assistant");
+  g_assert_cmpstr (str_at (r, "input/1/content/0/type"), ==, "output_text");
+  g_assert_cmpstr (str_at (r, "input/2/type"), ==, "function_call");
+  g_assert_cmpstr (str_at (r, "input/2/call_id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (r, "input/3/call_id"), ==, "toolu_01B");
+  g_assert_cmpstr (str_at (r, "input/4/type"), ==, "function_call_output");
+  g_assert_cmpstr (str_at (r, "input/4/call_id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (r, "input/5/type"), ==, "function_call_output");
+  g_assert_cmpstr (str_at (r, "input/6/role"), ==, "user");
+  g_assert_cmpstr (str_at (r, "tools/0/type"), ==, "function");
+  g_assert_cmpstr (str_at (r, "tools/0/name"), ==, "Read");
+  g_assert_cmpint (int_at (r, "max_output_tokens"), ==, 32000);
+  g_assert_cmpstr (str_at (r, "reasoning/effort"), ==, "medium");
+  g_assert_cmpstr (str_at (r, "prompt_cache_key"), ==, "5b1c9f0e-3c1a-4c38-9a57-2f1f2b7f9e10");
+  g_assert_cmpstr (str_at (r, "tool_choice"), ==, "required");
+  g_assert_false (json_node_get_boolean (at (r, "store")));
+  g_assert_null (at (r, "stream_options"));
+
+  r2 = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_OPENAI_RESPONSES, chat, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (str_at (r2, "instructions"), ==, "You are OpenCode.");
+  g_assert_cmpint (int_at (r2, "max_output_tokens"), ==, 4096);
+  g_assert_cmpstr (str_at (r2, "reasoning/effort"), ==, "low");
+  g_assert_cmpstr (str_at (r2, "input/1/type"), ==, "function_call");
+  g_assert_cmpstr (str_at (r2, "input/3/type"), ==, "function_call_output");
+  g_assert_cmpstr (str_at (r2, "input/4/output"), ==, "B");
+}
+
+static void
+test_request_round_trip (void)
+{
+  /* Anthropic → Chat → Anthropic keeps every tool id, input and result. */
+  g_autoptr(JsonNode) body = load_fixture ("anthropic-request.json");
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, body, TRUE, NULL);
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, c, TRUE, NULL);
+
+  g_assert_cmpstr (str_at (a, "messages/1/content/1/type"), ==, "tool_use");
+  g_assert_cmpstr (str_at (a, "messages/1/content/1/id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (a, "messages/1/content/1/input/file_path"), ==, "/src/main.c");
+  g_assert_cmpstr (str_at (a, "messages/1/content/2/input/command"), ==, "wc -l /src/main.c");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/type"), ==, "tool_result");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/tool_use_id"), ==, "toolu_01A");
+  g_assert_cmpstr (str_at (a, "messages/2/content/1/tool_use_id"), ==, "toolu_01B");
+  g_assert_cmpstr (str_at (a, "messages/2/content/2/text"), ==, "Also check the tests.");
+  g_assert_cmpstr (str_at (a, "tool_choice/type"), ==, "any");
+  g_assert_cmpint (int_at (a, "max_tokens"), ==, 32000);
+}
+
+static void
+test_request_presets (void)
+{
+  g_autoptr(JsonNode) chat = load_fixture ("chat-request.json");
+  g_autoptr(JsonNode) anthropic = load_fixture ("anthropic-request.json");
+  g_autoptr(JsonNode) gemini = NULL;
+  g_autoptr(JsonNode) openrouter = NULL;
+  g_autoptr(JsonNode) local = NULL;
+  g_autoptr(JsonNode) deepseek = NULL;
+  g_autoptr(JsonNode) openrouter_a = NULL;
+  g_autofree char *gemini_text = NULL;
+
+  gemini = pm_translate_request_for_provider (PM_API_OPENAI_CHAT, PM_API_OPENAI_CHAT, chat, TRUE, "gemini", NULL);
+  gemini_text = json_to_string (gemini, FALSE);
+  g_assert_null (strstr (gemini_text, "$schema"));
+  g_assert_null (strstr (gemini_text, "additionalProperties"));
+  g_assert_null (at (gemini, "tools/0/function/parameters/properties/path/format"));
+  /* a property that happens to be called "format" is kept */
+  g_assert_cmpstr (str_at (gemini, "tools/0/function/parameters/properties/format/type"), ==, "string");
+  g_assert_cmpstr (str_at (gemini, "messages/2/tool_calls/0/extra_content/google/thought_signature"), ==,
+                   "skip_thought_signature_validator");
+  g_assert_null (at (gemini, "prompt_cache_key"));
+  g_assert_cmpint (int_at (gemini, "max_tokens"), ==, 4096);
+  /* the client's own body is untouched */
+  g_assert_nonnull (at (chat, "tools/0/function/parameters/$schema"));
+
+  openrouter = pm_translate_request_for_provider (PM_API_OPENAI_CHAT, PM_API_OPENAI_CHAT, chat, TRUE,
+                                                  "openrouter", NULL);
+  g_assert_cmpstr (str_at (openrouter, "reasoning/effort"), ==, "low");
+  g_assert_null (at (openrouter, "reasoning_effort"));
+  g_assert_true (json_node_get_boolean (at (openrouter, "usage/include")));
+
+  /* OpenRouter keeps Anthropic cache_control on content parts (Claude caching through it). */
+  openrouter_a = pm_translate_request_for_provider (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, anthropic, TRUE,
+                                                    "openrouter", NULL);
+  g_assert_cmpstr (str_at (openrouter_a, "messages/0/content/0/cache_control/type"), ==, "ephemeral");
+  g_assert_cmpstr (str_at (openrouter_a, "reasoning/effort"), ==, "medium");
+
+  local = pm_translate_request_for_provider (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, anthropic, TRUE, "ollama", NULL);
+  g_assert_null (at (local, "prompt_cache_key"));
+  g_assert_null (at (local, "max_completion_tokens"));
+  g_assert_cmpint (int_at (local, "max_tokens"), ==, 32000);
+  g_assert_true (json_node_get_boolean (at (local, "stream_options/include_usage")));
+
+  deepseek = pm_translate_request_for_provider (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, anthropic, TRUE,
+                                                "deepseek", NULL);
+  g_assert_cmpint (int_at (deepseek, "max_tokens"), ==, 8192);
+}
+
+static void
+test_request_prompt_cache_key (void)
+{
+  g_autoptr(JsonNode) body = parse ("{\"model\":\"m\",\"messages\":[]}");
+  g_autoptr(JsonNode) keyed = parse ("{\"model\":\"m\",\"messages\":[],\"prompt_cache_key\":\"k0\"}");
+
+  pm_translate_set_prompt_cache_key (PM_API_OPENAI_CHAT, body, "sess-1");
+  g_assert_cmpstr (str_at (body, "prompt_cache_key"), ==, "sess-1");
+  pm_translate_set_prompt_cache_key (PM_API_OPENAI_RESPONSES, keyed, "sess-1");
+  g_assert_cmpstr (str_at (keyed, "prompt_cache_key"), ==, "k0");
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Whole responses                                                                            */
+
+static const char *anthropic_response =
+  "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+  "\"content\":[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"sig\"},"
+  "{\"type\":\"text\",\"text\":\"Reading.\"},"
+  "{\"type\":\"tool_use\",\"id\":\"toolu_9\",\"name\":\"Read\",\"input\":{\"file_path\":\"a\"}}],"
+  "\"stop_reason\":\"tool_use\",\"stop_sequence\":null,"
+  "\"usage\":{\"input_tokens\":100,\"cache_creation_input_tokens\":20,\"cache_read_input_tokens\":300,"
+  "\"output_tokens\":50}}";
+
+static const char *chat_response =
+  "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-5-mini\","
+  "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Reading.\","
+  "\"tool_calls\":[{\"id\":\"call_9\",\"type\":\"function\",\"function\":{\"name\":\"Read\","
+  "\"arguments\":\"{\\\"file_path\\\":\\\"a\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],"
+  "\"usage\":{\"prompt_tokens\":420,\"completion_tokens\":50,\"total_tokens\":470,"
+  "\"prompt_tokens_details\":{\"cached_tokens\":300},\"completion_tokens_details\":{\"reasoning_tokens\":10}}}";
+
+static const char *responses_response =
+  "{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"model\":\"gpt-5\","
+  "\"output\":[{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[]},"
+  "{\"type\":\"message\",\"id\":\"msg_1\",\"role\":\"assistant\",\"status\":\"completed\","
+  "\"content\":[{\"type\":\"output_text\",\"text\":\"Reading.\",\"annotations\":[]}]},"
+  "{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":\"call_9\",\"name\":\"Read\","
+  "\"arguments\":\"{\\\"file_path\\\":\\\"a\\\"}\",\"status\":\"completed\"}],"
+  "\"usage\":{\"input_tokens\":420,\"input_tokens_details\":{\"cached_tokens\":300},"
+  "\"output_tokens\":50,\"output_tokens_details\":{\"reasoning_tokens\":10},\"total_tokens\":470}}";
+
+static void
+check_response (PmApi     api,
+                JsonNode *r,
+                gint64    prompt_total)
+{
+  switch (api)
+    {
+    case PM_API_ANTHROPIC:
+      g_assert_cmpstr (str_at (r, "type"), ==, "message");
+      g_assert_cmpstr (str_at (r, "model"), ==, "client-model");
+      g_assert_cmpstr (str_at (r, "content/0/text"), ==, "Reading.");
+      g_assert_cmpstr (str_at (r, "content/1/type"), ==, "tool_use");
+      g_assert_cmpstr (str_at (r, "content/1/name"), ==, "Read");
+      g_assert_cmpstr (str_at (r, "content/1/input/file_path"), ==, "a");
+      g_assert_cmpstr (str_at (r, "stop_reason"), ==, "tool_use");
+      g_assert_cmpint (int_at (r, "usage/cache_read_input_tokens"), ==, 300);
+      g_assert_cmpint (int_at (r, "usage/input_tokens") + int_at (r, "usage/cache_read_input_tokens") +
+                       int_at (r, "usage/cache_creation_input_tokens"), ==, prompt_total);
+      g_assert_cmpint (int_at (r, "usage/output_tokens"), ==, 50);
+      break;
+    case PM_API_OPENAI_CHAT:
+      g_assert_cmpstr (str_at (r, "object"), ==, "chat.completion");
+      g_assert_cmpstr (str_at (r, "model"), ==, "client-model");
+      g_assert_cmpstr (str_at (r, "choices/0/message/content"), ==, "Reading.");
+      g_assert_cmpstr (str_at (r, "choices/0/message/tool_calls/0/function/name"), ==, "Read");
+      assert_json_equal_text (str_at (r, "choices/0/message/tool_calls/0/function/arguments"),
+                              "{\"file_path\":\"a\"}");
+      g_assert_cmpstr (str_at (r, "choices/0/finish_reason"), ==, "tool_calls");
+      g_assert_cmpint (int_at (r, "usage/prompt_tokens"), ==, prompt_total);
+      g_assert_cmpint (int_at (r, "usage/prompt_tokens_details/cached_tokens"), ==, 300);
+      g_assert_cmpint (int_at (r, "usage/completion_tokens"), ==, 50);
+      break;
+    case PM_API_OPENAI_RESPONSES:
+      g_assert_cmpstr (str_at (r, "object"), ==, "response");
+      g_assert_cmpstr (str_at (r, "status"), ==, "completed");
+      g_assert_cmpstr (str_at (r, "model"), ==, "client-model");
+      for (guint i = 0; i < len_at (r, "output"); i++)
+        {
+          g_autofree char *p = g_strdup_printf ("output/%u/type", i);
+          g_autofree char *pt = g_strdup_printf ("output/%u/content/0/text", i);
+          g_autofree char *pn = g_strdup_printf ("output/%u/name", i);
+
+          if (g_strcmp0 (str_at (r, p), "message") == 0)
+            g_assert_cmpstr (str_at (r, pt), ==, "Reading.");
+          else if (g_strcmp0 (str_at (r, p), "function_call") == 0)
+            g_assert_cmpstr (str_at (r, pn), ==, "Read");
+        }
+      g_assert_cmpint (int_at (r, "usage/input_tokens"), ==, prompt_total);
+      g_assert_cmpint (int_at (r, "usage/input_tokens_details/cached_tokens"), ==, 300);
+      g_assert_cmpint (int_at (r, "usage/output_tokens"), ==, 50);
+      break;
+    case PM_API_LAST:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+test_responses_all_pairs (void)
+{
+  const char *bodies[PM_API_LAST] = { anthropic_response, chat_response, responses_response };
+  gint64 totals[PM_API_LAST] = { 420, 420, 420 };
+
+  for (PmApi from = 0; from < PM_API_LAST; from++)
+    for (PmApi to = 0; to < PM_API_LAST; to++)
+      {
+        g_autoptr(JsonNode) in = parse (bodies[from]);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) out = NULL;
+
+        if (from == to)
+          continue;
+        out = pm_translate_response (from, to, in, "client-model", &error);
+        g_assert_no_error (error);
+        g_test_message ("response %s → %s", pm_api_to_string (from), pm_api_to_string (to));
+        check_response (to, out, totals[from]);
+      }
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Streams                                                                                    */
+
+static const char *stream_fixtures[PM_API_LAST] = {
+  "anthropic-stream.sse", "chat-stream.sse", "responses-stream.sse"
+};
+
+static void
+test_stream_pair (gconstpointer data)
+{
+  guint pair = GPOINTER_TO_UINT (data);
+  PmApi from = pair / PM_API_LAST;
+  PmApi to = pair % PM_API_LAST;
+  g_autoptr(GPtrArray) events = load_stream_fixture (stream_fixtures[from]);
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (from, to, "client-model");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+  gboolean saw_text_early = FALSE;
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      Event *e = g_ptr_array_index (events, i);
+      g_autoptr(GError) error = NULL;
+      gsize before = out->len;
+
+      g_assert_true (pm_stream_translator_feed (tr, e->event, e->data, out, &error));
+      g_assert_no_error (error);
+      /* No buffering: the first text fragment reaches the client with the event carrying it. */
+      if (strstr (e->data, "Let me read ") != NULL && !strstr (e->data, "main.c."))
+        {
+          g_assert_cmpuint (out->len, >, before);
+          g_assert_nonnull (strstr (out->str + before, "Let me read "));
+          saw_text_early = TRUE;
+        }
+    }
+  g_assert_true (saw_text_early);
+  g_assert_true (pm_stream_translator_is_done (tr));
+  {
+    gsize len = out->len;
+
+    pm_stream_translator_finish (tr, out);
+    g_assert_cmpuint (out->len, ==, len);   /* nothing more after a clean end */
+  }
+
+  r = reassemble (to, out->str);
+  g_assert_false (r->error);
+  g_assert_cmpstr (r->text->str, ==, "Let me read main.c.");
+  if (from != PM_API_OPENAI_CHAT)
+    g_assert_cmpstr (r->thinking->str, ==, "I should look at the file first.");
+  g_assert_cmpuint (r->tool_names->len, ==, from == PM_API_OPENAI_CHAT ? 2 : 1);
+  g_assert_cmpstr (g_ptr_array_index (r->tool_names, 0), ==, "Read");
+  assert_json_equal_text (g_ptr_array_index (r->tool_args, 0), "{\"file_path\":\"/src/main.c\",\"limit\":40}");
+  if (from == PM_API_OPENAI_CHAT)
+    {
+      g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 0), ==, "call_AbC123");
+      g_assert_cmpstr (g_ptr_array_index (r->tool_names, 1), ==, "Bash");
+      assert_json_equal_text (g_ptr_array_index (r->tool_args, 1), "{\"command\":\"ls\"}");
+    }
+  else if (from == PM_API_ANTHROPIC)
+    g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 0), ==, "toolu_01T1x1fJ34qAmk2tNTrN7Up6");
+  else
+    g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 0), ==, "call_AbC123");
+  g_assert_cmpstr (r->stop, ==, "tool_use");
+  /* Usage: the prompt total and cache reads survive every direction (final totals). */
+  g_assert_cmpint (r->prompt_total, ==, 4672);
+  g_assert_cmpint (r->cache_read, ==, 3000);
+  g_assert_cmpint (r->output, ==, 89);
+  /* A signature never reaches another API. */
+  g_assert_null (strstr (out->str, "EqQBCgIYAhIM"));
+  g_assert_null (strstr (out->str, "gAAAAABo-opaque"));
+}
+
+static void
+test_stream_identity (void)
+{
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_ANTHROPIC, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_assert_true (pm_stream_translator_feed (tr, "ping", "{\"type\": \"ping\"}", out, NULL));
+  g_assert_cmpstr (out->str, ==, "event: ping\ndata: {\"type\": \"ping\"}\n\n");
+}
+
+static void
+test_stream_midstream_error (void)
+{
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  g_assert_true (pm_stream_translator_feed (tr, "message_start",
+                                            "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                                            "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, "content_block_start",
+                                            "{\"type\":\"content_block_start\",\"index\":0,"
+                                            "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, "content_block_delta",
+                                            "{\"type\":\"content_block_delta\",\"index\":0,"
+                                            "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, "error",
+                                            "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                                            "\"message\":\"Overloaded\"}}", out, NULL));
+  pm_stream_translator_finish (tr, out);
+  r = reassemble (PM_API_OPENAI_CHAT, out->str);
+  g_assert_true (r->error);
+  g_assert_cmpstr (r->text->str, ==, "Hel");
+  g_assert_cmpstr (r->error_message, ==, "Overloaded");
+  g_assert_cmpstr (r->error_type, ==, "server_error");
+}
+
+static void
+test_stream_cut (gconstpointer data)
+{
+  PmApi to = GPOINTER_TO_UINT (data);
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_RESPONSES, to, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  g_assert_true (pm_stream_translator_feed (tr, "response.created",
+                                            "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}",
+                                            out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, "response.output_text.delta",
+                                            "{\"type\":\"response.output_text.delta\",\"output_index\":0,"
+                                            "\"delta\":\"partial\"}", out, NULL));
+  g_assert_false (pm_stream_translator_is_done (tr));
+  pm_stream_translator_finish (tr, out);
+  g_assert_true (pm_stream_translator_is_done (tr));
+  r = reassemble (to, out->str);
+  g_assert_true (r->error);
+  g_assert_cmpstr (r->text->str, ==, "partial");
+}
+
+static void
+test_stream_chat_without_done (void)
+{
+  /* Some local servers end after the finish_reason chunk without [DONE]. */
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},"
+                                            "\"finish_reason\":null}]}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{},"
+                                            "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":7,"
+                                            "\"completion_tokens\":3,\"total_tokens\":10}}", out, NULL));
+  pm_stream_translator_finish (tr, out);
+  r = reassemble (PM_API_ANTHROPIC, out->str);
+  g_assert_false (r->error);
+  g_assert_cmpstr (r->text->str, ==, "ok");
+  g_assert_cmpstr (r->stop, ==, "max_tokens");
+  g_assert_cmpint (r->prompt_total, ==, 7);
+  g_assert_cmpint (r->output, ==, 3);
+}
+
+static void
+test_stream_bad_event (void)
+{
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (pm_stream_translator_feed (tr, NULL, "{not json", out, &error));
+  g_assert_error (error, PM_ERROR, PM_ERROR_UPSTREAM);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pm/translate/error/bodies", test_error_bodies);
+  g_test_add_func ("/pm/translate/error/events", test_error_events);
+  g_test_add_func ("/pm/translate/error/translate", test_translate_error);
+
+  g_test_add_func ("/pm/translate/request/identity", test_request_identity);
+  g_test_add_func ("/pm/translate/request/anthropic-to-chat", test_request_anthropic_to_chat);
+  g_test_add_func ("/pm/translate/request/legacy-user-id", test_request_legacy_user_id);
+  g_test_add_func ("/pm/translate/request/chat-to-anthropic", test_request_chat_to_anthropic);
+  g_test_add_func ("/pm/translate/request/chat-effort-to-anthropic", test_request_chat_effort_to_anthropic);
+  g_test_add_func ("/pm/translate/request/thinking-continuation", test_request_thinking_continuation);
+  g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
+  g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
+  g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);
+  g_test_add_func ("/pm/translate/request/to-responses", test_request_to_responses);
+  g_test_add_func ("/pm/translate/request/round-trip", test_request_round_trip);
+  g_test_add_func ("/pm/translate/request/presets", test_request_presets);
+  g_test_add_func ("/pm/translate/request/prompt-cache-key", test_request_prompt_cache_key);
+
+  g_test_add_func ("/pm/translate/response/all-pairs", test_responses_all_pairs);
+
+  for (PmApi from = 0; from < PM_API_LAST; from++)
+    for (PmApi to = 0; to < PM_API_LAST; to++)
+      {
+        g_autofree char *path = NULL;
+
+        if (from == to)
+          continue;
+        path = g_strdup_printf ("/pm/translate/stream/%s-to-%s", pm_api_to_string (from), pm_api_to_string (to));
+        g_test_add_data_func (path, GUINT_TO_POINTER (from * PM_API_LAST + to), test_stream_pair);
+      }
+  g_test_add_func ("/pm/translate/stream/identity", test_stream_identity);
+  g_test_add_func ("/pm/translate/stream/midstream-error", test_stream_midstream_error);
+  g_test_add_data_func ("/pm/translate/stream/cut/anthropic", GUINT_TO_POINTER (PM_API_ANTHROPIC), test_stream_cut);
+  g_test_add_data_func ("/pm/translate/stream/cut/openai-chat", GUINT_TO_POINTER (PM_API_OPENAI_CHAT), test_stream_cut);
+  g_test_add_func ("/pm/translate/stream/chat-without-done", test_stream_chat_without_done);
+  g_test_add_func ("/pm/translate/stream/bad-event", test_stream_bad_event);
+
+  return g_test_run ();
+}
