@@ -148,10 +148,17 @@ merge_anthropic (PmUsage    *usage,
           return;
         }
     }
-  if (have_total)
+  /* A total without a breakdown (a later message_delta repeating it, or a gateway that drops
+   * the split): keep the split already known when it agrees, else count the rest as 5m. */
+  if (have_total && total_creation != usage->cache_write_5m + usage->cache_write_1h)
     {
-      usage->cache_write_5m = total_creation;
-      usage->cache_write_1h = 0;
+      if (usage->cache_write_1h <= total_creation)
+        usage->cache_write_5m = total_creation - usage->cache_write_1h;
+      else
+        {
+          usage->cache_write_5m = total_creation;
+          usage->cache_write_1h = 0;
+        }
     }
 }
 
