@@ -6,6 +6,8 @@
 
 cli=$1
 src=${PM_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 build=${PM_BUILD_DIR:?}
 page=$src/docs/pointsman-cli.1
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$build/config.h")
@@ -36,34 +38,77 @@ else
   tap_fail "the .TH line does not say Pointsman $version in:$bad"
 fi
 
-# The commands pointsman-cli --help lists: two leading spaces, then the name.
-verbs=$("$cli" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p')
-undocumented=""
-for v in $verbs; do
-  # documented as a .TP item: ".B serve", ".BI explain …", ".BI "keys set" …"
-  grep -qE "^\.(B|BI|BR) \"?$v( |\"|$)" "$page" || undocumented="$undocumented $v"
-done
-if [ -z "$undocumented" ]; then
-  tap_ok "every command is documented: $(echo $verbs)"
-else
-  tap_fail "commands missing from pointsman-cli.1:$undocumented"
-fi
+# Every command that pointsman-cli --help lists has an entry in COMMANDS, and every long
+# option that the command's --help (and its datasets' or subcommands' --help) shows is
+# documented in that command's entries.
+python3 - "$cli" "$page" >"$tmp/cmds" 2>&1 <<'PY'
+import re, subprocess, sys
 
-# Every long option of every command (from its --help) appears in the page.
-missing=""
-for v in $verbs; do
-  for o in $("$cli" "$v" --help 2>&1 | grep -oE '(^|[[:space:],\[])--[a-z][a-z0-9-]*' | sed 's/^[^-]*//' | sort -u); do
-    case $o in
-      --help|--help-*) continue ;;
-    esac
-    esc=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
-    grep -q -- "$esc" "$page" || missing="$missing $v:$o"
-  done
-done
-if [ -z "$missing" ]; then
-  tap_ok "every long option of every command is documented"
+cli, page = sys.argv[1:3]
+
+def help_of(*args):
+    try:
+        r = subprocess.run([cli, *args, "--help"], stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=30)
+        return r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        return ""
+
+def listed_words(text):
+    """Names in two-column lists ("  name   what it does") under headings such as Commands: or
+    Datasets:, but not under Usage: or the option groups."""
+    words, heading = [], None
+    for line in text.splitlines():
+        if line and not line.startswith(" ") and line.rstrip().endswith(":"):
+            heading = line.strip()
+            continue
+        m = re.match(r"^  ([a-z][a-z0-9-]*)\s{2,}\S", line)
+        if m and heading not in (None, "Usage:", "Help Options:", "Application Options:"):
+            words.append(m.group(1))
+    return words
+
+def options(text):
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", text)) - {"--help", "--help-all"}
+
+text = open(page).read()
+section = text.split("\n.SH COMMANDS\n", 1)[1].split("\n.SH ", 1)[0].split("\n")
+entries, depth, cur = {}, 0, None
+for i, line in enumerate(section):
+    if line.startswith(".RS"):
+        depth += 1
+    elif line.startswith(".RE"):
+        depth -= 1
+    elif line == ".TP" and depth == 0 and i + 1 < len(section):
+        m = re.match(r'^\.(?:B|BI|BR) "?([a-z][a-z-]*)', section[i + 1])
+        cur = m.group(1) if m else None
+    if cur:
+        entries[cur] = entries.get(cur, "") + line + "\n"
+
+verbs = listed_words(help_of())
+print("commands:", " ".join(verbs))
+print("undocumented commands:", " ".join(v for v in verbs if v not in entries))
+missing = []
+for v in verbs:
+    helps = help_of(v)
+    for sub in listed_words(helps):
+        helps += help_of(v, sub)
+    for o in sorted(options(helps)):
+        if o.replace("-", "\\-") not in entries.get(v, ""):
+            missing.append(f"{v} {o}")
+print("undocumented options:", " ".join(missing))
+sys.exit(2 if any(v not in entries for v in verbs) else 1 if missing else 0)
+PY
+rc=$?
+if grep -q '^undocumented commands: $' "$tmp/cmds" && [ $rc -ne 2 ]; then
+  tap_ok "every command is documented: $(sed -n 's/^commands: //p' "$tmp/cmds")"
 else
-  tap_fail "options missing from pointsman-cli.1:$missing"
+  tap_fail "commands missing from pointsman-cli.1"
 fi
+if [ $rc -eq 0 ]; then
+  tap_ok "every long option of every command is documented under its command"
+else
+  tap_fail "options missing from pointsman-cli.1"
+fi
+tap_diag "$(cat "$tmp/cmds")"
 
 tap_done
