@@ -1,4 +1,4 @@
-/* pm-application.c
+/* pm-application.c — the app: owns the core and runs the proxy in-process
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,41 +8,672 @@
 
 #include <glib/gi18n.h>
 
+#include "pm-app-core.h"
 #include "pm-application.h"
+#include "pm-demo.h"
+#include "pm-what-if.h"
+#include "pm-window.h"
 
 struct _PmApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  char           *config_path;
+  gboolean        testing;
+
+  PmConfig       *config;
+  PmCatalog      *catalog;
+  PmObjective    *objective;
+  PmKeyring      *keyring;
+  PmStore        *store;
+  PmRouter       *router;
+  PmProxy        *proxy;
+  PmWhatIf       *what_if;
+  PmDemo         *demo;
+  GListModel     *empty_log;
+  char           *proxy_error;
+  char           *core_error;
 };
 
 G_DEFINE_FINAL_TYPE (PmApplication, pm_application, ADW_TYPE_APPLICATION)
 
+enum {
+  PROP_0,
+  PROP_LOG,
+  PROP_PROXY_RUNNING,
+  PROP_PROXY_ERROR,
+  PROP_DEMO_RUNNING,
+  PROP_DEMO_PROGRESS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* --- GSettings ⇄ PmObjective ------------------------------------------------------------- */
+
+static gboolean
+enum_nick_to_int (GValue   *value,
+                  GVariant *variant,
+                  gpointer  user_data)
+{
+  const char * const *nicks = user_data;
+  const char *nick = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; nicks[i] != NULL; i++)
+    if (g_str_equal (nicks[i], nick))
+      {
+        g_value_set_int (value, i);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+static GVariant *
+int_to_enum_nick (const GValue       *value,
+                  const GVariantType *expected_type,
+                  gpointer            user_data)
+{
+  const char * const *nicks = user_data;
+  int v = g_value_get_int (value);
+
+  if (v < 0 || v >= (int) g_strv_length ((char **) nicks))
+    return NULL;
+
+  return g_variant_new_string (nicks[v]);
+}
+
+static const char *pin_policy_nicks[] = { "honour", "route-all", NULL };
+static const char *client_effort_nicks[] = { "ceiling", "floor", "ignore", "exact", NULL };
+
+static void
+bind_objective (PmApplication *self)
+{
+  g_settings_bind (self->settings, "tradeoff", self->objective, "tradeoff", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "quality-floor", self->objective, "quality-floor",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "max-effort", self->objective, "max-effort", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "daily-budget", self->objective, "daily-budget",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "disabled-models", self->objective, "disabled-models",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "pin-policy", self->objective, "pin-policy",
+                                G_SETTINGS_BIND_DEFAULT, enum_nick_to_int, int_to_enum_nick,
+                                (gpointer) pin_policy_nicks, NULL);
+  g_settings_bind_with_mapping (self->settings, "client-effort-policy", self->objective,
+                                "client-effort-policy", G_SETTINGS_BIND_DEFAULT,
+                                enum_nick_to_int, int_to_enum_nick,
+                                (gpointer) client_effort_nicks, NULL);
+}
+
+static void
+apply_color_scheme (PmApplication *self)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
+
+  if (g_str_equal (scheme, "dark"))
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  else if (g_str_equal (scheme, "light"))
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  else
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* --- the core ------------------------------------------------------------------------------ */
+
+static void
+on_demo_notify (PmApplication *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_PROGRESS]);
+}
+
+static gboolean
+load_core (PmApplication  *self,
+           GError        **error)
+{
+#if PM_APP_HAVE_CORE
+  g_autofree char *path = NULL;
+  g_auto(GStrv) pool = NULL;
+  guint port;
+
+  if (self->config_path != NULL)
+    self->config = pm_config_load (self->config_path, TRUE, error);
+  else if (self->testing)
+    self->config = pm_config_new_default ();
+  else
+    {
+      path = pm_config_default_path ();
+      self->config = pm_config_load (path, TRUE, error);
+    }
+  if (self->config == NULL)
+    return FALSE;
+
+  self->catalog = pm_catalog_new_default (error);
+  if (self->catalog == NULL)
+    return FALSE;
+
+  self->objective = g_object_ref (pm_config_get_objective (self->config));
+  bind_objective (self);
+
+  port = g_settings_get_uint (self->settings, "listen-port");
+  if (port != 0)
+    pm_config_set_listen_port (self->config, port);
+
+  if (self->keyring == NULL)
+    self->keyring = pm_keyring_new ();
+
+  if (!self->testing)
+    {
+      g_autoptr(GError) store_error = NULL;
+
+      self->store = pm_store_open (pm_config_get_database (self->config), &store_error);
+      if (self->store == NULL)
+        g_warning ("Request history is not saved: %s", store_error->message);
+    }
+
+  pool = pm_config_dup_pool (self->config);
+  self->router = pm_router_new (self->catalog, self->objective, (const char * const *) pool,
+                                pm_config_get_default_model (self->config));
+  self->proxy = pm_proxy_new (self->config, self->catalog, self->router, self->keyring, self->store);
+  self->what_if = pm_what_if_new (self->catalog, (const char * const *) pool,
+                                  pm_config_get_default_model (self->config));
+  pm_what_if_attach_proxy (self->what_if, self->proxy);
+
+  return TRUE;
+#else
+  self->objective = pm_objective_new ();
+  bind_objective (self);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("This build of Pointsman has no routing core"));
+  return FALSE;
+#endif
+}
+
+gboolean
+pm_application_start_proxy (PmApplication  *self,
+                            GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+  if (self->proxy == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           self->core_error ? self->core_error : _("The proxy is not available"));
+      return FALSE;
+    }
+
+#if PM_APP_HAVE_CORE
+  if (!pm_proxy_is_running (self->proxy) && !pm_proxy_start (self->proxy, &local_error))
+    {
+      g_free (self->proxy_error);
+      self->proxy_error = g_strdup (local_error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_ERROR]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_RUNNING]);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+#endif
+
+  g_clear_pointer (&self->proxy_error, g_free);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_ERROR]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_RUNNING]);
+  return TRUE;
+}
+
+void
+pm_application_stop_proxy (PmApplication *self)
+{
+  g_return_if_fail (PM_IS_APPLICATION (self));
+
+#if PM_APP_HAVE_CORE
+  if (self->proxy != NULL)
+    pm_proxy_stop (self->proxy);
+#endif
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_RUNNING]);
+}
+
+gboolean
+pm_application_get_proxy_running (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  return self->proxy != NULL && pm_proxy_is_running (self->proxy);
+#else
+  return FALSE;
+#endif
+}
+
+char *
+pm_application_dup_url (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+
+  if (!pm_application_get_proxy_running (self))
+    return NULL;
+#if PM_APP_HAVE_CORE
+  return pm_proxy_dup_url (self->proxy);
+#else
+  return NULL;
+#endif
+}
+
+const char *
+pm_application_get_proxy_error (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+
+  if (self->proxy_error != NULL)
+    return self->proxy_error;
+  return self->core_error;
+}
+
+GListModel *
+pm_application_get_log (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+
+#if PM_APP_HAVE_CORE
+  if (self->demo != NULL && pm_demo_get_log (self->demo) != NULL)
+    return G_LIST_MODEL (pm_demo_get_log (self->demo));
+  if (self->proxy != NULL)
+    return G_LIST_MODEL (pm_proxy_get_log (self->proxy));
+#endif
+
+  return self->empty_log;
+}
+
+gboolean
+pm_application_start_demo (PmApplication  *self,
+                           GError        **error)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+  if (self->demo != NULL)
+    return TRUE;
+
+#if PM_APP_HAVE_CORE
+  if (self->config == NULL || self->catalog == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           self->core_error ? self->core_error : _("The proxy is not available"));
+      return FALSE;
+    }
+
+  self->demo = pm_demo_new (self->config, self->catalog, self->objective, self->what_if);
+  g_signal_connect_swapped (self->demo, "notify::progress", G_CALLBACK (on_demo_notify), self);
+  if (!pm_demo_start (self->demo, error))
+    {
+      g_clear_object (&self->demo);
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_RUNNING]);
+  return TRUE;
+#else
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("This build of Pointsman has no routing core"));
+  return FALSE;
+#endif
+}
+
+void
+pm_application_stop_demo (PmApplication *self)
+{
+  g_return_if_fail (PM_IS_APPLICATION (self));
+
+  if (self->demo == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->demo, self);
+#if PM_APP_HAVE_CORE
+  pm_demo_stop (self->demo);
+#endif
+  g_clear_object (&self->demo);
+  if (self->what_if != NULL)
+    pm_what_if_clear (self->what_if);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_RUNNING]);
+}
+
+gboolean
+pm_application_get_demo_running (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+  return self->demo != NULL;
+}
+
+guint
+pm_application_get_demo_progress (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), 0);
+
+#if PM_APP_HAVE_CORE
+  return self->demo != NULL ? pm_demo_get_progress (self->demo) : 0;
+#else
+  return 0;
+#endif
+}
+
+gboolean
+pm_application_save_config (PmApplication  *self,
+                            GError        **error)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  if (self->config == NULL)
+    return TRUE;
+  if (pm_config_get_path (self->config) == NULL)
+    return TRUE;   /* defaults in memory (tests) */
+  return pm_config_save (self->config, pm_config_get_path (self->config), error);
+#else
+  return TRUE;
+#endif
+}
+
+GSettings *
+pm_application_get_settings (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+PmConfig *
+pm_application_get_config (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->config;
+}
+
+PmCatalog *
+pm_application_get_catalog (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->catalog;
+}
+
+PmObjective *
+pm_application_get_objective (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->objective;
+}
+
+PmKeyring *
+pm_application_get_keyring (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->keyring;
+}
+
+PmProxy *
+pm_application_get_proxy (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->proxy;
+}
+
+PmWhatIf *
+pm_application_get_what_if (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->what_if;
+}
+
+/* --- actions ------------------------------------------------------------------------------- */
+
+static void
+pm_application_about (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  PmApplication *self = user_data;
+  static const char *developers[] = { "The Pointsman contributors", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "application-name", "Pointsman",
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Pointsman contributors"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("A local model-routing proxy for coding agents: every request "
+                                      "gets the model and reasoning effort that best serve your "
+                                      "cost objective, and you see why."),
+                        "developers", developers,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "website", "https://github.com/pointsman/pointsman",
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+pm_application_quit (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  PmApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+pm_application_demo (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  PmApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (pm_application_get_demo_running (self))
+    pm_application_stop_demo (self);
+  else if (!pm_application_start_demo (self, &error))
+    g_warning ("Demo failed to start: %s", error->message);
+}
+
+static void
+pm_application_toggle_proxy (GSimpleAction *action,
+                             GVariant      *param,
+                             gpointer       user_data)
+{
+  PmApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (pm_application_get_proxy_running (self))
+    pm_application_stop_proxy (self);
+  else if (!pm_application_start_proxy (self, &error))
+    g_debug ("Proxy did not start: %s", error->message);
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", pm_application_about },
+  { "quit", pm_application_quit },
+  { "demo", pm_application_demo },
+  { "toggle-proxy", pm_application_toggle_proxy },
+};
+
+/* --- GApplication -------------------------------------------------------------------------- */
+
+static void
+pm_application_startup (GApplication *app)
+{
+  PmApplication *self = PM_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAction) scheme = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *demo_accels[] = { "<Control>d", NULL };
+
+  G_APPLICATION_CLASS (pm_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  scheme = g_settings_create_action (self->settings, "color-scheme");
+  g_action_map_add_action (G_ACTION_MAP (self), scheme);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.demo", demo_accels);
+
+  g_signal_connect_swapped (self->settings, "changed::color-scheme",
+                            G_CALLBACK (apply_color_scheme), self);
+  apply_color_scheme (self);
+
+  if (!load_core (self, &error))
+    {
+      self->core_error = g_strdup (error->message);
+      g_warning ("The routing core is not available: %s", error->message);
+    }
+}
+
 static void
 pm_application_activate (GApplication *app)
 {
+  PmApplication *self = PM_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
     {
-      window = GTK_WINDOW (adw_application_window_new (GTK_APPLICATION (app)));
-      gtk_window_set_title (window, "Pointsman");
-      gtk_window_set_default_size (window, 1100, 700);
-      adw_application_window_set_content (ADW_APPLICATION_WINDOW (window),
-                                          adw_status_page_new ());
+      if (g_settings_get_boolean (self->settings, "start-proxy") && self->proxy != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!pm_application_start_proxy (self, &error))
+            g_debug ("Proxy did not start: %s", error->message);
+        }
+      window = GTK_WINDOW (pm_window_new (self));
     }
 
   gtk_window_present (window);
 }
 
 static void
+pm_application_shutdown (GApplication *app)
+{
+  PmApplication *self = PM_APPLICATION (app);
+
+  pm_application_stop_demo (self);
+#if PM_APP_HAVE_CORE
+  if (self->proxy != NULL)
+    pm_proxy_stop (self->proxy);
+  if (self->store != NULL)
+    pm_store_close (self->store);
+#endif
+
+  G_APPLICATION_CLASS (pm_application_parent_class)->shutdown (app);
+}
+
+static void
+pm_application_dispose (GObject *object)
+{
+  PmApplication *self = PM_APPLICATION (object);
+
+  if (self->demo != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->demo, self);
+#if PM_APP_HAVE_CORE
+      pm_demo_stop (self->demo);
+#endif
+      g_clear_object (&self->demo);
+    }
+  g_clear_object (&self->what_if);
+  g_clear_object (&self->proxy);
+  g_clear_object (&self->router);
+  g_clear_object (&self->store);
+  g_clear_object (&self->keyring);
+  g_clear_object (&self->objective);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->config);
+  g_clear_object (&self->empty_log);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (pm_application_parent_class)->dispose (object);
+}
+
+static void
+pm_application_finalize (GObject *object)
+{
+  PmApplication *self = PM_APPLICATION (object);
+
+  g_free (self->config_path);
+  g_free (self->proxy_error);
+  g_free (self->core_error);
+
+  G_OBJECT_CLASS (pm_application_parent_class)->finalize (object);
+}
+
+static void
+pm_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PmApplication *self = PM_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOG:
+      g_value_set_object (value, pm_application_get_log (self));
+      break;
+    case PROP_PROXY_RUNNING:
+      g_value_set_boolean (value, pm_application_get_proxy_running (self));
+      break;
+    case PROP_PROXY_ERROR:
+      g_value_set_string (value, pm_application_get_proxy_error (self));
+      break;
+    case PROP_DEMO_RUNNING:
+      g_value_set_boolean (value, pm_application_get_demo_running (self));
+      break;
+    case PROP_DEMO_PROGRESS:
+      g_value_set_uint (value, pm_application_get_demo_progress (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 pm_application_class_init (PmApplicationClass *klass)
 {
-  G_APPLICATION_CLASS (klass)->activate = pm_application_activate;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = pm_application_dispose;
+  object_class->finalize = pm_application_finalize;
+  object_class->get_property = pm_application_get_property;
+
+  app_class->startup = pm_application_startup;
+  app_class->activate = pm_application_activate;
+  app_class->shutdown = pm_application_shutdown;
+
+  properties[PROP_LOG] =
+    g_param_spec_object ("log", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PROXY_RUNNING] =
+    g_param_spec_boolean ("proxy-running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PROXY_ERROR] =
+    g_param_spec_string ("proxy-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO_RUNNING] =
+    g_param_spec_boolean ("demo-running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO_PROGRESS] =
+    g_param_spec_uint ("demo-progress", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 pm_application_init (PmApplication *self)
 {
+  self->settings = g_settings_new ("io.github.pointsman.Pointsman");
+  self->empty_log = G_LIST_MODEL (g_list_store_new (G_TYPE_OBJECT));
 }
 
 PmApplication *
@@ -51,5 +682,25 @@ pm_application_new (void)
   return g_object_new (PM_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/pointsman/Pointsman",
                        NULL);
+}
+
+PmApplication *
+pm_application_new_for_testing (const char *config_path,
+                                PmKeyring  *keyring)
+{
+  PmApplication *self;
+
+  self = g_object_new (PM_TYPE_APPLICATION,
+                       "application-id", APP_ID ".Test",
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/io/github/pointsman/Pointsman",
+                       NULL);
+  self->testing = TRUE;
+  self->config_path = g_strdup (config_path);
+  if (keyring != NULL)
+    self->keyring = g_object_ref (keyring);
+
+  return self;
 }

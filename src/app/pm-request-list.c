@@ -1,0 +1,519 @@
+/* pm-request-list.c — the live request list
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "pm-request-list"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pm-request-list.h"
+
+struct _PmRequestList
+{
+  GtkWidget           parent_instance;
+
+  GtkBox             *box;
+  GtkDropDown        *session_dropdown;
+  GtkDropDown        *agent_dropdown;
+  GtkLabel           *count_label;
+  GtkStack           *list_stack;
+  GtkColumnView      *column_view;
+  GtkSingleSelection *selection;
+  GtkSortListModel   *sort_model;
+  GtkFilterListModel *filter_model;
+  GtkColumnViewColumn *time_column;
+
+  GListModel         *model;
+  GtkStringList      *sessions;
+  GtkStringList      *agents;
+  GHashTable         *seen_sessions;
+  GHashTable         *seen_agents;
+  GtkCustomFilter    *filter;
+  char               *session_filter;
+  char               *agent_filter;
+  guint               scanned;
+};
+
+G_DEFINE_FINAL_TYPE (PmRequestList, pm_request_list, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SELECTED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* --- formatting ---------------------------------------------------------------------------- */
+
+char *
+pm_format_cost (double usd)
+{
+  if (usd == 0.0)
+    return g_strdup ("$0");
+  if (ABS (usd) < 0.01)
+    return g_strdup_printf ("$%.4f", usd);
+  if (ABS (usd) < 100.0)
+    return g_strdup_printf ("$%.3f", usd);
+  return g_strdup_printf ("$%.2f", usd);
+}
+
+char *
+pm_format_tokens (gint64 tokens)
+{
+  if (tokens < 1000)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, tokens);
+  if (tokens < 1000000)
+    return g_strdup_printf ("%.1fk", tokens / 1000.0);
+  return g_strdup_printf ("%.2fM", tokens / 1000000.0);
+}
+
+static char *
+format_time (gpointer unused,
+             gint64   time_us)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (time_us <= 0)
+    return g_strdup ("");
+  dt = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+  return g_date_time_format (dt, "%H:%M:%S");
+}
+
+static char *
+format_session (gpointer    unused,
+                const char *session)
+{
+  if (session == NULL)
+    return g_strdup ("");
+  if (g_utf8_strlen (session, -1) <= 10)
+    return g_strdup (session);
+  return g_strdup_printf ("%.8s…", session);
+}
+
+static char *
+format_effort (gpointer    unused,
+               const char *effort)
+{
+  return g_strdup (effort != NULL && *effort != '\0' ? effort : "—");
+}
+
+static char *
+format_tokens (gpointer unused,
+               gint64   tokens)
+{
+  return pm_format_tokens (tokens);
+}
+
+static char *
+format_percent (gpointer unused,
+                double   fraction)
+{
+  return g_strdup_printf ("%.0f %%", 100.0 * fraction);
+}
+
+static char *
+format_cost (gpointer unused,
+             double   usd)
+{
+  return pm_format_cost (usd);
+}
+
+static char *
+format_saved (gpointer unused,
+              double   usd)
+{
+  g_autofree char *abs_cost = pm_format_cost (ABS (usd));
+
+  if (usd == 0.0)
+    return g_strdup ("—");
+  return g_strdup_printf ("%s%s", usd > 0 ? "+" : "−", abs_cost);
+}
+
+static char *
+format_ms (gpointer unused,
+           double   ms)
+{
+  if (ms <= 0.0)
+    return g_strdup ("—");
+  if (ms < 10000.0)
+    return g_strdup_printf ("%.0f ms", ms);
+  return g_strdup_printf ("%.1f s", ms / 1000.0);
+}
+
+static char *
+format_status (gpointer unused,
+               int      status,
+               int      state)
+{
+  switch (state)
+    {
+    case PM_RECORD_PENDING:
+      return g_strdup (_("routing"));
+    case PM_RECORD_STREAMING:
+      return g_strdup (_("streaming"));
+    case PM_RECORD_FAILED:
+      return status ? g_strdup_printf (_("failed %d"), status) : g_strdup (_("failed"));
+    case PM_RECORD_DONE:
+    default:
+      return g_strdup_printf ("%d", status);
+    }
+}
+
+static gboolean
+set_str (char       **dest,
+         const char  *value)
+{
+  if (g_strcmp0 (*dest, value) == 0)
+    return FALSE;
+  g_free (*dest);
+  *dest = g_strdup (value);
+  return TRUE;
+}
+
+/* --- filtering ----------------------------------------------------------------------------- */
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  PmRequestList *self = user_data;
+  PmRecord *record = item;
+  g_autofree char *session = NULL;
+  g_autofree char *agent = NULL;
+
+  if (self->session_filter == NULL && self->agent_filter == NULL)
+    return TRUE;
+
+  g_object_get (record, "session", &session, "agent", &agent, NULL);
+  if (self->session_filter != NULL && g_strcmp0 (session, self->session_filter) != 0)
+    return FALSE;
+  if (self->agent_filter != NULL && g_strcmp0 (agent, self->agent_filter) != 0)
+    return FALSE;
+
+  return TRUE;
+}
+
+static void
+update_count (PmRequestList *self)
+{
+  guint total = self->model ? g_list_model_get_n_items (self->model) : 0;
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  g_autofree char *text = NULL;
+
+  if (shown == total)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u request", "%u requests", total), total);
+  else
+    text = g_strdup_printf (_("%u of %u requests"), shown, total);
+  gtk_label_set_label (self->count_label, text);
+  gtk_stack_set_visible_child_name (self->list_stack, total > 0 ? "list" : "empty");
+}
+
+static void
+refilter (PmRequestList *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_count (self);
+}
+
+void
+pm_request_list_set_session_filter (PmRequestList *self,
+                                    const char    *session)
+{
+  g_return_if_fail (PM_IS_REQUEST_LIST (self));
+
+  if (set_str (&self->session_filter, session))
+    refilter (self);
+}
+
+void
+pm_request_list_set_agent_filter (PmRequestList *self,
+                                  const char    *agent)
+{
+  g_return_if_fail (PM_IS_REQUEST_LIST (self));
+
+  if (set_str (&self->agent_filter, agent))
+    refilter (self);
+}
+
+static void
+on_session_selected (PmRequestList *self)
+{
+  guint pos = gtk_drop_down_get_selected (self->session_dropdown);
+  const char *display;
+
+  if (pos == 0 || pos == GTK_INVALID_LIST_POSITION)
+    {
+      pm_request_list_set_session_filter (self, NULL);
+      return;
+    }
+  display = gtk_string_list_get_string (self->sessions, pos);
+  pm_request_list_set_session_filter (self, g_hash_table_lookup (self->seen_sessions, display));
+}
+
+static void
+on_agent_selected (PmRequestList *self)
+{
+  guint pos = gtk_drop_down_get_selected (self->agent_dropdown);
+
+  if (pos == 0 || pos == GTK_INVALID_LIST_POSITION)
+    pm_request_list_set_agent_filter (self, NULL);
+  else
+    pm_request_list_set_agent_filter (self, gtk_string_list_get_string (self->agents, pos));
+}
+
+/* Collect sessions and agents of newly appended records for the filter menus. */
+static void
+scan_new_items (PmRequestList *self)
+{
+  guint n = self->model ? g_list_model_get_n_items (self->model) : 0;
+
+  if (self->scanned > n)
+    self->scanned = 0;
+
+  for (guint i = self->scanned; i < n; i++)
+    {
+      g_autoptr(PmRecord) record = g_list_model_get_item (self->model, i);
+      g_autofree char *session = NULL;
+      g_autofree char *agent = NULL;
+
+      g_object_get (record, "session", &session, "agent", &agent, NULL);
+      if (session != NULL && *session != '\0')
+        {
+          g_autofree char *display = format_session (NULL, session);
+
+          if (!g_hash_table_contains (self->seen_sessions, display))
+            {
+              g_hash_table_insert (self->seen_sessions, g_strdup (display), g_strdup (session));
+              gtk_string_list_append (self->sessions, display);
+            }
+        }
+      if (agent != NULL && *agent != '\0' && !g_hash_table_contains (self->seen_agents, agent))
+        {
+          g_hash_table_add (self->seen_agents, g_strdup (agent));
+          gtk_string_list_append (self->agents, agent);
+        }
+    }
+  self->scanned = n;
+}
+
+static void
+on_items_changed (PmRequestList *self,
+                  guint          position,
+                  guint          removed,
+                  guint          added,
+                  GListModel    *model)
+{
+  if (removed > 0)
+    self->scanned = MIN (self->scanned, position);
+  scan_new_items (self);
+  update_count (self);
+}
+
+static void
+reset_filters (PmRequestList *self)
+{
+  const char *all_sessions[] = { _("All"), NULL };
+  const char *all_agents[] = { _("All"), NULL };
+
+  g_hash_table_remove_all (self->seen_sessions);
+  g_hash_table_remove_all (self->seen_agents);
+  gtk_string_list_splice (self->sessions, 0, g_list_model_get_n_items (G_LIST_MODEL (self->sessions)),
+                          all_sessions);
+  gtk_string_list_splice (self->agents, 0, g_list_model_get_n_items (G_LIST_MODEL (self->agents)),
+                          all_agents);
+  gtk_drop_down_set_selected (self->session_dropdown, 0);
+  gtk_drop_down_set_selected (self->agent_dropdown, 0);
+  g_clear_pointer (&self->session_filter, g_free);
+  g_clear_pointer (&self->agent_filter, g_free);
+  self->scanned = 0;
+}
+
+void
+pm_request_list_set_model (PmRequestList *self,
+                           GListModel    *model)
+{
+  g_return_if_fail (PM_IS_REQUEST_LIST (self));
+  g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+
+  if (self->model == model)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  g_set_object (&self->model, model);
+
+  reset_filters (self);
+  gtk_filter_list_model_set_model (self->filter_model, model);
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed", G_CALLBACK (on_items_changed), self,
+                             G_CONNECT_SWAPPED);
+  scan_new_items (self);
+  refilter (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
+GListModel *
+pm_request_list_get_model (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), NULL);
+  return self->model;
+}
+
+PmRecord *
+pm_request_list_get_selected (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), NULL);
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+GtkSingleSelection *
+pm_request_list_get_selection (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), NULL);
+  return self->selection;
+}
+
+GtkColumnView *
+pm_request_list_get_column_view (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), NULL);
+  return self->column_view;
+}
+
+guint
+pm_request_list_get_n_shown (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+}
+
+static void
+on_selection_changed (PmRequestList *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
+static void
+pm_request_list_dispose (GObject *object)
+{
+  PmRequestList *self = PM_REQUEST_LIST (object);
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  g_clear_object (&self->model);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_REQUEST_LIST);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->sessions);
+  g_clear_object (&self->agents);
+
+  G_OBJECT_CLASS (pm_request_list_parent_class)->dispose (object);
+}
+
+static void
+pm_request_list_finalize (GObject *object)
+{
+  PmRequestList *self = PM_REQUEST_LIST (object);
+
+  g_clear_pointer (&self->seen_sessions, g_hash_table_unref);
+  g_clear_pointer (&self->seen_agents, g_hash_table_unref);
+  g_free (self->session_filter);
+  g_free (self->agent_filter);
+
+  G_OBJECT_CLASS (pm_request_list_parent_class)->finalize (object);
+}
+
+static void
+pm_request_list_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  PmRequestList *self = PM_REQUEST_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED:
+      g_value_set_object (value, pm_request_list_get_selected (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pm_request_list_class_init (PmRequestListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pm_request_list_dispose;
+  object_class->finalize = pm_request_list_finalize;
+  object_class->get_property = pm_request_list_get_property;
+
+  properties[PROP_SELECTED] =
+    g_param_spec_object ("selected", NULL, NULL, PM_TYPE_RECORD,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (PM_TYPE_RECORD);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/pointsman/Pointsman/pm-request-list.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "pmrequestlist");
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, box);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, session_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, agent_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, count_label);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, selection);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, sort_model);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, filter_model);
+  gtk_widget_class_bind_template_child (widget_class, PmRequestList, time_column);
+  gtk_widget_class_bind_template_callback (widget_class, format_time);
+  gtk_widget_class_bind_template_callback (widget_class, format_session);
+  gtk_widget_class_bind_template_callback (widget_class, format_effort);
+  gtk_widget_class_bind_template_callback (widget_class, format_tokens);
+  gtk_widget_class_bind_template_callback (widget_class, format_percent);
+  gtk_widget_class_bind_template_callback (widget_class, format_cost);
+  gtk_widget_class_bind_template_callback (widget_class, format_saved);
+  gtk_widget_class_bind_template_callback (widget_class, format_ms);
+  gtk_widget_class_bind_template_callback (widget_class, format_status);
+}
+
+static void
+pm_request_list_init (PmRequestList *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->seen_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->seen_agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->sessions = gtk_string_list_new (NULL);
+  self->agents = gtk_string_list_new (NULL);
+  gtk_drop_down_set_model (self->session_dropdown, G_LIST_MODEL (self->sessions));
+  gtk_drop_down_set_model (self->agent_dropdown, G_LIST_MODEL (self->agents));
+  reset_filters (self);
+
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  gtk_filter_list_model_set_filter (self->filter_model, GTK_FILTER (self->filter));
+
+  g_signal_connect_swapped (self->session_dropdown, "notify::selected",
+                            G_CALLBACK (on_session_selected), self);
+  g_signal_connect_swapped (self->agent_dropdown, "notify::selected",
+                            G_CALLBACK (on_agent_selected), self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (on_selection_changed), self);
+
+  /* Newest first by default. */
+  gtk_column_view_sort_by_column (self->column_view, self->time_column, GTK_SORT_DESCENDING);
+  update_count (self);
+}
+
+GtkWidget *
+pm_request_list_new (void)
+{
+  return g_object_new (PM_TYPE_REQUEST_LIST, NULL);
+}

@@ -1,0 +1,26 @@
+/* pm-setup-page.h — copyable agent snippets with the live address, and the demo
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "pm-application.h"
+
+G_BEGIN_DECLS
+
+#define PM_TYPE_SETUP_PAGE (pm_setup_page_get_type ())
+G_DECLARE_FINAL_TYPE (PmSetupPage, pm_setup_page, PM, SETUP_PAGE, GtkWidget)
+
+GtkWidget  *pm_setup_page_new         (void);
+void        pm_setup_page_bind        (PmSetupPage *self,
+                                       PmApplication *app);
+/* The proxy's address (NULL when stopped: snippets show a placeholder port). */
+void        pm_setup_page_set_url     (PmSetupPage *self,
+                                       const char  *url);
+/* The snippet text for "claude-code", "codex", "opencode" or "aider". */
+const char *pm_setup_page_get_snippet (PmSetupPage *self,
+                                       const char  *agent);
+
+G_END_DECLS

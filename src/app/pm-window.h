@@ -1,0 +1,36 @@
+/* pm-window.h — the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "pm-application.h"
+#include "pm-objective-page.h"
+#include "pm-providers-page.h"
+#include "pm-request-list.h"
+#include "pm-savings-chart.h"
+#include "pm-setup-page.h"
+#include "pm-why-pane.h"
+
+G_BEGIN_DECLS
+
+#define PM_TYPE_WINDOW (pm_window_get_type ())
+G_DECLARE_FINAL_TYPE (PmWindow, pm_window, PM, WINDOW, AdwApplicationWindow)
+
+PmWindow        *pm_window_new                (PmApplication *app);
+void             pm_window_show_page          (PmWindow      *self,
+                                               const char    *name);
+AdwViewStack    *pm_window_get_stack          (PmWindow      *self);
+PmRequestList   *pm_window_get_request_list   (PmWindow      *self);
+PmWhyPane       *pm_window_get_why_pane       (PmWindow      *self);
+PmObjectivePage *pm_window_get_objective_page (PmWindow      *self);
+PmSavingsChart  *pm_window_get_savings_chart  (PmWindow      *self);
+PmProvidersPage *pm_window_get_providers_page (PmWindow      *self);
+PmSetupPage     *pm_window_get_setup_page     (PmWindow      *self);
+const char      *pm_window_get_status_text    (PmWindow      *self);
+void             pm_window_add_toast          (PmWindow      *self,
+                                               const char    *message);
+
+G_END_DECLS
