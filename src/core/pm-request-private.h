@@ -74,6 +74,9 @@ const PmPrefixMark      *pm_request_get_marks         (PmRequest  *self,
 /* The id of the client's pinned model with provider prefixes kept, as sent. */
 const char              *pm_request_get_raw_model     (PmRequest  *self);
 
+/* Text of the newest user message (tool results excluded), or NULL. */
+char                    *pm_request_dup_last_user_text (PmRequest *self);
+
 /* Fast token estimate of a UTF-8 string, no tokenizer file. */
 gint64                   pm_estimate_tokens           (const char *text,
                                                        gsize       length);

@@ -2011,6 +2011,27 @@ pm_request_has_thinking_blocks (PmRequest *self)
   return self->has_thinking;
 }
 
+char *
+pm_request_dup_last_user_text (PmRequest *self)
+{
+  g_autofree char *to_free = NULL;
+  const char *text = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->last_user == NULL || self->last_is_tool)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (self->last_user))
+    text = content_text (json_object_get_member (json_node_get_object (self->last_user), "content"), &to_free);
+  else if (JSON_NODE_HOLDS_VALUE (self->last_user))
+    text = json_node_get_string (self->last_user);
+
+  if (to_free != NULL)
+    return g_steal_pointer (&to_free);
+
+  return g_strdup (text);
+}
+
 const PmRequestFeatures *
 pm_request_get_features (PmRequest *self)
 {

@@ -1,25 +1,80 @@
 /* pm-router.c — the decision: which model and which effort, and why
  *
+ * For every enabled model × accepted effort: Q (probability the step needs no redo, from
+ * published priors, the step's kind and the session's trouble), C (this step's dollars with the
+ * cache that model would read now, plus (1 − Q) × the fix-up a failure causes) and the utility
+ * Q − λ·C. A switch's re-prefill is amortised over the steps the new model is expected to keep
+ * (hysteresis); an effort change on the current model wins over a switch unless the switch is
+ * clearly better. docs/ROUTING.md explains every constant.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "pm-router"
 
 #include "config.h"
 
+#include <math.h>
+#include <string.h>
+
+#include "pm-catalog.h"
 #include "pm-objective.h"
-#include "pm-request.h"
+#include "pm-quality-model.h"
+#include "pm-quality.h"
+#include "pm-request-private.h"
 #include "pm-router.h"
+#include "pm-session.h"
+#include "pm-wire.h"
+
+/* A failed step is redone on the strongest candidate, and loops make it worse. */
+#define FIXUP_FACTOR        1.5
+/* Utility a switch must win by over the best candidate on the current model. */
+#define SWITCH_MARGIN       0.02
+#define MAX_SESSIONS        512
+#define SESSION_IDLE_US     (24 * G_TIME_SPAN_HOUR)
+#define EXPLAIN_CANDIDATES  12
+/* Pseudo-count of the prior against outcomes observed on this device. */
+#define OUTCOME_PRIOR_WEIGHT 20.0
 
 struct _PmRouter
 {
-  GObject       parent_instance;
-  PmCatalog    *catalog;
-  PmObjective  *objective;
-  GStrv         pool;
-  char         *default_model;
+  GObject          parent_instance;
+
+  GMutex           mutex;
+  PmCatalog       *catalog;
+  PmObjective     *objective;
+  GStrv            pool;
+  char            *default_model;
+  PmQuality       *quality;
+  PmQualityModel  *learned;
+  GHashTable      *sessions;       /* id → PmSession */
+  double           spent_today;
+  gint64           spent_day;      /* UTC day number of spent_today */
 };
 
 G_DEFINE_FINAL_TYPE (PmRouter, pm_router, G_TYPE_OBJECT)
+
+typedef struct
+{
+  const PmModelInfo *model;
+  PmEffort           effort;        /* as written (UNSET: model without effort controls) */
+  double             prior;         /* task-level success prior */
+  const char        *prior_source;
+  double             q;
+  PmCacheQuote       quote;
+  gint64             output_tokens;
+  double             cost_step;     /* this step, cache as it is */
+  double             cost_steady;   /* this step if the cache were warm on this model */
+  double             reprefill_cost;
+  gint64             reprefill_tokens;
+  double             fixup;         /* (1 − Q) × fix-up */
+  double             cost;          /* amortised step + fixup: what λ multiplies */
+  double             utility;
+  gboolean           current;
+  const char        *excluded;      /* static reason, or NULL */
+} Candidate;
+
+/* ------------------------------------------------------------------------------------------ */
+/* PmDecision                                                                                  */
 
 PmDecision *
 pm_decision_new (const char *model,
@@ -47,28 +102,36 @@ pm_decision_free (PmDecision *self)
   g_free (self);
 }
 
-void
-pm_decision_add_reason (PmDecision *self,
-                        const char *reason)
+static JsonObject *
+explanation_object (PmDecision *self)
 {
-  JsonObject *object;
-  JsonArray *reasons;
-
-  g_return_if_fail (self != NULL);
-  g_return_if_fail (reason != NULL);
-
   if (self->explanation == NULL || !JSON_NODE_HOLDS_OBJECT (self->explanation))
     {
       g_clear_pointer (&self->explanation, json_node_unref);
       self->explanation = json_node_init_object (json_node_alloc (), json_object_new ());
     }
-  object = json_node_get_object (self->explanation);
+
+  return json_node_get_object (self->explanation);
+}
+
+void
+pm_decision_add_reason (PmDecision *self,
+                        const char *reason)
+{
+  JsonObject *object;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (reason != NULL);
+
+  object = explanation_object (self);
   if (!json_object_has_member (object, "reasons") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "reasons")))
     json_object_set_array_member (object, "reasons", json_array_new ());
-  reasons = json_object_get_array_member (object, "reasons");
-  json_array_add_string_element (reasons, reason);
+  json_array_add_string_element (json_object_get_array_member (object, "reasons"), reason);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* GObject                                                                                     */
 
 static void
 pm_router_finalize (GObject *object)
@@ -77,8 +140,12 @@ pm_router_finalize (GObject *object)
 
   g_clear_object (&self->catalog);
   g_clear_object (&self->objective);
+  g_clear_object (&self->learned);
   g_clear_pointer (&self->pool, g_strfreev);
   g_clear_pointer (&self->default_model, g_free);
+  g_clear_pointer (&self->quality, pm_quality_free);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (pm_router_parent_class)->finalize (object);
 }
@@ -92,6 +159,35 @@ pm_router_class_init (PmRouterClass *klass)
 static void
 pm_router_init (PmRouter *self)
 {
+  g_mutex_init (&self->mutex);
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) pm_session_free);
+}
+
+static PmQualityModel *
+load_learned_model (void)
+{
+  const char *env = g_getenv ("PM_QUALITY_MODEL");
+  g_autofree char *installed = g_build_filename (PKGDATADIR, "quality-model.bin", NULL);
+  g_autofree char *source = g_build_filename (PM_SOURCE_DATADIR, "quality-model.bin", NULL);
+  const char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  PmQualityModel *model;
+
+  if (env != NULL && *env != '\0')
+    path = env;
+  else if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    path = installed;
+  else if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
+    path = source;
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+
+  model = pm_quality_model_new_from_file (path, &error);
+  if (model == NULL)
+    g_debug ("learned quality model not loaded: %s", error->message);
+
+  return model;
 }
 
 PmRouter *
@@ -102,7 +198,7 @@ pm_router_new (PmCatalog          *catalog,
 {
   PmRouter *self;
 
-  g_return_val_if_fail (catalog != NULL, NULL);
+  g_return_val_if_fail (PM_IS_CATALOG (catalog), NULL);
   g_return_val_if_fail (PM_IS_OBJECTIVE (objective), NULL);
 
   self = g_object_new (PM_TYPE_ROUTER, NULL);
@@ -110,6 +206,9 @@ pm_router_new (PmCatalog          *catalog,
   self->objective = g_object_ref (objective);
   self->pool = g_strdupv ((char **) pool);
   self->default_model = g_strdup (default_model);
+  self->quality = pm_quality_new_default ();
+  self->learned = load_learned_model ();
+
   return self;
 }
 
@@ -134,33 +233,1115 @@ pm_router_get_default_model (PmRouter *self)
   return self->default_model;
 }
 
-/* First version: the default model, as asked. The cache-aware decision replaces this. */
+gboolean
+pm_router_open_outcomes (PmRouter    *self,
+                         const char  *path,
+                         GError     **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail (PM_IS_ROUTER (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  ret = pm_quality_open_outcomes (self->quality, path, error);
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+void
+pm_router_reset (PmRouter *self)
+{
+  g_return_if_fail (PM_IS_ROUTER (self));
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->sessions);
+  self->spent_today = 0;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sessions                                                                                    */
+
+static void
+prune_sessions (PmRouter *self,
+                gint64    now_us)
+{
+  GHashTableIter iter;
+  PmSession *session;
+
+  if (g_hash_table_size (self->sessions) < MAX_SESSIONS)
+    return;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+    if (now_us - session->last_us > SESSION_IDLE_US)
+      g_hash_table_iter_remove (&iter);
+
+  if (g_hash_table_size (self->sessions) >= MAX_SESSIONS)
+    {
+      /* Still full: drop the idlest half. */
+      gint64 cutoff = 0;
+      guint n = 0;
+
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+        {
+          cutoff += (now_us - session->last_us) / MAX_SESSIONS;
+          n++;
+        }
+      g_hash_table_iter_init (&iter, self->sessions);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &session))
+        if (now_us - session->last_us >= cutoff)
+          g_hash_table_iter_remove (&iter);
+    }
+}
+
+static PmSession *
+get_session (PmRouter   *self,
+             const char *id,
+             const char *parent,
+             gint64      now_us,
+             gboolean    create)
+{
+  PmSession *session = g_hash_table_lookup (self->sessions, id);
+
+  if (session == NULL && create)
+    {
+      prune_sessions (self, now_us);
+      session = pm_session_new (id, parent, now_us);
+      g_hash_table_insert (self->sessions, session->id, session);
+    }
+
+  return session;
+}
+
+/* Compaction reads the main conversation's prefix: it shares the parent's caches. */
+static PmSession *
+cache_session_for (PmRouter  *self,
+                   PmRequest *request,
+                   PmSession *session,
+                   gint64     now_us)
+{
+  const char *parent = pm_request_get_parent_session_id (request);
+
+  if (pm_request_get_kind (request) == PM_KIND_COMPACTION && parent != NULL)
+    return get_session (self, parent, NULL, now_us, TRUE);
+
+  return session;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Quality and cost                                                                            */
+
+static double
+step_difficulty (PmKind kind,
+                 PmStep step)
+{
+  double d;
+
+  if (kind == PM_KIND_BACKGROUND)
+    return 0.05;
+  if (kind == PM_KIND_COMPACTION)
+    return 0.5;
+
+  switch (step)
+    {
+    case PM_STEP_INSTRUCTION: d = 1.0; break;
+    case PM_STEP_PLANNING: d = 1.2; break;
+    case PM_STEP_THINK: d = 1.2; break;
+    case PM_STEP_TOOL_RESULT: d = 0.45; break;
+    case PM_STEP_ERROR_RECOVERY: d = 1.0; break;
+    case PM_STEP_CONTINUE:
+    case PM_STEP_LAST:
+    default: d = 0.5; break;
+    }
+
+  if (kind == PM_KIND_SUBAGENT)
+    d *= 0.85;
+
+  return d;
+}
+
+static gint64
+reasoning_tokens (PmEffort effort)
+{
+  switch (effort)
+    {
+    case PM_EFFORT_NONE: return 0;
+    case PM_EFFORT_MINIMAL: return 100;
+    case PM_EFFORT_LOW: return 400;
+    case PM_EFFORT_MEDIUM: return 1200;
+    case PM_EFFORT_HIGH: return 3000;
+    case PM_EFFORT_XHIGH: return 6000;
+    case PM_EFFORT_MAX: return 10000;
+    case PM_EFFORT_UNSET:
+    case PM_EFFORT_LAST:
+    default: return 1200;
+    }
+}
+
+static gint64
+expected_output (PmRequest         *request,
+                 PmSession         *session,
+                 const PmModelInfo *model,
+                 PmEffort           effort)
+{
+  PmKind kind = pm_request_get_kind (request);
+  PmStep step = pm_request_get_step (request);
+  double base;
+  double think_factor;
+  gint64 think;
+  gint64 total;
+  gint64 max_out = pm_request_get_max_output (request);
+
+  if (kind == PM_KIND_BACKGROUND)
+    {
+      base = 40;
+      think_factor = 0.1;
+    }
+  else if (kind == PM_KIND_COMPACTION)
+    {
+      base = 2500;
+      think_factor = 0.3;
+    }
+  else
+    {
+      switch (step)
+        {
+        case PM_STEP_PLANNING: base = 800; think_factor = 1.3; break;
+        case PM_STEP_THINK: base = 600; think_factor = 1.5; break;
+        case PM_STEP_TOOL_RESULT: base = 250; think_factor = 0.5; break;
+        case PM_STEP_ERROR_RECOVERY: base = 400; think_factor = 1.2; break;
+        case PM_STEP_INSTRUCTION: base = 400; think_factor = 1.0; break;
+        case PM_STEP_CONTINUE:
+        case PM_STEP_LAST:
+        default: base = 300; think_factor = 0.7; break;
+        }
+    }
+
+  /* Truth beats estimate: what this session's steps really wrote. */
+  if (session != NULL && session->output_ema >= 0)
+    base = 0.5 * base + 0.5 * session->output_ema;
+
+  if (model->effort_style == NULL || g_str_equal (model->effort_style, "none"))
+    think = 0;
+  else
+    think = (gint64) (reasoning_tokens (effort == PM_EFFORT_UNSET ? model->default_effort : effort) * think_factor);
+
+  total = (gint64) base + think;
+  if (max_out > 0)
+    total = MIN (total, max_out);
+  if (model->max_output > 0)
+    total = MIN (total, model->max_output);
+
+  return MAX (total, 1);
+}
+
+static double
+quote_cost (const PmModelInfo  *model,
+            const PmCacheQuote *quote,
+            gint64              output_tokens)
+{
+  gint64 prompt = quote->cached + quote->written + quote->uncached;
+  gboolean is_long = pm_model_info_is_long (model, prompt);
+  double input = is_long ? model->long_input : model->input;
+  double read = is_long ? model->long_cache_read : model->cache_read;
+  double w5 = is_long ? model->long_cache_write_5m : model->cache_write_5m;
+  double w1 = is_long ? model->long_cache_write_1h : model->cache_write_1h;
+  double output = is_long ? model->long_output : model->output;
+  double write;
+
+  if (read <= 0)
+    read = input;
+  if (w5 <= 0)
+    w5 = input;
+  if (w1 <= 0)
+    w1 = w5;
+  write = quote->write_1h ? w1 : w5;
+
+  return quote->uncached * input + quote->cached * read + quote->written * write + output_tokens * output;
+}
+
+static double
+trouble_level (PmRequest *request,
+               PmSession *session)
+{
+  const PmRequestFeatures *f = pm_request_get_features (request);
+  double t = session != NULL ? session->trouble : 0.0;
+
+  /* What the history shows counts even for a session we have not seen (replays, restarts). */
+  t = MAX (t, (double) MIN (f->tail_tool_errors, 5));
+  if (f->repeated_call > 0 && pm_request_get_step (request) == PM_STEP_ERROR_RECOVERY)
+    t += 0.5 * MIN (f->repeated_call, 4);
+  if (f->user_correction || f->interrupted)
+    t += 1.0;
+
+  return t;
+}
+
+static double
+candidate_q (PmRouter          *self,
+             PmRequest         *request,
+             Candidate         *c,
+             double             trouble,
+             double             learned)
+{
+  PmKind kind = pm_request_get_kind (request);
+  double s = c->prior;
+  double d = step_difficulty (kind, pm_request_get_step (request));
+  gint64 tokens = pm_request_get_input_tokens (request);
+  double f;
+  guint succ = 0, fail = 0;
+
+  /* The learned text model (when shipped) nudges the prior on new instructions only: text
+   * alone predicts little (ROUTING-NOTES: median AUC 0.50). */
+  if (learned >= 0)
+    s = 0.75 * s + 0.25 * learned;
+
+  d *= 1.0 + 0.15 * log2 (1.0 + tokens / 50000.0);
+  if (kind == PM_KIND_MAIN || kind == PM_KIND_SUBAGENT)
+    d *= 1.0 + 0.5 * trouble;
+
+  f = (1.0 - s) * d;
+
+  pm_quality_get_outcomes (self->quality, c->model->id, c->effort, kind, &succ, &fail);
+  if (succ + fail > 0)
+    f = (fail + OUTCOME_PRIOR_WEIGHT * f) / (succ + fail + OUTCOME_PRIOR_WEIGHT);
+
+  return 1.0 - CLAMP (f, 0.002, 0.98);
+}
+
+static gboolean
+effort_allowed (PmObjective *objective,
+                PmEffort     effort,
+                PmEffort     client_effort,
+                gboolean     client_effort_applies)
+{
+  PmEffort max_effort = pm_objective_get_max_effort (objective);
+
+  if (effort != PM_EFFORT_UNSET && max_effort != PM_EFFORT_UNSET && effort > max_effort)
+    return FALSE;
+
+  if (client_effort_applies && client_effort != PM_EFFORT_UNSET && effort != PM_EFFORT_UNSET)
+    {
+      switch (pm_objective_get_client_effort_policy (objective))
+        {
+        case PM_CLIENT_EFFORT_CEILING:
+          return effort <= client_effort;
+        case PM_CLIENT_EFFORT_FLOOR:
+          return effort >= client_effort;
+        case PM_CLIENT_EFFORT_EXACT:
+          return effort == client_effort;
+        case PM_CLIENT_EFFORT_IGNORE:
+        default:
+          return TRUE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Explanation                                                                                 */
+
+static char *
+format_tokens (gint64 tokens)
+{
+  if (tokens >= 10000)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "k", (tokens + 500) / 1000);
+  if (tokens >= 1000)
+    return g_strdup_printf ("%.1fk", tokens / 1000.0);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, tokens);
+}
+
+static char *
+format_usd (double usd)
+{
+  if (usd >= 0.1)
+    return g_strdup_printf ("$%.2f", usd);
+  if (usd >= 0.001)
+    return g_strdup_printf ("$%.3f", usd);
+  return g_strdup_printf ("$%.5f", usd);
+}
+
+static char *
+candidate_label (const Candidate *c)
+{
+  if (c->effort == PM_EFFORT_UNSET)
+    return g_strdup (c->model->id);
+  return g_strdup_printf ("%s (%s)", c->model->id, pm_effort_to_string (c->effort));
+}
+
+static void
+add_candidate_json (JsonBuilder     *b,
+                    const Candidate *c,
+                    gboolean         chosen)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, c->model->id);
+  json_builder_set_member_name (b, "effort");
+  json_builder_add_string_value (b, pm_effort_to_string (c->effort));
+  json_builder_set_member_name (b, "q");
+  json_builder_add_double_value (b, round (c->q * 10000) / 10000);
+  json_builder_set_member_name (b, "cost");
+  json_builder_add_double_value (b, c->cost);
+  json_builder_set_member_name (b, "step_cost");
+  json_builder_add_double_value (b, c->cost_step);
+  json_builder_set_member_name (b, "fixup_cost");
+  json_builder_add_double_value (b, c->fixup);
+  json_builder_set_member_name (b, "utility");
+  json_builder_add_double_value (b, round (c->utility * 1e6) / 1e6);
+  json_builder_set_member_name (b, "cached_tokens");
+  json_builder_add_int_value (b, c->quote.cached);
+  json_builder_set_member_name (b, "cache_write_tokens");
+  json_builder_add_int_value (b, c->quote.written);
+  json_builder_set_member_name (b, "uncached_tokens");
+  json_builder_add_int_value (b, c->quote.uncached);
+  json_builder_set_member_name (b, "output_tokens");
+  json_builder_add_int_value (b, c->output_tokens);
+  json_builder_set_member_name (b, "reprefill_tokens");
+  json_builder_add_int_value (b, c->reprefill_tokens);
+  json_builder_set_member_name (b, "reprefill_cost");
+  json_builder_add_double_value (b, c->reprefill_cost);
+  json_builder_set_member_name (b, "prior");
+  json_builder_add_double_value (b, round (c->prior * 1000) / 1000);
+  json_builder_set_member_name (b, "prior_source");
+  json_builder_add_string_value (b, c->prior_source);
+  if (c->current)
+    {
+      json_builder_set_member_name (b, "current");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+  if (chosen)
+    {
+      json_builder_set_member_name (b, "chosen");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+  if (c->excluded != NULL)
+    {
+      json_builder_set_member_name (b, "excluded");
+      json_builder_add_string_value (b, c->excluded);
+    }
+  json_builder_end_object (b);
+}
+
+static int
+compare_candidates (gconstpointer a,
+                    gconstpointer b)
+{
+  const Candidate *x = a;
+  const Candidate *y = b;
+
+  if ((x->excluded != NULL) != (y->excluded != NULL))
+    return x->excluded != NULL ? 1 : -1;
+  if (x->utility != y->utility)
+    return x->utility > y->utility ? -1 : 1;
+  return x->cost < y->cost ? -1 : x->cost > y->cost ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Decide                                                                                      */
+
+/* Judge the previous step of this session from what the client sends now. */
+static void
+judge_previous (PmRouter  *self,
+                PmSession *session,
+                PmRequest *request)
+{
+  const PmRequestFeatures *f = pm_request_get_features (request);
+  gboolean failed;
+  gboolean judged = TRUE;
+
+  if (f->n_tool_results > session->last_tool_results)
+    failed = f->n_tool_errors > session->last_tool_errors || f->repeated_call > 0;
+  else if (f->user_correction || f->interrupted)
+    failed = TRUE;
+  else if (pm_request_get_step (request) == PM_STEP_INSTRUCTION ||
+           pm_request_get_step (request) == PM_STEP_PLANNING)
+    failed = FALSE;
+  else
+    {
+      failed = FALSE;
+      judged = FALSE;
+    }
+
+  if (failed)
+    {
+      session->trouble += 1.0 + (f->repeated_call > 0 ? 0.5 : 0.0);
+      session->calm_steps = 0;
+    }
+  else if (judged)
+    {
+      session->calm_steps++;
+      /* Recovery: trouble fades a step at a time once things go right again. */
+      session->trouble = MAX (0.0, session->trouble - 1.0);
+    }
+  session->trouble = MIN (session->trouble, 6.0);
+
+  if (judged && session->pending_outcome && session->pending_model != NULL)
+    pm_quality_record_outcome (self->quality, session->pending_model, session->pending_effort,
+                               session->pending_kind, !failed);
+
+  session->pending_outcome = FALSE;
+  session->last_tool_results = f->n_tool_results;
+  session->last_tool_errors = f->n_tool_errors;
+}
+
+static const char *
+step_phrase (PmRequest *request)
+{
+  switch (pm_request_get_kind (request))
+    {
+    case PM_KIND_BACKGROUND:
+      return "background call";
+    case PM_KIND_COMPACTION:
+      return "compaction";
+    case PM_KIND_SUBAGENT:
+    case PM_KIND_MAIN:
+    case PM_KIND_LAST:
+    default:
+      break;
+    }
+
+  switch (pm_request_get_step (request))
+    {
+    case PM_STEP_INSTRUCTION: return "new instruction";
+    case PM_STEP_PLANNING: return "planning step";
+    case PM_STEP_TOOL_RESULT: return "tool-result step";
+    case PM_STEP_ERROR_RECOVERY: return "error-recovery step";
+    case PM_STEP_THINK: return "step with a think cue";
+    case PM_STEP_CONTINUE:
+    case PM_STEP_LAST:
+    default: return "step";
+    }
+}
+
+static void
+build_explanation (PmRouter     *self,
+                   PmDecision   *decision,
+                   PmRequest    *request,
+                   PmSession    *session,
+                   GArray       *cands,
+                   guint         chosen_index,
+                   GPtrArray    *reasons,
+                   double        lambda,
+                   double        trouble,
+                   const char   *thinking_writer)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  guint shown = 0;
+  guint excluded = 0;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, decision->model);
+  json_builder_set_member_name (b, "effort");
+  json_builder_add_string_value (b, pm_effort_to_string (decision->effort));
+  json_builder_set_member_name (b, "routed");
+  json_builder_add_boolean_value (b, decision->routed);
+  json_builder_set_member_name (b, "lambda");
+  json_builder_add_double_value (b, lambda);
+  json_builder_set_member_name (b, "quality_floor");
+  json_builder_add_double_value (b, pm_objective_get_quality_floor (self->objective));
+  json_builder_set_member_name (b, "trouble");
+  json_builder_add_double_value (b, trouble);
+  if (thinking_writer != NULL)
+    {
+      json_builder_set_member_name (b, "thinking_writer");
+      json_builder_add_string_value (b, thinking_writer);
+    }
+
+  json_builder_set_member_name (b, "session");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, session->id);
+  json_builder_set_member_name (b, "steps");
+  json_builder_add_int_value (b, session->steps);
+  json_builder_set_member_name (b, "previous_model");
+  json_builder_add_string_value (b, session->model);
+  json_builder_set_member_name (b, "switches");
+  json_builder_add_int_value (b, session->switches);
+  json_builder_set_member_name (b, "token_scale");
+  json_builder_add_double_value (b, round (session->token_scale * 1000) / 1000);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "candidates");
+  json_builder_begin_array (b);
+  for (guint i = 0; cands != NULL && i < cands->len; i++)
+    {
+      const Candidate *c = &g_array_index (cands, Candidate, i);
+
+      if (c->excluded != NULL)
+        {
+          /* Excluded: list one entry per model (the reason is the same for its efforts). */
+          if (i > 0 && g_array_index (cands, Candidate, i - 1).model == c->model &&
+              g_array_index (cands, Candidate, i - 1).excluded != NULL)
+            continue;
+          if (excluded++ >= EXPLAIN_CANDIDATES)
+            continue;
+        }
+      else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
+        continue;
+      add_candidate_json (b, c, i == chosen_index);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "reasons");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < reasons->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (reasons, i));
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "features");
+  json_builder_add_value (b, pm_request_features_to_json (request));
+  json_builder_end_object (b);
+
+  g_clear_pointer (&decision->explanation, json_node_unref);
+  decision->explanation = json_builder_get_root (b);
+}
+
+static double
+budget_spent (PmRouter *self,
+              gint64    now_us)
+{
+  gint64 day = now_us / G_TIME_SPAN_DAY;
+
+  if (day != self->spent_day)
+    {
+      self->spent_day = day;
+      self->spent_today = 0;
+    }
+
+  return self->spent_today;
+}
+
+static const char *
+writer_of_thinking (PmRouter  *self,
+                    PmSession *session,
+                    PmRequest *request)
+{
+  const PmModelInfo *info;
+
+  if (!pm_request_has_thinking_blocks (request))
+    return NULL;
+  if (session->thinking_model != NULL)
+    return session->thinking_model;
+  /* Unknown session: the model the client asked for wrote its history. */
+  info = pm_catalog_lookup (self->catalog, pm_request_get_model (request));
+
+  return info != NULL ? info->id : NULL;
+}
+
+static PmDecision *
+decide_pinned (PmRouter          *self,
+               PmRequest         *request,
+               PmSession         *session,
+               PmSession         *cache_session,
+               const PmModelInfo *info,
+               const char        *thinking_writer,
+               gint64             now_us)
+{
+  const char *requested = pm_request_get_model (request);
+  PmEffort effort = pm_request_get_effort (request);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) cands = g_array_new (FALSE, TRUE, sizeof (Candidate));
+  PmDecision *decision;
+
+  decision = pm_decision_new (info != NULL ? info->id : requested, PM_EFFORT_UNSET);
+  decision->routed = FALSE;
+
+  if (info != NULL)
+    {
+      Candidate c = { 0, };
+
+      if (effort != PM_EFFORT_UNSET)
+        effort = pm_wire_nearest_effort (info, effort);
+      decision->effort = effort;
+      c.model = info;
+      c.effort = effort;
+      c.prior = pm_quality_task_prior (self->quality, info, effort, &c.prior_source);
+      c.q = candidate_q (self, request, &c, trouble_level (request, session), -1);
+      pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, info->id), info, request,
+                            pm_cache_salt_for (info, effort), session->token_scale, now_us, &c.quote);
+      c.output_tokens = expected_output (request, session, info, effort);
+      c.cost_step = c.cost_steady = c.cost = quote_cost (info, &c.quote, c.output_tokens);
+      c.current = TRUE;
+      g_array_append_val (cands, c);
+      decision->expected_cached_tokens = c.quote.cached;
+      decision->expected_cost = c.cost_step;
+    }
+
+  decision->summary = g_strdup_printf ("%s pinned by the client: honoured (pin policy), "
+                                       "so Pointsman did not route this request.", requested);
+  g_ptr_array_add (reasons, g_strdup (decision->summary));
+  build_explanation (self, decision, request, session, cands, 0, reasons,
+                     pm_objective_get_lambda (self->objective), trouble_level (request, session),
+                     thinking_writer);
+  return decision;
+}
+
 PmDecision *
 pm_router_decide (PmRouter   *self,
                   PmRequest  *request,
                   gint64      now_us,
                   GError    **error)
 {
+  const PmRequestFeatures *f;
+  PmSession *session;
+  PmSession *cache_session;
+  PmObjective *objective;
+  g_autoptr(GArray) cands = NULL;
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  const char *requested;
+  const PmModelInfo *requested_info;
+  const PmModelInfo *current_info = NULL;
+  const char *thinking_writer;
+  PmEffort client_effort;
+  gboolean free_switch;
+  double lambda;
+  double floor_q;
+  double trouble;
+  g_autofree char *learned_text = NULL;
+  double horizon;
+  gint64 current_cached = 0;
+  double best_q = 0;
+  double fixup_base = 0;
+  int chosen = -1;
+  int best_current = -1;
+  int best_any = -1;
+  int cheapest = -1;
   PmDecision *decision;
-  const char *model;
+  PmKind kind;
 
   g_return_val_if_fail (PM_IS_ROUTER (self), NULL);
   g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  model = self->default_model;
-  if (model == NULL && self->pool != NULL && self->pool[0] != NULL)
-    model = self->pool[0];
-  if (model == NULL)
+  g_mutex_lock (&self->mutex);
+
+  f = pm_request_get_features (request);
+  kind = pm_request_get_kind (request);
+  objective = self->objective;
+  session = get_session (self, pm_request_get_session_id (request),
+                         pm_request_get_parent_session_id (request), now_us, TRUE);
+  cache_session = cache_session_for (self, request, session, now_us);
+  judge_previous (self, session, request);
+  trouble = trouble_level (request, session);
+  thinking_writer = writer_of_thinking (self, session, request);
+
+  requested = pm_request_get_model (request);
+  requested_info = pm_catalog_lookup (self->catalog, requested);
+  client_effort = pm_request_get_effort (request);
+
+  /* Client pins: a concrete model is honoured unless the settings route everything. */
+  if (!pm_objective_is_auto_model (objective, requested) &&
+      pm_objective_get_pin_policy (objective) == PM_PIN_HONOUR)
     {
-      g_set_error_literal (error, PM_ERROR, PM_ERROR_NO_CANDIDATE, "no model configured");
-      return NULL;
+      decision = decide_pinned (self, request, session, cache_session, requested_info,
+                                thinking_writer, now_us);
+      goto done;
     }
 
-  decision = pm_decision_new (model, PM_EFFORT_UNSET);
-  decision->summary = g_strdup_printf ("default model %s", model);
-  pm_decision_add_reason (decision, decision->summary);
+  lambda = pm_objective_get_lambda (objective);
+  /* Sub-agent starts, background calls and compaction are free switch points: no cache of
+   * theirs is at stake on any other model. */
+  free_switch = session->model == NULL || kind == PM_KIND_BACKGROUND;
+  if (!free_switch)
+    current_info = pm_catalog_lookup (self->catalog, session->model);
+  horizon = 1.0 + MIN (session->steps, 8) / 4.0;
+
+  if (self->learned != NULL && kind == PM_KIND_MAIN && pm_request_get_step (request) == PM_STEP_INSTRUCTION &&
+      f->n_user_turns <= 1)
+    learned_text = pm_request_dup_last_user_text (request);
+
+  /* Candidates */
+  cands = g_array_sized_new (FALSE, TRUE, sizeof (Candidate), 48);
+  for (guint i = 0; self->pool != NULL && self->pool[i] != NULL; i++)
+    {
+      const PmModelInfo *info = pm_catalog_lookup (self->catalog, self->pool[i]);
+      gboolean dup = FALSE;
+
+      if (info == NULL || !pm_objective_model_enabled (objective, info->id))
+        continue;
+      for (guint k = 0; k < cands->len && !dup; k++)
+        dup = g_array_index (cands, Candidate, k).model == info;
+      if (dup)
+        continue;
+
+      for (int e = PM_EFFORT_UNSET; e < PM_EFFORT_LAST; e++)
+        {
+          Candidate c = { 0, };
+
+          if (info->efforts == 0 || g_strcmp0 (info->effort_style, "none") == 0)
+            {
+              if (e != PM_EFFORT_UNSET)
+                break;
+            }
+          else if (e == PM_EFFORT_UNSET || !pm_model_info_accepts_effort (info, e))
+            continue;
+
+          if (!effort_allowed (objective, e, client_effort, TRUE))
+            continue;
+          c.model = info;
+          c.effort = e;
+          g_array_append_val (cands, c);
+        }
+    }
+
+  if (cands->len == 0)
+    {
+      g_set_error (error, PM_ERROR, PM_ERROR_NO_CANDIDATE,
+                   "No enabled model can serve this request (pool empty, all disabled, or no "
+                   "effort within the limits)");
+      decision = NULL;
+      goto done;
+    }
+
+  if (current_info != NULL)
+    {
+      PmCacheQuote q;
+
+      pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, current_info->id),
+                            current_info, request, pm_cache_salt_for (current_info, session->effort),
+                            session->token_scale, now_us, &q);
+      current_cached = q.cached;
+    }
+
+  /* Pass 1: filters, Q, step cost */
+  {
+    gint64 prompt = (gint64) (pm_request_get_input_tokens (request) * session->token_scale);
+    const PmModelInfo *last_model = NULL;
+    PmCacheQuote last_quote = { 0, };
+    guint64 last_salt = G_MAXUINT64;
+
+    for (guint i = 0; i < cands->len; i++)
+      {
+        Candidate *c = &g_array_index (cands, Candidate, i);
+        guint64 salt = pm_cache_salt_for (c->model, c->effort);
+        gint64 needed_out;
+
+        c->current = current_info == c->model;
+        c->output_tokens = expected_output (request, session, c->model, c->effort);
+        needed_out = pm_request_get_max_output (request) > 0
+          ? MIN (pm_request_get_max_output (request), c->model->max_output > 0 ? c->model->max_output : G_MAXINT64)
+          : c->output_tokens;
+
+        if (c->model->context_window > 0 && prompt + needed_out > c->model->context_window)
+          c->excluded = "request and output do not fit the context window";
+        else if (f->thinking_in_turn && thinking_writer != NULL && !g_str_equal (thinking_writer, c->model->id) &&
+                 pm_objective_model_enabled (objective, thinking_writer) &&
+                 pm_catalog_lookup (self->catalog, thinking_writer) != NULL)
+          c->excluded = "signed thinking of another model in this turn";
+        else if (f->orphan_tool_use && current_info != NULL && c->model != current_info)
+          c->excluded = "a tool_use without its result: only the current model";
+
+        if (c->model != last_model || salt != last_salt)
+          {
+            pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, c->model->id), c->model,
+                                  request, salt, session->token_scale, now_us, &last_quote);
+            last_model = c->model;
+            last_salt = salt;
+          }
+        c->quote = last_quote;
+        c->cost_step = quote_cost (c->model, &c->quote, c->output_tokens);
+
+        /* Steady state: the cache this model would have had, had it served the session. */
+        if (!free_switch && !c->current && current_cached > c->quote.cached)
+          {
+            PmCacheQuote warm = c->quote;
+            gint64 gain = current_cached - warm.cached;
+
+            warm.cached = current_cached;
+            if (warm.written >= gain)
+              warm.written -= gain;
+            else
+              {
+                warm.uncached -= gain - warm.written;
+                warm.written = 0;
+              }
+            warm.uncached = MAX (warm.uncached, 0);
+            c->cost_steady = quote_cost (c->model, &warm, c->output_tokens);
+            c->reprefill_tokens = gain;
+            c->reprefill_cost = MAX (0.0, c->cost_step - c->cost_steady);
+          }
+        else
+          c->cost_steady = c->cost_step;
+
+        c->prior = pm_quality_task_prior (self->quality, c->model, c->effort, &c->prior_source);
+        c->q = candidate_q (self, request, c, trouble,
+                            learned_text != NULL ? pm_quality_model_predict (self->learned, learned_text, c->model->id) : -1);
+        if (c->excluded == NULL && c->q > best_q)
+          best_q = c->q;
+      }
+
+    /* The fix-up of a failed step: redoing it on a strong model at a sensible effort — the
+     * cheapest candidate within 2 % of the best Q. */
+    fixup_base = -1;
+    for (guint i = 0; i < cands->len; i++)
+      {
+        const Candidate *c = &g_array_index (cands, Candidate, i);
+
+        if (c->excluded == NULL && c->q >= 0.98 * best_q && (fixup_base < 0 || c->cost_step < fixup_base))
+          fixup_base = c->cost_step;
+      }
+    fixup_base = MAX (fixup_base, 0.0);
+  }
+
+  /* Pass 2: utility and constraints */
+  floor_q = pm_objective_get_quality_floor (objective) * best_q;
+  {
+    double budget = pm_objective_get_daily_budget (objective);
+    double spent = budget_spent (self, now_us);
+
+    for (guint i = 0; i < cands->len; i++)
+      {
+        Candidate *c = &g_array_index (cands, Candidate, i);
+        double amortised = c->cost_steady + (c->cost_step - c->cost_steady) / horizon;
+
+        c->fixup = (1.0 - c->q) * FIXUP_FACTOR * fixup_base;
+        c->cost = amortised + c->fixup;
+        c->utility = c->q - lambda * c->cost;
+        /* Background calls (titles, topics, quota probes): the cheapest capable model. Every
+         * model does them; the quality floor still applies. */
+        if (kind == PM_KIND_BACKGROUND)
+          c->utility = -c->cost;
+
+        if (c->excluded == NULL && cheapest < 0)
+          cheapest = (int) i;
+        else if (c->excluded == NULL && c->cost_step < g_array_index (cands, Candidate, cheapest).cost_step)
+          cheapest = (int) i;
+      }
+
+    for (guint i = 0; i < cands->len; i++)
+      {
+        Candidate *c = &g_array_index (cands, Candidate, i);
+
+        if (c->excluded != NULL)
+          continue;
+        if (c->q < floor_q - 1e-12)
+          c->excluded = "below the quality floor";
+        else if (budget > 0 && spent + c->cost_step > budget && (int) i != cheapest)
+          c->excluded = "over the daily budget";
+      }
+  }
+
+  g_array_sort (cands, compare_candidates);
+  for (guint i = 0; i < cands->len; i++)
+    {
+      Candidate *c = &g_array_index (cands, Candidate, i);
+
+      if (c->excluded != NULL)
+        break;
+      if (best_any < 0)
+        best_any = (int) i;
+      if (c->current && best_current < 0)
+        best_current = (int) i;
+    }
+
+  if (best_any < 0)
+    {
+      /* Everything was filtered: the context window or thinking rules leave nothing. Fall
+       * back to the least bad: the first candidate that fits, whatever the floor. */
+      for (guint i = 0; i < cands->len && best_any < 0; i++)
+        {
+          Candidate *c = &g_array_index (cands, Candidate, i);
+
+          if (g_strcmp0 (c->excluded, "below the quality floor") == 0 ||
+              g_strcmp0 (c->excluded, "over the daily budget") == 0)
+            best_any = (int) i;
+        }
+      if (best_any < 0)
+        {
+          g_set_error (error, PM_ERROR, PM_ERROR_NO_CANDIDATE,
+                       "No model in the pool can take this request (%s)",
+                       g_array_index (cands, Candidate, 0).excluded);
+          decision = NULL;
+          goto done;
+        }
+    }
+
+  chosen = best_any;
+  /* Hysteresis: a switch must beat the best option on the current model by a margin; an
+   * effort change on the current model keeps the cache. */
+  if (best_current >= 0 && best_current != best_any)
+    {
+      const Candidate *a = &g_array_index (cands, Candidate, best_any);
+      const Candidate *cur = &g_array_index (cands, Candidate, best_current);
+      double margin = SWITCH_MARGIN * MAX (1.0, fabs (a->utility));
+
+      if (a->utility - cur->utility < margin)
+        chosen = best_current;
+    }
+
+  /* Reasons, decision */
+  {
+    Candidate *c = &g_array_index (cands, Candidate, chosen);
+    g_autofree char *label = candidate_label (c);
+    g_autofree char *cost_s = format_usd (c->cost_step);
+    const PmModelInfo *prev = current_info;
+    char *summary = NULL;
+
+    decision = pm_decision_new (c->model->id, c->effort);
+    decision->expected_cached_tokens = c->quote.cached;
+    decision->expected_cost = c->cost_step;
+
+    if (kind == PM_KIND_BACKGROUND)
+      summary = g_strdup_printf ("%s (%s): no cache at stake, so the cheapest capable model: %s at %s.",
+                                 step_phrase (request), f->kind_reason, label, cost_s);
+    else if (free_switch)
+      summary = g_strdup_printf ("%s of a new %s: no cache at stake on any model; %s is the best "
+                                 "trade-off (Q %.2f, %s).",
+                                 step_phrase (request),
+                                 kind == PM_KIND_SUBAGENT ? "sub-agent" : "session",
+                                 label, c->q, cost_s);
+    else if (prev == c->model)
+      {
+        /* Stayed: say what a switch to the best other model would have cost. */
+        const Candidate *alt = NULL;
+
+        for (guint i = 0; i < cands->len; i++)
+          {
+            const Candidate *o = &g_array_index (cands, Candidate, i);
+
+            if (o->excluded == NULL && o->model != c->model && o->cost_steady < c->cost_step &&
+                (alt == NULL || o->utility > alt->utility))
+              alt = o;
+          }
+        if (session->effort != c->effort && session->effort != PM_EFFORT_UNSET && c->effort != PM_EFFORT_UNSET)
+          {
+            g_autofree char *cached_s = format_tokens (c->quote.cached);
+
+            summary = g_strdup_printf ("changed effort on %s from %s to %s instead of switching model "
+                                       "(keeps %s cached tokens)%s.",
+                                       c->model->id, pm_effort_to_string (session->effort),
+                                       pm_effort_to_string (c->effort), cached_s,
+                                       trouble >= 1 ? " — the session shows trouble" : "");
+          }
+        else if (alt != NULL && alt->reprefill_tokens > 0)
+          {
+            g_autofree char *tok_s = format_tokens (alt->reprefill_tokens);
+            g_autofree char *re_s = format_usd (alt->reprefill_cost);
+            g_autofree char *save_s = format_usd (MAX (0.0, c->cost_step - alt->cost_steady));
+
+            summary = g_strdup_printf ("stayed on %s: switching to %s would re-prefill %s tokens (%s) "
+                                       "for an expected saving of %s per step.",
+                                       c->model->id, alt->model->id, tok_s, re_s, save_s);
+          }
+        else
+          summary = g_strdup_printf ("stayed on %s: still the best trade-off for this %s (Q %.2f, %s).",
+                                     label, step_phrase (request), c->q, cost_s);
+      }
+    else
+      {
+        g_autofree char *tok_s = format_tokens (c->reprefill_tokens);
+        g_autofree char *re_s = format_usd (c->reprefill_cost);
+
+        if (trouble >= 1 && c->q > 0)
+          summary = g_strdup_printf ("switched from %s to %s: the session shows trouble (%.0f), "
+                                     "so a stronger model is worth its re-prefill of %s tokens (%s).",
+                                     prev != NULL ? prev->id : "?", label, trouble, tok_s, re_s);
+        else if (c->reprefill_tokens > 0)
+          summary = g_strdup_printf ("switched from %s to %s: the saving outweighs re-prefilling %s "
+                                     "tokens (%s) over the next steps.",
+                                     prev != NULL ? prev->id : "?", label, tok_s, re_s);
+        else
+          summary = g_strdup_printf ("switched from %s to %s: nothing cached at stake (cache expired "
+                                     "or below the minimum), so the switch is free.",
+                                     prev != NULL ? prev->id : "?", label);
+      }
+    g_ptr_array_add (reasons, summary);
+    decision->summary = g_strdup (summary);
+
+    if (trouble >= 1 && kind != PM_KIND_BACKGROUND)
+      g_ptr_array_add (reasons, g_strdup_printf ("session trouble %.1f (%u tool error%s in a row%s%s): "
+                                                 "harder steps are priced in",
+                                                 trouble, f->tail_tool_errors,
+                                                 f->tail_tool_errors == 1 ? "" : "s",
+                                                 f->repeated_call > 0 ? ", a repeated call" : "",
+                                                 f->user_correction ? ", a user correction" : ""));
+    {
+      guint n_window = 0;
+
+      for (guint i = 0; i < cands->len; i++)
+        if (g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
+                       "request and output do not fit the context window") == 0)
+          n_window++;
+      if (n_window > 0)
+        g_ptr_array_add (reasons, g_strdup_printf ("%u candidate%s excluded: the request does not fit "
+                                                   "their context window", n_window, n_window == 1 ? "" : "s"));
+    }
+    if (thinking_writer != NULL && !g_str_equal (thinking_writer, c->model->id))
+      g_ptr_array_add (reasons, g_strdup_printf ("signed thinking from %s is dropped and thinking "
+                                                 "disabled for this request", thinking_writer));
+
+    /* Fallbacks: the next best other models */
+    for (guint i = 0; i < cands->len && decision->fallbacks->len < 3; i++)
+      {
+        const Candidate *o = &g_array_index (cands, Candidate, i);
+        gboolean seen = o->model == c->model;
+
+        if (o->excluded != NULL)
+          break;
+        for (guint k = 0; k < decision->fallbacks->len && !seen; k++)
+          seen = g_str_equal (g_ptr_array_index (decision->fallbacks, k), o->model->id);
+        if (!seen)
+          g_ptr_array_add (decision->fallbacks, g_strdup (o->model->id));
+      }
+
+    /* Baseline: the default model at its default effort, with its own cache history. */
+    {
+      const PmModelInfo *base = pm_catalog_lookup (self->catalog, self->default_model);
+
+      if (base != NULL)
+        {
+          g_autofree char *key = g_strconcat ("baseline:", base->id, NULL);
+          PmCacheState *shadow = pm_session_get_cache (cache_session, key);
+          PmCacheQuote q;
+
+          pm_cache_state_quote (shadow, base, request, 0, session->token_scale, now_us, &q);
+          session->baseline_request = request;
+          session->baseline_quote = q;
+          decision->expected_baseline_cost = quote_cost (base, &q, expected_output (request, session, base, PM_EFFORT_UNSET));
+          pm_cache_state_store (shadow, base, request, 0, session->token_scale, now_us, -1, -1);
+        }
+      else
+        decision->expected_baseline_cost = decision->expected_cost;
+    }
+
+    build_explanation (self, decision, request, session, cands, (guint) chosen, reasons, lambda,
+                       trouble, thinking_writer);
+  }
+
+done:
+  if (decision != NULL)
+    {
+      const PmModelInfo *chosen_info = pm_catalog_lookup (self->catalog, decision->model);
+
+      if (session->model != NULL && !g_str_equal (session->model, decision->model))
+        session->switches++;
+      session->steps++;
+      session->last_us = now_us;
+      session->pending_outcome = TRUE;
+      g_free (session->pending_model);
+      session->pending_model = g_strdup (chosen_info != NULL ? chosen_info->id : decision->model);
+      session->pending_effort = decision->effort;
+      session->pending_kind = kind;
+      g_free (session->model);
+      session->model = g_strdup (decision->model);
+      session->effort = decision->effort;
+      /* The next signed thinking in this history will be the chosen model's. */
+      g_free (session->thinking_model);
+      session->thinking_model = g_strdup (decision->model);
+    }
+  g_mutex_unlock (&self->mutex);
+
   return decision;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Observe, baseline, apply                                                                    */
 
 void
 pm_router_observe (PmRouter         *self,
@@ -170,7 +1351,65 @@ pm_router_observe (PmRouter         *self,
                    guint             status,
                    gint64            now_us)
 {
+  const PmModelInfo *info;
+  PmSession *session;
+  PmSession *cache_session;
+  gboolean known;
+  double cost;
+
   g_return_if_fail (PM_IS_ROUTER (self));
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (decision != NULL);
+
+  info = pm_catalog_lookup (self->catalog, decision->model);
+
+  g_mutex_lock (&self->mutex);
+  session = get_session (self, pm_request_get_session_id (request),
+                         pm_request_get_parent_session_id (request), now_us, TRUE);
+  cache_session = cache_session_for (self, request, session, now_us);
+  session->last_us = now_us;
+
+  if (status >= 400 || info == NULL)
+    {
+      /* Nothing was served (or an unknown model): no cache written, no outcome to judge. */
+      if (status >= 400)
+        session->pending_outcome = FALSE;
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+
+  known = usage != NULL && usage->seen;
+  if (known)
+    {
+      gint64 prompt = pm_usage_prompt_total (usage);
+      gint64 est = pm_request_get_input_tokens (request);
+
+      if (prompt > 0 && est > 0)
+        {
+          double ratio = CLAMP ((double) prompt / (double) est, 0.3, 3.0);
+
+          session->token_scale = session->steps <= 1 ? ratio : 0.5 * session->token_scale + 0.5 * ratio;
+        }
+      if (usage->output > 0)
+        session->output_ema = session->output_ema < 0 ? usage->output
+                                                       : 0.7 * session->output_ema + 0.3 * usage->output;
+    }
+
+  pm_cache_state_store (pm_session_get_cache (cache_session, info->id), info, request,
+                        pm_cache_salt_for (info, decision->effort), session->token_scale, now_us,
+                        known ? usage->cache_read : -1,
+                        known ? usage->cache_write_5m + usage->cache_write_1h : -1);
+
+  cost = known ? (usage->reported_cost >= 0 ? usage->reported_cost : pm_usage_cost (usage, info))
+               : decision->expected_cost;
+  budget_spent (self, now_us);
+  self->spent_today += cost;
+  session->cost_today += cost;
+
+  g_free (session->model);
+  session->model = g_strdup (info->id);
+  session->effort = decision->effort;
+  g_mutex_unlock (&self->mutex);
 }
 
 double
@@ -178,8 +1417,52 @@ pm_router_baseline_cost (PmRouter      *self,
                          PmRequest     *request,
                          const PmUsage *usage)
 {
+  const PmModelInfo *base;
+  PmCacheQuote q;
+  PmUsage u;
+  gint64 prompt;
+  gint64 quoted;
+  PmSession *session;
+
   g_return_val_if_fail (PM_IS_ROUTER (self), 0.0);
-  return 0.0;
+  g_return_val_if_fail (request != NULL, 0.0);
+
+  base = pm_catalog_lookup (self->catalog, self->default_model);
+  if (base == NULL)
+    return 0.0;
+
+  /* The quote the default model got at decide time, from its own (shadow) cache history. */
+  memset (&q, 0, sizeof q);
+  g_mutex_lock (&self->mutex);
+  session = g_hash_table_lookup (self->sessions, pm_request_get_session_id (request));
+  if (session != NULL && session->baseline_request == (gconstpointer) request)
+    q = session->baseline_quote;
+  else
+    q.uncached = pm_request_get_input_tokens (request);
+  g_mutex_unlock (&self->mutex);
+
+  /* Scaled to the prompt the provider reported (truth beats estimate). */
+  prompt = usage != NULL && usage->seen ? pm_usage_prompt_total (usage) : 0;
+  quoted = q.cached + q.written + q.uncached;
+  if (prompt > 0 && quoted > 0)
+    {
+      double scale = (double) prompt / (double) quoted;
+
+      q.cached = (gint64) (q.cached * scale);
+      q.written = (gint64) (q.written * scale);
+      q.uncached = prompt - q.cached - q.written;
+    }
+
+  pm_usage_init (&u);
+  u.input = q.uncached;
+  u.cache_read = q.cached;
+  if (q.write_1h)
+    u.cache_write_1h = q.written;
+  else
+    u.cache_write_5m = q.written;
+  u.output = usage != NULL && usage->seen ? usage->output : expected_output (request, NULL, base, PM_EFFORT_UNSET);
+
+  return pm_usage_cost (&u, base);
 }
 
 gboolean
@@ -191,6 +1474,11 @@ pm_router_apply_decision (PmRouter         *self,
                           JsonNode         *body,
                           GError          **error)
 {
+  const PmModelInfo *info;
+  const char *writer = NULL;
+  gboolean drop = FALSE;
+  PmEffort effort;
+
   g_return_val_if_fail (PM_IS_ROUTER (self), FALSE);
   g_return_val_if_fail (decision != NULL, FALSE);
   g_return_val_if_fail (body != NULL, FALSE);
@@ -201,13 +1489,82 @@ pm_router_apply_decision (PmRouter         *self,
       return FALSE;
     }
 
-  json_object_set_string_member (json_node_get_object (body), "model",
-                                 upstream_model_name != NULL ? upstream_model_name : decision->model);
-  return TRUE;
+  info = pm_catalog_lookup (self->catalog, decision->model);
+  if (decision->explanation != NULL && JSON_NODE_HOLDS_OBJECT (decision->explanation))
+    writer = json_object_get_string_member_with_default (json_node_get_object (decision->explanation),
+                                                         "thinking_writer", NULL);
+  if (writer == NULL && request != NULL && pm_request_has_thinking_blocks (request))
+    {
+      const PmModelInfo *asked = pm_catalog_lookup (self->catalog, pm_request_get_model (request));
+
+      writer = asked != NULL ? asked->id : pm_request_get_model (request);
+    }
+  if (writer != NULL)
+    drop = !(info != NULL ? g_str_equal (writer, info->id) : g_str_equal (writer, decision->model));
+
+  if (info == NULL)
+    {
+      /* Unknown model (a pinned name the catalog lacks): name only, nothing else touched. */
+      json_object_set_string_member (json_node_get_object (body), "model",
+                                     upstream_model_name != NULL ? upstream_model_name : decision->model);
+      if (drop)
+        pm_wire_drop_thinking (upstream_api, json_node_get_object (body));
+      return TRUE;
+    }
+
+  effort = decision->effort;
+  return pm_wire_apply (info, upstream_api, pm_wire_guess_provider (upstream_api, upstream_model_name),
+                        upstream_model_name, effort, drop, json_node_get_object (body), error);
 }
 
-void
-pm_router_reset (PmRouter *self)
+JsonNode *
+pm_router_session_to_json (PmRouter   *self,
+                           const char *session_id,
+                           gint64      now_us)
 {
-  g_return_if_fail (PM_IS_ROUTER (self));
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  PmSession *session;
+  GHashTableIter iter;
+  const char *model;
+  PmCacheState *cache;
+
+  g_return_val_if_fail (PM_IS_ROUTER (self), NULL);
+  g_return_val_if_fail (session_id != NULL, NULL);
+
+  g_mutex_lock (&self->mutex);
+  session = g_hash_table_lookup (self->sessions, session_id);
+  if (session == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      return NULL;
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, session->id);
+  json_builder_set_member_name (b, "steps");
+  json_builder_add_int_value (b, session->steps);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, session->model);
+  json_builder_set_member_name (b, "effort");
+  json_builder_add_string_value (b, pm_effort_to_string (session->effort));
+  json_builder_set_member_name (b, "trouble");
+  json_builder_add_double_value (b, session->trouble);
+  json_builder_set_member_name (b, "switches");
+  json_builder_add_int_value (b, session->switches);
+  json_builder_set_member_name (b, "token_scale");
+  json_builder_add_double_value (b, session->token_scale);
+  json_builder_set_member_name (b, "cache_entries");
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, session->caches);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &model, (gpointer *) &cache))
+    {
+      json_builder_set_member_name (b, model);
+      json_builder_add_int_value (b, pm_cache_state_get_size (cache, now_us));
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  g_mutex_unlock (&self->mutex);
+
+  return json_builder_get_root (b);
 }

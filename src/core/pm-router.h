@@ -71,6 +71,14 @@ gboolean    pm_router_apply_decision      (PmRouter     *self,
                                            const char   *upstream_model_name,
                                            JsonNode     *body,
                                            GError      **error);
+/* Keep outcomes per user in SQLite at @path (the router's own table, its own file). */
+gboolean    pm_router_open_outcomes       (PmRouter     *self,
+                                           const char   *path,
+                                           GError      **error);
+/* A session's routing state (model, effort, trouble, cache entries per model), or NULL. */
+JsonNode   *pm_router_session_to_json     (PmRouter     *self,
+                                           const char   *session_id,
+                                           gint64        now_us);
 /* Forget all sessions (tests, replays). */
 void        pm_router_reset               (PmRouter     *self);
 

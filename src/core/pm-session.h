@@ -1,0 +1,88 @@
+/* pm-session.h — per-session routing state and per-model prompt-cache state
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "pm-catalog.h"
+#include "pm-request-private.h"
+
+G_BEGIN_DECLS
+
+/* What one model has cached for one session: prefix hash → tokens and expiry. */
+typedef struct _PmCacheState PmCacheState;
+
+typedef struct
+{
+  gint64   cached;          /* tokens read from cache */
+  gint64   written;         /* tokens newly written to cache */
+  gint64   uncached;        /* tokens billed at the input price */
+  gboolean write_1h;        /* writes at the 1 h price */
+} PmCacheQuote;
+
+PmCacheState *pm_cache_state_new        (void);
+void          pm_cache_state_free       (PmCacheState       *self);
+/* Tokens the model would read now for this request. salt separates entries written under
+ * settings that break the cache (thinking budget on Anthropic budget models). Pure: no refresh. */
+void          pm_cache_state_quote      (PmCacheState       *self,
+                                         const PmModelInfo  *model,
+                                         PmRequest          *request,
+                                         guint64             salt,
+                                         double              token_scale,
+                                         gint64              now_us,
+                                         PmCacheQuote       *quote);
+/* The request was served: refresh hits and write entries by the provider's rules. When
+ * reported_prompt >= 0 the usage is known: reported_read/_written replace the estimate. */
+void          pm_cache_state_store      (PmCacheState       *self,
+                                         const PmModelInfo  *model,
+                                         PmRequest          *request,
+                                         guint64             salt,
+                                         double              token_scale,
+                                         gint64              now_us,
+                                         gint64              reported_read,
+                                         gint64              reported_written);
+/* Live entries (for explanations and tests). */
+guint         pm_cache_state_get_size   (PmCacheState       *self,
+                                         gint64              now_us);
+void          pm_cache_state_clear      (PmCacheState       *self);
+
+typedef struct
+{
+  char        *id;
+  char        *parent;
+  gint64       created_us;
+  gint64       last_us;
+  guint        steps;               /* requests decided in this session */
+  char        *model;               /* model that served the last request, or NULL */
+  PmEffort     effort;
+  char        *thinking_model;      /* model that wrote the signed thinking in the history */
+  double       trouble;             /* 0 = fine; grows with errors, loops, corrections */
+  guint        calm_steps;          /* consecutive clean steps since the last trouble */
+  guint        last_tool_results;
+  guint        last_tool_errors;
+  double       token_scale;         /* reported prompt tokens / estimate (truth beats estimate) */
+  double       output_ema;          /* observed output tokens per step, < 0 if none yet */
+  guint        switches;
+  gboolean     pending_outcome;     /* the last decision's outcome is judged at the next step */
+  char        *pending_model;
+  PmEffort     pending_effort;
+  PmKind       pending_kind;
+  double       cost_today;
+  gconstpointer baseline_request;   /* the request the baseline quote below is for */
+  PmCacheQuote baseline_quote;
+  GHashTable  *caches;              /* model id → PmCacheState */
+} PmSession;
+
+PmSession    *pm_session_new            (const char  *id,
+                                         const char  *parent,
+                                         gint64       now_us);
+void          pm_session_free           (PmSession   *self);
+PmCacheState *pm_session_get_cache      (PmSession   *self,
+                                         const char  *model_id);
+
+/* Whether changing effort on this model breaks its cached prefix (Anthropic budget-style
+ * thinking: a new budget invalidates the message part). Returns the salt to use. */
+guint64       pm_cache_salt_for         (const PmModelInfo *model,
+                                         PmEffort           effort);
+
+G_END_DECLS
