@@ -173,14 +173,23 @@ translate_error (GError   *error,
                           "password prompt?)", timeout_seconds);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     result = g_error_copy (error);
-  else if (error->domain == G_DBUS_ERROR ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED) ||
-           g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
+  else if (error->domain == G_IO_ERROR ||
+           error->domain == G_SPAWN_ERROR ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+           g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED))
     result = g_error_new (PM_ERROR, PM_ERROR_KEYRING,
                           "No Secret Service keyring is reachable (start gnome-keyring or another "
                           "Secret Service on the session D-Bus, or use key \"env:NAME\"): %s",
                           error->message);
+  else if (error->domain == G_DBUS_ERROR)
+    result = g_error_new (PM_ERROR, PM_ERROR_KEYRING,
+                          "The keyring's default collection is not available (locked, or never "
+                          "created and no password prompt can be shown; unlock it, or use key "
+                          "\"env:NAME\"): %s", error->message);
   else
     result = g_error_new (PM_ERROR, PM_ERROR_KEYRING, "Keyring error: %s", error->message);
 
