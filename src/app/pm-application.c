@@ -160,6 +160,8 @@ load_core (PmApplication  *self,
   port = g_settings_get_uint (self->settings, "listen-port");
   if (port != 0)
     pm_config_set_listen_port (self->config, port);
+  else if (self->testing)
+    pm_config_set_listen_port (self->config, 0);   /* any free port */
 
   if (self->keyring == NULL)
     self->keyring = pm_keyring_new ();

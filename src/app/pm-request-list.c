@@ -53,11 +53,11 @@ pm_format_cost (double usd)
 {
   if (usd == 0.0)
     return g_strdup ("$0");
-  if (ABS (usd) < 0.01)
+  if (ABS (usd) < 1.0)
     return g_strdup_printf ("$%.4f", usd);
-  if (ABS (usd) < 100.0)
-    return g_strdup_printf ("$%.3f", usd);
-  return g_strdup_printf ("$%.2f", usd);
+  if (ABS (usd) < 1000.0)
+    return g_strdup_printf ("$%.2f", usd);
+  return g_strdup_printf ("$%.0f", usd);
 }
 
 char *
