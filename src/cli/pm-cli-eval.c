@@ -746,6 +746,8 @@ eval_swebench (int argc, char **argv)
         json_builder_begin_object (b);
         json_builder_set_member_name (b, "dataset");
         json_builder_add_string_value (b, "swebench-verified-bash-only");
+        json_builder_set_member_name (b, "cost_label");
+        json_builder_add_string_value (b, "USD per task (whole agent run)");
         json_builder_set_member_name (b, "mode");
         json_builder_add_string_value (b, cv ? "cross-validation" : "train-test");
         json_builder_set_member_name (b, "folds");
@@ -1227,6 +1229,8 @@ eval_livecodebench (int argc, char **argv)
           json_builder_add_string_value (b, fam);
           json_builder_set_member_name (b, "n_tasks");
           json_builder_add_int_value (b, m->n_tasks);
+          json_builder_set_member_name (b, "cost_label");
+          json_builder_add_string_value (b, "relative reasoning spend (medium = 1)");
           report_matrix (title, "relative reasoning spend", m, lambdas, pq, pc, policies, &opt, b);
           json_builder_end_object (b);
         }
@@ -1371,6 +1375,8 @@ eval_routerbench (int argc, char **argv)
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "dataset");
       json_builder_add_string_value (b, "routerbench-mbpp");
+      json_builder_set_member_name (b, "cost_label");
+      json_builder_add_string_value (b, "USD per prompt");
       json_builder_set_member_name (b, "n_train");
       json_builder_add_int_value (b, train->n_tasks);
       json_builder_set_member_name (b, "n_test");
