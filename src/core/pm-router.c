@@ -1212,12 +1212,19 @@ pm_router_decide (PmRouter   *self,
         if (session->effort != c->effort && session->effort != PM_EFFORT_UNSET && c->effort != PM_EFFORT_UNSET)
           {
             g_autofree char *cached_s = format_tokens (c->quote.cached);
+            const char *dir = c->effort > session->effort ? "raised" : "lowered";
 
-            summary = g_strdup_printf ("changed effort on %s from %s to %s instead of switching model "
-                                       "(keeps %s cached tokens)%s.",
-                                       c->model->id, pm_effort_to_string (session->effort),
-                                       pm_effort_to_string (c->effort), cached_s,
-                                       trouble >= 1 ? " — the session shows trouble" : "");
+            if (c->quote.cached > 0)
+              summary = g_strdup_printf ("%s effort on %s from %s to %s instead of switching model "
+                                         "(keeps %s cached tokens)%s.",
+                                         dir, c->model->id, pm_effort_to_string (session->effort),
+                                         pm_effort_to_string (c->effort), cached_s,
+                                         trouble >= 1 ? "; the session shows trouble" : "");
+            else
+              summary = g_strdup_printf ("%s effort on %s from %s to %s for this %s (Q %.2f, %s)%s.",
+                                         dir, c->model->id, pm_effort_to_string (session->effort),
+                                         pm_effort_to_string (c->effort), step_phrase (request), c->q, cost_s,
+                                         trouble >= 1 ? "; the session shows trouble" : "");
           }
         else if (alt != NULL && alt->reprefill_tokens > 0)
           {
@@ -1238,10 +1245,24 @@ pm_router_decide (PmRouter   *self,
         g_autofree char *tok_s = format_tokens (c->reprefill_tokens);
         g_autofree char *re_s = format_usd (c->reprefill_cost);
 
-        if (trouble >= 1 && c->q > 0)
-          summary = g_strdup_printf ("switched from %s to %s: the session shows trouble (%.0f), "
-                                     "so a stronger model is worth its re-prefill of %s tokens (%s).",
+        double prev_prior = -1;
+
+        for (guint i = 0; i < cands->len; i++)
+          {
+            const Candidate *o = &g_array_index (cands, Candidate, i);
+
+            if (o->model == prev && (prev_prior < 0 || o->effort == session->effort))
+              prev_prior = o->prior;
+          }
+
+        if (trouble >= 1 && prev_prior >= 0 && c->prior > prev_prior + 0.005)
+          summary = g_strdup_printf ("escalated from %s to %s: the session shows trouble (%.0f), so a "
+                                     "stronger model is worth re-prefilling %s tokens (%s).",
                                      prev != NULL ? prev->id : "?", label, trouble, tok_s, re_s);
+        else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && c->reprefill_tokens > 0)
+          summary = g_strdup_printf ("came back down from %s to %s: the session recovered, and the "
+                                     "saving outweighs re-prefilling %s tokens (%s) over the next steps.",
+                                     prev != NULL ? prev->id : "?", label, tok_s, re_s);
         else if (c->reprefill_tokens > 0)
           summary = g_strdup_printf ("switched from %s to %s: the saving outweighs re-prefilling %s "
                                      "tokens (%s) over the next steps.",

@@ -312,7 +312,7 @@ pm_cache_state_store (PmCacheState      *self,
   prune (self, now_us);
   /* Minimum in estimated (unscaled) tokens. */
   min_tokens = (gint64) (model->cache_min_tokens / token_scale);
-  default_ttl_us = (model->cache_ttl_seconds > 0 ? model->cache_ttl_seconds : DEFAULT_TTL_S) * G_USEC_PER_SEC;
+  default_ttl_us = (gint64) (model->cache_ttl_seconds > 0 ? model->cache_ttl_seconds : DEFAULT_TTL_S) * G_USEC_PER_SEC;
 
   if (is_anthropic_style (model))
     {
@@ -343,7 +343,7 @@ pm_cache_state_store (PmCacheState      *self,
           if (!is_bp || marks[i].tokens < min_tokens)
             continue;
           put_entry (self, salted (&marks[i], salt), marks[i].tokens, now_us,
-                     (marks[i].ttl_1h ? 3600 : 300) * G_USEC_PER_SEC);
+                     (gint64) (marks[i].ttl_1h ? 3600 : 300) * G_USEC_PER_SEC);
         }
     }
   else

@@ -1,0 +1,850 @@
+/* test-router.c — the decision, one behaviour per test (issue 3 item 9)
+ *
+ * Requests are built like Claude Code's (system + tools + a growing tool loop, breakpoint on the
+ * newest block) and go through the real catalog, priors, session and cache state. The clock is
+ * simulated: every step passes now_us explicitly.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pm-catalog.h"
+#include "pm-objective.h"
+#include "pm-request.h"
+#include "pm-router.h"
+#include "pm-test-utils.h"
+#include "pm-usage.h"
+
+#define SEC ((gint64) G_USEC_PER_SEC)
+#define T0  (G_GINT64_CONSTANT (1790000000) * SEC)
+
+static const char *words[] = {
+  "the", "value", "parser", "returns", "a", "list", "of", "tokens", "for", "each", "line",
+  "when", "input", "is", "empty", "we", "skip", "it", "and", "log", "nothing", "else",
+};
+
+/* About n tokens of plain prose (the estimate counts short words as one token each). */
+static void
+append_filler (GString *s,
+               guint    n,
+               guint    seed)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append (s, words[(i * 7 + seed * 13) % G_N_ELEMENTS (words)]);
+      g_string_append_c (s, (i % 16) == 15 ? '\n' : ' ');
+    }
+}
+
+typedef enum
+{
+  LAST_OK,
+  LAST_ERROR,
+  LAST_INSTRUCTION,
+} LastTurn;
+
+typedef struct
+{
+  const char *model;          /* "pointsman/auto" or a pin */
+  const char *session;
+  const char *agent_id;       /* sub-agent header, or NULL */
+  guint       pairs;          /* tool call / result pairs after the first instruction */
+  guint       tokens_per_pair;
+  guint       first_tokens;   /* size of the first user message */
+  LastTurn    last;
+  guint       err_from;       /* results with index in [err_from, err_to) failed */
+  guint       err_to;
+  const char *thinking_sig;   /* signature of a thinking block in every assistant turn, or NULL */
+  const char *ttl;            /* "5m" or "1h" */
+} Shape;
+
+static JsonNode *
+make_body (const Shape *shape)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *ttl = shape->ttl != NULL ? shape->ttl : "5m";
+  guint results = shape->pairs;
+
+  g_string_append_printf (s, "{\"model\":\"%s\",\"max_tokens\":16000,\"stream\":true,", shape->model);
+  g_string_append (s, "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a shell command.\","
+                      "\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}}}}],");
+  if (shape->agent_id != NULL)
+    g_string_append (s, "\"system\":[{\"type\":\"text\",\"text\":\"You are an agent for Claude Code, Anthropic's official CLI for Claude.\"}],");
+  else
+    g_string_append_printf (s, "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.\","
+                               "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"%s\"}}],", ttl);
+  g_string_append (s, "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Fix the parser. ");
+  append_filler (s, shape->first_tokens, 1);
+  g_string_append (s, "\"");
+  if (results == 0 && shape->last != LAST_INSTRUCTION)
+    g_string_append_printf (s, ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"%s\"}", ttl);
+  g_string_append (s, "}]}");
+
+  for (guint i = 0; i < results; i++)
+    {
+      gboolean last = i + 1 == results;
+      gboolean error_here = i >= shape->err_from && i < shape->err_to;
+
+      g_string_append (s, ",{\"role\":\"assistant\",\"content\":[");
+      if (shape->thinking_sig != NULL)
+        g_string_append_printf (s, "{\"type\":\"thinking\",\"thinking\":\"Let me check step %u.\",\"signature\":\"%s\"},",
+                                i, shape->thinking_sig);
+      g_string_append_printf (s, "{\"type\":\"tool_use\",\"id\":\"toolu_%u\",\"name\":\"Bash\","
+                                 "\"input\":{\"command\":\"make test-%u\"}}]}", i, i);
+      g_string_append_printf (s, ",{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_%u\",", i);
+      if (error_here)
+        g_string_append (s, "\"is_error\":true,\"content\":\"Exit code 1\\nTraceback (most recent call last):\\n  AssertionError\\n");
+      else
+        g_string_append (s, "\"content\":\"ok\\n");
+      append_filler (s, shape->tokens_per_pair, i + 2);
+      g_string_append (s, "\"");
+      if (last && shape->last != LAST_INSTRUCTION)
+        g_string_append_printf (s, ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"%s\"}", ttl);
+      g_string_append (s, "}]}");
+    }
+
+  if (shape->last == LAST_INSTRUCTION)
+    g_string_append_printf (s, ",{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Now rename the helper to parse_line.\","
+                               "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"%s\"}}]}", ttl);
+  g_string_append (s, "]}");
+
+  json_parser_load_from_data (parser, s->str, s->len, &error);
+  g_assert_no_error (error);
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static PmRequest *
+make_request (const Shape *shape)
+{
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonNode) body = make_body (shape);
+  g_autoptr(GError) error = NULL;
+  PmRequest *request;
+
+  g_hash_table_insert (headers, g_strdup ("user-agent"), g_strdup ("claude-cli/2.1.39 (external, cli)"));
+  g_hash_table_insert (headers, g_strdup ("x-claude-code-session-id"),
+                       g_strdup (shape->session != NULL ? shape->session : "session-1"));
+  if (shape->agent_id != NULL)
+    g_hash_table_insert (headers, g_strdup ("x-claude-code-agent-id"), g_strdup (shape->agent_id));
+
+  request = pm_request_new (PM_API_ANTHROPIC, headers, body, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (request);
+
+  return request;
+}
+
+static PmRouter *
+make_router (const char * const *pool,
+             const char         *default_model,
+             double              tradeoff,
+             double              floor)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmCatalog) catalog = pm_catalog_new_default (&error);
+  g_autoptr(PmObjective) objective = pm_objective_new ();
+
+  g_assert_no_error (error);
+  pm_objective_set_tradeoff (objective, tradeoff);
+  pm_objective_set_quality_floor (objective, floor);
+  pm_objective_set_max_effort (objective, PM_EFFORT_MAX);
+
+  return pm_router_new (catalog, objective, pool, default_model);
+}
+
+/* Decide, then tell the router the request was served as decided (no usage: the router
+ * writes the cache by the provider's rules). */
+static PmDecision *
+step (PmRouter    *router,
+      const Shape *shape,
+      gint64       now_us)
+{
+  g_autoptr(PmRequest) request = make_request (shape);
+  g_autoptr(GError) error = NULL;
+  PmDecision *decision;
+
+  decision = pm_router_decide (router, request, now_us, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (decision);
+  g_assert_nonnull (decision->summary);
+  g_assert_nonnull (decision->explanation);
+  pm_router_observe (router, request, decision, NULL, 200, now_us + SEC);
+  g_test_message ("%s %s/%s: %s", pm_request_get_session_id (request), decision->model,
+                  pm_effort_to_string (decision->effort), decision->summary);
+
+  return decision;
+}
+
+static JsonArray *
+candidates (PmDecision *decision)
+{
+  return json_object_get_array_member (json_node_get_object (decision->explanation), "candidates");
+}
+
+static JsonObject *
+chosen (PmDecision *decision)
+{
+  JsonArray *array = candidates (decision);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *c = json_array_get_object_element (array, i);
+
+      if (json_object_get_boolean_member_with_default (c, "chosen", FALSE))
+        return c;
+    }
+  g_assert_not_reached ();
+}
+
+static JsonObject *
+find_candidate (PmDecision *decision,
+                const char *model,
+                const char *effort)
+{
+  JsonArray *array = candidates (decision);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *c = json_array_get_object_element (array, i);
+
+      if (g_str_equal (json_object_get_string_member (c, "model"), model) &&
+          (effort == NULL || g_str_equal (json_object_get_string_member (c, "effort"), effort)))
+        return c;
+    }
+
+  return NULL;
+}
+
+static gboolean
+reasons_contain (PmDecision *decision,
+                 const char *needle)
+{
+  JsonArray *reasons = json_object_get_array_member (json_node_get_object (decision->explanation), "reasons");
+
+  for (guint i = 0; i < json_array_get_length (reasons); i++)
+    if (strstr (json_array_get_string_element (reasons, i), needle) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+static const char *claude_pool[] = { "claude-sonnet-4-5", "claude-haiku-4-5", NULL };
+
+/* Build a session on sonnet with ~100k tokens cached: pinned steps, then return the shape of
+ * the next (simple, successful tool-result) step routed automatically. */
+static gint64
+grow_session_on (PmRouter   *router,
+                 const char *model,
+                 Shape      *shape,
+                 guint       steps,
+                 gint64      t)
+{
+  for (guint i = 1; i <= steps; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape->model = model;
+      shape->pairs = i;
+      d = step (router, shape, t);
+      g_assert_false (d->routed);
+      t += 30 * SEC;
+    }
+
+  return t;
+}
+
+static void
+test_stays_with_cache (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(PmDecision) d = NULL;
+  Shape shape = { .session = "stay", .tokens_per_pair = 10000, .first_tokens = 500, .last = LAST_OK };
+  gint64 t = T0;
+
+  t = grow_session_on (router, "claude-sonnet-4-5", &shape, 10, t);
+
+  shape.model = "pointsman/auto";
+  shape.pairs = 11;
+  d = step (router, &shape, t);
+
+  g_assert_true (d->routed);
+  g_assert_cmpstr (d->model, ==, "claude-sonnet-4-5");
+  /* the cache is what keeps it there: ~100k tokens read */
+  g_assert_cmpint (d->expected_cached_tokens, >, 90000);
+  g_assert_nonnull (strstr (d->summary, "stayed on claude-sonnet-4-5"));
+  g_assert_nonnull (strstr (d->summary, "re-prefill"));
+  g_assert_nonnull (strstr (d->summary, "claude-haiku-4-5"));
+  /* haiku is cheaper per step once warm, but not after paying the re-prefill */
+  {
+    JsonObject *haiku = find_candidate (d, "claude-haiku-4-5", NULL);
+
+    g_assert_nonnull (haiku);
+    g_assert_cmpint (json_object_get_int_member (haiku, "reprefill_tokens"), >, 90000);
+    g_assert_cmpfloat (json_object_get_double_member (haiku, "reprefill_cost"), >, 0.05);
+  }
+}
+
+static void
+test_session_start_cheaper (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(PmDecision) d = NULL;
+  Shape shape = { .model = "pointsman/auto", .session = "fresh", .tokens_per_pair = 10000,
+                  .first_tokens = 500, .last = LAST_OK, .pairs = 11 };
+  JsonObject *sonnet;
+
+  /* The very same step as above, but nothing is cached anywhere: the cheaper model wins. */
+  d = step (router, &shape, T0);
+  g_assert_cmpstr (d->model, ==, "claude-haiku-4-5");
+  g_assert_cmpint (d->expected_cached_tokens, ==, 0);
+  g_assert_nonnull (strstr (d->summary, "no cache at stake"));
+  sonnet = find_candidate (d, "claude-sonnet-4-5", NULL);
+  g_assert_nonnull (sonnet);
+  g_assert_cmpfloat (d->expected_cost, <, json_object_get_double_member (sonnet, "step_cost"));
+  g_assert_cmpfloat (d->expected_cost, <, d->expected_baseline_cost);
+}
+
+static void
+test_subagent_free (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(PmDecision) main_d = NULL;
+  g_autoptr(PmDecision) sub = NULL;
+  g_autoptr(PmRequest) sub_request = NULL;
+  Shape shape = { .session = "parent", .tokens_per_pair = 10000, .first_tokens = 500, .last = LAST_OK };
+  Shape sub_shape = { .model = "pointsman/auto", .session = "parent", .agent_id = "agent-1",
+                      .first_tokens = 3000, .last = LAST_INSTRUCTION };
+  gint64 t = T0;
+
+  t = grow_session_on (router, "claude-sonnet-4-5", &shape, 10, t);
+  shape.model = "pointsman/auto";
+  shape.pairs = 11;
+  main_d = step (router, &shape, t);
+  g_assert_cmpstr (main_d->model, ==, "claude-sonnet-4-5");
+
+  /* The sub-agent's first request has its own session and cache: nothing holds it to sonnet. */
+  sub_request = make_request (&sub_shape);
+  g_assert_cmpint (pm_request_get_kind (sub_request), ==, PM_KIND_SUBAGENT);
+  g_assert_cmpstr (pm_request_get_parent_session_id (sub_request), ==, "parent");
+  g_assert_cmpstr (pm_request_get_session_id (sub_request), !=, "parent");
+
+  sub = step (router, &sub_shape, t + SEC);
+  g_assert_cmpstr (sub->model, ==, "claude-haiku-4-5");
+  g_assert_nonnull (strstr (sub->summary, "new sub-agent"));
+  g_assert_cmpint (json_object_get_int_member (chosen (sub), "reprefill_tokens"), ==, 0);
+}
+
+static void
+test_title_cheapest (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(PmRequest) request = NULL;
+  g_autoptr(PmDecision) d = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+  double min_cost = G_MAXDOUBLE;
+
+  json_parser_load_from_data (parser,
+                              "{\"model\":\"pointsman/auto\",\"max_tokens\":512,"
+                              "\"system\":[{\"type\":\"text\",\"text\":\"Generate a concise, sentence-case title (3-7 words) "
+                              "that captures the main topic of this coding session.\"}],"
+                              "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the flaky parser test\"}]}",
+                              -1, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (headers, g_strdup ("x-claude-code-session-id"), g_strdup ("titled"));
+  request = pm_request_new (PM_API_ANTHROPIC, headers, json_parser_get_root (parser), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pm_request_get_kind (request), ==, PM_KIND_BACKGROUND);
+
+  d = pm_router_decide (router, request, T0, &error);
+  g_assert_no_error (error);
+
+  array = candidates (d);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *c = json_array_get_object_element (array, i);
+
+      if (!json_object_has_member (c, "excluded"))
+        min_cost = MIN (min_cost, json_object_get_double_member (c, "cost"));
+    }
+  g_assert_cmpfloat (json_object_get_double_member (chosen (d), "cost"), ==, min_cost);
+  g_assert_cmpstr (d->model, !=, "claude-opus-4-6");
+  g_assert_cmpstr (d->model, !=, "claude-sonnet-4-5");
+  g_assert_cmpstr (d->model, !=, "gpt-5");
+  g_assert_nonnull (strstr (d->summary, "cheapest capable"));
+}
+
+static double
+chosen_prior (PmDecision *d)
+{
+  return json_object_get_double_member (chosen (d), "prior");
+}
+
+static void
+test_escalation_and_recovery (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .model = "pointsman/auto", .session = "trouble", .tokens_per_pair = 300,
+                  .first_tokens = 2000, .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+  double calm;
+  double escalated;
+  double recovered;
+
+  /* Two good steps: the cheap end of the pool does the job. */
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      calm = chosen_prior (d);
+    }
+
+  /* Three failing tool results in a row. */
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = 2 + i;
+      shape.err_from = 2;
+      shape.err_to = 2 + i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      escalated = chosen_prior (d);
+      if (i == 3)
+        {
+          g_assert_true (reasons_contain (d, "3 tool errors in a row"));
+          g_assert_cmpfloat (escalated, >, calm);
+        }
+    }
+
+  /* Things work again: after a few clean steps it comes back down. */
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = 5 + i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      recovered = chosen_prior (d);
+    }
+  /* Back down: weaker than at the peak of the trouble. (Not necessarily all the way to the
+   * calm choice: the failures were recorded as outcomes and make that one look worse.) */
+  g_assert_cmpfloat (recovered, <, escalated);
+}
+
+static void
+test_context_window (void)
+{
+  const char *pool[] = { "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5", "claude-sonnet-4-6", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(PmDecision) d = NULL;
+  g_autoptr(PmCatalog) catalog = NULL;
+  g_autoptr(GError) error = NULL;
+  Shape shape = { .model = "pointsman/auto", .session = "huge", .tokens_per_pair = 30000,
+                  .first_tokens = 100, .last = LAST_OK, .pairs = 10 };
+  JsonArray *array;
+  const PmModelInfo *info;
+
+  /* ~300k tokens: only the 1M-window model fits. */
+  d = step (router, &shape, T0);
+  catalog = pm_catalog_new_default (&error);
+  g_assert_no_error (error);
+  info = pm_catalog_lookup (catalog, d->model);
+  g_assert_nonnull (info);
+  g_assert_cmpint (info->context_window, >, 300000);
+  g_assert_cmpstr (d->model, ==, "claude-sonnet-4-6");
+
+  array = candidates (d);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *c = json_array_get_object_element (array, i);
+      const char *model = json_object_get_string_member (c, "model");
+
+      if (!g_str_equal (model, "claude-sonnet-4-6"))
+        g_assert_cmpstr (json_object_get_string_member_with_default (c, "excluded", ""), ==,
+                         "request and output do not fit the context window");
+    }
+  g_assert_true (reasons_contain (d, "context window"));
+}
+
+/* json_node_copy () shares objects and arrays: rewriting needs a deep copy. */
+static JsonNode *
+deep_copy (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+  g_autoptr(GError) error = NULL;
+  JsonNode *copy = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  return copy;
+}
+
+static gboolean
+body_has_thinking (JsonNode *body)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, body);
+  text = json_generator_to_data (gen, NULL);
+
+  return strstr (text, "\"signature\"") != NULL;
+}
+
+static void
+test_thinking_never_to_another_model (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .session = "thinker", .tokens_per_pair = 200, .first_tokens = 300,
+                  .last = LAST_OK, .thinking_sig = "EqQBCkYIBxgCKkDsig-opus-fixture", .ttl = "1h" };
+  g_autoptr(PmDecision) pinned = NULL;
+  g_autoptr(PmDecision) mid = NULL;
+  g_autoptr(PmDecision) next_turn = NULL;
+  g_autoptr(PmRequest) request = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Opus wrote the thinking (pinned step). */
+  shape.model = "claude-opus-4-6";
+  shape.pairs = 1;
+  pinned = step (router, &shape, T0);
+  g_assert_cmpstr (pinned->model, ==, "claude-opus-4-6");
+
+  /* Mid tool loop, the signed thinking belongs to this turn: only its writer may continue. */
+  shape.model = "pointsman/auto";
+  shape.pairs = 2;
+  mid = step (router, &shape, T0 + 10 * SEC);
+  g_assert_cmpstr (mid->model, ==, "claude-opus-4-6");
+  g_assert_cmpstr (json_object_get_string_member (find_candidate (mid, "claude-haiku-4-5", NULL), "excluded"),
+                   ==, "signed thinking of another model in this turn");
+
+  /* A new user turn: switching is allowed, and the thinking is then never sent to haiku. */
+  shape.last = LAST_INSTRUCTION;
+  shape.pairs = 3;
+  request = make_request (&shape);
+  g_assert_true (pm_request_has_thinking_blocks (request));
+  {
+    g_autoptr(PmDecision) d = pm_decision_new ("claude-haiku-4-5", PM_EFFORT_LOW);
+
+    body = deep_copy (pm_request_get_body (request));
+    g_assert_true (body_has_thinking (body));
+    d->explanation = json_node_ref (mid->explanation);   /* carries thinking_writer */
+    g_assert_true (pm_router_apply_decision (router, request, d, PM_API_ANTHROPIC, NULL, body, &error));
+    g_assert_no_error (error);
+    g_assert_false (body_has_thinking (body));
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (body), "thinking"),
+                                                    "type"), ==, "disabled");
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "model"), ==, "claude-haiku-4-5");
+  }
+
+  /* Back to the writer: the blocks stay, byte for byte. */
+  {
+    g_autoptr(PmDecision) d = pm_decision_new ("claude-opus-4-6", PM_EFFORT_HIGH);
+    g_autoptr(JsonNode) same = deep_copy (pm_request_get_body (request));
+
+    d->explanation = json_node_ref (mid->explanation);
+    g_assert_true (pm_router_apply_decision (router, request, d, PM_API_ANTHROPIC, NULL, same, &error));
+    g_assert_true (body_has_thinking (same));
+    g_assert_true (json_node_equal (json_object_get_member (json_node_get_object (same), "messages"),
+                                    json_object_get_member (json_node_get_object (pm_request_get_body (request)), "messages")));
+  }
+
+  /* And the router's own choice on that turn never carries another model's thinking. */
+  next_turn = pm_router_decide (router, request, T0 + 20 * SEC, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(JsonNode) routed = deep_copy (pm_request_get_body (request));
+
+    g_assert_true (pm_router_apply_decision (router, request, next_turn, PM_API_ANTHROPIC, NULL, routed, &error));
+    g_assert_true (body_has_thinking (routed) == g_str_equal (next_turn->model, "claude-opus-4-6"));
+  }
+}
+
+static void
+test_tradeoff_extremes (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5", "gpt-5-mini", NULL };
+  Shape shape = { .model = "pointsman/auto", .session = "extremes", .tokens_per_pair = 2000,
+                  .first_tokens = 1000, .last = LAST_INSTRUCTION, .pairs = 3 };
+
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", k == 0 ? 0.0 : 1.0, k == 0 ? 0.9 : 0.0);
+      g_autoptr(PmDecision) d = step (router, &shape, T0);
+      JsonArray *array = candidates (d);
+      double best = k == 0 ? -1 : G_MAXDOUBLE;
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *c = json_array_get_object_element (array, i);
+
+          if (json_object_has_member (c, "excluded"))
+            continue;
+          if (k == 0)
+            best = MAX (best, json_object_get_double_member (c, "q"));
+          else
+            best = MIN (best, json_object_get_double_member (c, "cost"));
+        }
+
+      if (k == 0)
+        {
+          /* quality first: the strongest model at its strongest effort */
+          g_assert_cmpfloat (json_object_get_double_member (chosen (d), "q"), ==, best);
+          g_assert_cmpstr (d->model, ==, "claude-opus-4-6");
+          g_assert_cmpint (d->effort, ==, PM_EFFORT_MAX);
+        }
+      else
+        {
+          /* cost first, no floor: the cheapest candidate */
+          g_assert_cmpfloat (json_object_get_double_member (chosen (d), "cost"), ==, best);
+          g_assert_cmpstr (d->model, ==, "gpt-5-mini");
+        }
+    }
+}
+
+static void
+test_ttl_expiry_free_switch (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(PmDecision) warm = NULL;
+  g_autoptr(PmDecision) cold = NULL;
+  g_autoptr(PmRouter) router2 = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  Shape shape = { .session = "ttl", .tokens_per_pair = 10000, .first_tokens = 500, .last = LAST_OK, .ttl = "5m" };
+  gint64 t = T0;
+
+  /* Within the 5-minute TTL the cache holds the session on sonnet … */
+  t = grow_session_on (router, "claude-sonnet-4-5", &shape, 10, t);
+  shape.model = "pointsman/auto";
+  shape.pairs = 11;
+  warm = step (router, &shape, t + 60 * SEC);
+  g_assert_cmpstr (warm->model, ==, "claude-sonnet-4-5");
+
+  /* … after 10 idle minutes it expired: the switch costs nothing extra. */
+  shape.pairs = 10;
+  t = grow_session_on (router2, "claude-sonnet-4-5", &shape, 10, T0);
+  shape.model = "pointsman/auto";
+  shape.pairs = 11;
+  cold = step (router2, &shape, t + 10 * 60 * SEC);
+  g_assert_cmpstr (cold->model, ==, "claude-haiku-4-5");
+  g_assert_cmpint (json_object_get_int_member (find_candidate (cold, "claude-sonnet-4-5", "none"), "cached_tokens"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (chosen (cold), "reprefill_tokens"), ==, 0);
+  g_assert_nonnull (strstr (cold->summary, "switch is free"));
+}
+
+static void
+test_effort_change_keeps_cache (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", "gpt-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  g_autoptr(PmDecision) d = NULL;
+  Shape shape = { .session = "effort", .tokens_per_pair = 8000, .first_tokens = 500, .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+
+  /* A session on Opus 4.6 at low effort (adaptive thinking: effort does not break its cache). */
+  for (guint i = 1; i <= 8; i++)
+    {
+      g_autoptr(GHashTable) headers = NULL;
+      g_autoptr(PmDecision) p = NULL;
+
+      shape.model = "claude-opus-4-6";
+      shape.pairs = i;
+      p = step (router, &shape, t);
+      t += 30 * SEC;
+    }
+
+  /* Errors pile up: Q must rise. Another model would lose ~64k cached tokens; a higher
+   * effort on Opus keeps them. */
+  shape.model = "pointsman/auto";
+  for (guint i = 9; i <= 10; i++)
+    {
+      g_autoptr(PmDecision) e = NULL;
+
+      shape.pairs = i;
+      shape.err_from = 8;
+      shape.err_to = i;
+      e = step (router, &shape, t);
+      t += 30 * SEC;
+    }
+  shape.pairs = 11;
+  shape.err_to = 11;
+  {
+    g_autoptr(JsonNode) sj = pm_router_session_to_json (router, "effort", t);
+    JsonObject *entries = json_object_get_object_member (json_node_get_object (sj), "cache_entries");
+
+    /* 1 h breakpoints: still alive after minutes */
+    g_assert_cmpint (json_object_get_int_member (entries, "claude-opus-4-6"), >, 0);
+  }
+  d = step (router, &shape, t);
+  g_assert_cmpstr (d->model, ==, "claude-opus-4-6");
+  g_assert_cmpint (d->expected_cached_tokens, >, 60000);
+  {
+    JsonObject *gpt5 = find_candidate (d, "gpt-5", NULL);
+
+    g_assert_nonnull (gpt5);
+    g_assert_cmpint (json_object_get_int_member (gpt5, "cached_tokens"), ==, 0);
+  }
+
+  /* The next step on Opus changes effort and says the cache is why it did not switch. */
+  {
+    g_autoptr(PmDecision) d2 = NULL;
+    PmEffort before = d->effort;
+
+    shape.pairs = 12;
+    shape.err_to = 12;
+    d2 = step (router, &shape, t + 30 * SEC);
+    g_assert_cmpstr (d2->model, ==, "claude-opus-4-6");
+    if (d2->effort != before)
+      g_assert_nonnull (strstr (d2->summary, "instead of switching model"));
+  }
+  g_assert_cmpint (d->effort, >, PM_EFFORT_NONE);
+}
+
+static void
+test_pin_honoured (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 1.0, 0.0);
+  g_autoptr(PmDecision) d = NULL;
+  Shape shape = { .model = "claude-sonnet-4-5-20250929", .session = "pin", .tokens_per_pair = 100,
+                  .first_tokens = 100, .last = LAST_OK, .pairs = 1 };
+
+  d = step (router, &shape, T0);
+  g_assert_false (d->routed);
+  g_assert_cmpstr (d->model, ==, "claude-sonnet-4-5");
+  g_assert_nonnull (strstr (d->summary, "pinned"));
+
+  /* route-all: the same request is routed (cost first → not sonnet) */
+  pm_objective_set_pin_policy (pm_router_get_objective (router), PM_PIN_ROUTE_ALL);
+  {
+    g_autoptr(PmDecision) r = NULL;
+
+    shape.session = "pin2";
+    r = step (router, &shape, T0);
+    g_assert_true (r->routed);
+    g_assert_cmpstr (r->model, ==, "claude-haiku-4-5");
+  }
+}
+
+static void
+test_usage_truth (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  Shape shape = { .model = "claude-sonnet-4-5", .session = "truth", .tokens_per_pair = 2000,
+                  .first_tokens = 500, .last = LAST_OK, .pairs = 1 };
+  g_autoptr(PmRequest) r1 = make_request (&shape);
+  g_autoptr(PmDecision) d1 = NULL;
+  g_autoptr(PmDecision) d2 = NULL;
+  g_autoptr(PmRequest) r2 = NULL;
+  g_autoptr(GError) error = NULL;
+  PmUsage usage;
+  gint64 est = pm_request_get_input_tokens (r1);
+
+  d1 = pm_router_decide (router, r1, T0, &error);
+  g_assert_no_error (error);
+
+  /* The provider says the prompt was 30 % bigger than estimated, and nothing got cached. */
+  pm_usage_init (&usage);
+  usage.seen = TRUE;
+  usage.input = est * 13 / 10;
+  usage.output = 100;
+  pm_router_observe (router, r1, d1, &usage, 200, T0 + SEC);
+
+  shape.pairs = 2;
+  r2 = make_request (&shape);
+  d2 = pm_router_decide (router, r2, T0 + 10 * SEC, &error);
+  g_assert_no_error (error);
+  /* nothing cached (truth beats the breakpoint rules) and token counts scaled by 1.3 */
+  g_assert_cmpint (d2->expected_cached_tokens, ==, 0);
+  {
+    JsonObject *session = json_object_get_object_member (json_node_get_object (d2->explanation), "session");
+
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (session, "token_scale"), 1.3, 0.01);
+  }
+
+  /* Baseline of a request: the default model's price for the reported prompt. */
+  g_assert_cmpfloat (pm_router_baseline_cost (router, r2, &usage), >, 0.0);
+}
+
+static void
+test_outcomes_persist (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "router.db", NULL);
+  const char *pool[] = { "claude-haiku-4-5", NULL };
+  Shape shape = { .model = "pointsman/auto", .session = "outcomes", .tokens_per_pair = 100,
+                  .first_tokens = 200, .last = LAST_OK };
+  double q_before;
+  double q_after;
+
+  {
+    g_autoptr(PmRouter) router = make_router (pool, "claude-haiku-4-5", 0.5, 0.0);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PmDecision) first = NULL;
+
+    g_assert_true (pm_router_open_outcomes (router, db, &error));
+    g_assert_no_error (error);
+    shape.pairs = 1;
+    first = step (router, &shape, T0);
+    q_before = json_object_get_double_member (find_candidate (first, "claude-haiku-4-5", "none"), "q");
+    /* ten failing steps in a row */
+    for (guint i = 2; i <= 11; i++)
+      {
+        g_autoptr(PmDecision) d = NULL;
+
+        shape.pairs = i;
+        shape.err_from = 1;
+        shape.err_to = i;
+        d = step (router, &shape, T0 + i * SEC);
+      }
+  }
+
+  /* A new router on the same file starts from what this device has seen. */
+  {
+    g_autoptr(PmRouter) router = make_router (pool, "claude-haiku-4-5", 0.5, 0.0);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PmDecision) d = NULL;
+
+    g_assert_true (pm_router_open_outcomes (router, db, &error));
+    shape.session = "outcomes-2";
+    shape.pairs = 1;
+    shape.err_from = shape.err_to = 0;
+    d = step (router, &shape, T0 + 100 * SEC);
+    q_after = json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q");
+  }
+  g_assert_cmpfloat (q_after, <, q_before);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pm/router/stays-with-cache", test_stays_with_cache);
+  g_test_add_func ("/pm/router/session-start-cheaper", test_session_start_cheaper);
+  g_test_add_func ("/pm/router/subagent-free", test_subagent_free);
+  g_test_add_func ("/pm/router/title-cheapest", test_title_cheapest);
+  g_test_add_func ("/pm/router/escalation-and-recovery", test_escalation_and_recovery);
+  g_test_add_func ("/pm/router/context-window", test_context_window);
+  g_test_add_func ("/pm/router/thinking-never-to-another-model", test_thinking_never_to_another_model);
+  g_test_add_func ("/pm/router/tradeoff-extremes", test_tradeoff_extremes);
+  g_test_add_func ("/pm/router/ttl-expiry-free-switch", test_ttl_expiry_free_switch);
+  g_test_add_func ("/pm/router/effort-change-keeps-cache", test_effort_change_keeps_cache);
+  g_test_add_func ("/pm/router/pin-honoured", test_pin_honoured);
+  g_test_add_func ("/pm/router/usage-truth", test_usage_truth);
+  g_test_add_func ("/pm/router/outcomes-persist", test_outcomes_persist);
+
+  return g_test_run ();
+}
