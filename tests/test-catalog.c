@@ -487,6 +487,17 @@ test_save_roundtrip (void)
         g_assert_cmpint (x->effort_budget[e], ==, y->effort_budget[e]);
     }
   g_assert_cmpfloat (pm_catalog_lookup (reloaded, "claude-sonnet-4-5")->input, ==, 2.5e-6);
+
+  /* What the struct does not hold (sources, wire forms, notes) survives the save. */
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "\"sources\""));
+    g_assert_nonnull (strstr (contents, "\"budget_tokens\""));
+    g_assert_nonnull (strstr (contents, "\"wire\""));
+    g_assert_nonnull (strstr (contents, "\"adaptive\""));
+  }
 }
 
 static char *data_home;
@@ -578,6 +589,103 @@ test_bad_catalogs (void)
   }
 }
 
+/* pointsman-cli catalog, as a subprocess */
+static int
+run_cli (char **out,
+         char **err,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, g_build_filename (g_getenv ("PM_BUILD_DIR"), "src", "cli", "pointsman-cli", NULL));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *)argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *repo = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autofree char *prices = g_build_filename (pm_test_shared_data (), "litellm_model_prices_and_context_window.json", NULL);
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *stale = g_build_filename (dir, "stale.json", NULL);
+  g_autofree char *output = g_build_filename (dir, "out", "catalog.json", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(PmCatalog) written = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  char *err = NULL;
+
+  g_assert_nonnull (g_getenv ("PM_BUILD_DIR"));
+
+  /* The table: one row per model, prices per 1M tokens. */
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "--catalog", repo, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "claude-sonnet-4-5"));
+  g_assert_nonnull (strstr (out, "kimi-k2"));
+  g_assert_nonnull (strstr (out, "3.000"));     /* Sonnet input, $/1M */
+  g_assert_nonnull (strstr (out, "22.500"));    /* its long-context output */
+  g_assert_nonnull (strstr (out, "per 1M tokens"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --json is the catalog document */
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "--json", "--catalog", repo, NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_node_get_object (json_parser_get_root (parser)), "models")), >=, 20);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* import into --output, from a stale catalog */
+  if (g_file_test (prices, G_FILE_TEST_IS_REGULAR))
+    {
+      g_assert_true (g_file_set_contents (stale, minimal_catalog, -1, NULL));
+      g_assert_cmpint (run_cli (&out, &err, "catalog", "import", prices, "--catalog", stale,
+                                "--output", output, NULL), ==, 0);
+      expected = g_strdup_printf ("Updated 2 of 3 models from %s", prices);
+      g_assert_nonnull (strstr (out, expected));
+      written = pm_catalog_new_from_file (output, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (pm_catalog_lookup (written, "claude-sonnet-4-5")->input, ==, 3e-6);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+
+  /* errors */
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "import", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "--bogus", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "import", "/nonexistent.json", "--catalog", repo,
+                            "--output", output, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "nonexistent.json"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "--catalog", "/nonexistent-catalog.json", NULL), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -598,6 +706,7 @@ main (int   argc,
   g_test_add_func ("/pm/catalog/save-roundtrip", test_save_roundtrip);
   g_test_add_func ("/pm/catalog/merge-and-default", test_merge_and_default);
   g_test_add_func ("/pm/catalog/bad", test_bad_catalogs);
+  g_test_add_func ("/pm/catalog/cli", test_cli);
 
   return g_test_run ();
 }
