@@ -529,7 +529,7 @@ pm_application_startup (GApplication *app)
   if (!load_core (self, &error))
     {
       self->core_error = g_strdup (error->message);
-      g_warning ("The routing core is not available: %s", error->message);
+      g_message ("The routing core is not available: %s", error->message);
     }
 }
 

@@ -339,10 +339,13 @@ pm_objective_page_get_n_pool_rows (PmObjectivePage *self)
 static void
 pm_objective_page_dispose (GObject *object)
 {
+  GtkWidget *child;
   PmObjectivePage *self = PM_OBJECTIVE_PAGE (object);
 
   g_clear_handle_id (&self->update_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_OBJECTIVE_PAGE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->what_if);
   g_clear_object (&self->objective);
   g_clear_pointer (&self->pool_rows, g_ptr_array_unref);

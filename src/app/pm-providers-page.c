@@ -595,10 +595,13 @@ pm_providers_page_get_n_providers (PmProvidersPage *self)
 static void
 pm_providers_page_dispose (GObject *object)
 {
+  GtkWidget *child;
   PmProvidersPage *self = PM_PROVIDERS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_PROVIDERS_PAGE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (pm_providers_page_parent_class)->dispose (object);

@@ -399,12 +399,15 @@ on_selection_changed (PmRequestList *self)
 static void
 pm_request_list_dispose (GObject *object)
 {
+  GtkWidget *child;
   PmRequestList *self = PM_REQUEST_LIST (object);
 
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
   g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_REQUEST_LIST);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->filter);
   g_clear_object (&self->sessions);
   g_clear_object (&self->agents);

@@ -139,7 +139,11 @@ pm_setup_page_bind (PmSetupPage   *self,
 static void
 pm_setup_page_dispose (GObject *object)
 {
+  GtkWidget *child;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), PM_TYPE_SETUP_PAGE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (pm_setup_page_parent_class)->dispose (object);
 }

@@ -475,6 +475,7 @@ pm_why_pane_dup_text (PmWhyPane *self)
 static void
 pm_why_pane_dispose (GObject *object)
 {
+  GtkWidget *child;
   PmWhyPane *self = PM_WHY_PANE (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
@@ -483,6 +484,8 @@ pm_why_pane_dispose (GObject *object)
   g_clear_object (&self->record);
   g_clear_object (&self->log);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_WHY_PANE);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (pm_why_pane_parent_class)->dispose (object);
 }
