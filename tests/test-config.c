@@ -243,7 +243,23 @@ test_roundtrip (void)
   g_assert_cmpfloat (pm_objective_get_tradeoff (pm_config_get_objective (reloaded)), ==, 0.25);
   g_assert_true (g_str_has_suffix (pm_config_get_database (reloaded), "/other.db"));
 
-  /* Members this file does not know are kept for the parts that do. */
+  /* Members this file does not know are kept for the parts that do, and reachable. */
+  {
+    JsonNode *router = pm_config_get_extra (reloaded, "router");
+    g_autoptr(JsonNode) replacement_node = json_from_string ("{\"sticky\": false}", NULL);
+
+    g_assert_nonnull (router);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (router));
+    g_assert_true (json_object_get_boolean_member (json_node_get_object (router), "sticky"));
+    g_assert_null (pm_config_get_extra (reloaded, "listen"));
+    g_assert_null (pm_config_get_extra (reloaded, "nothing"));
+
+    pm_config_set_extra (reloaded, "guard", replacement_node);
+    g_assert_nonnull (pm_config_get_extra (reloaded, "guard"));
+    pm_config_set_extra (reloaded, "guard", NULL);
+    g_assert_null (pm_config_get_extra (reloaded, "guard"));
+  }
+
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "\"router\""));
   g_assert_nonnull (strstr (contents, "kept by the config, read by others"));
@@ -348,6 +364,13 @@ test_defaults_and_minimal (void)
 
   g_assert_no_error (error);
   g_assert_cmpuint (pm_config_get_listen_port (empty), ==, 8787);
+  /* The default database is written with ~ (the test home holds XDG_DATA_HOME). */
+  {
+    g_autoptr(JsonNode) json = pm_config_to_json (empty);
+
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "database"), ==,
+                     "~/.local/share/pointsman/requests.db");
+  }
   g_assert_cmpuint (pm_config_get_providers (empty)->len, ==, 0);
   g_assert_null (pm_config_get_default_model (empty));
   pool = pm_config_dup_pool (empty);

@@ -166,6 +166,17 @@ pm_config_class_init (PmConfigClass *klass)
   object_class->finalize = pm_config_finalize;
 }
 
+/* "/home/me/x" → "~/x", so a written file reads naturally and survives a moved home. */
+static char *
+contract_home (const char *path)
+{
+  g_autofree char *home_prefix = g_strconcat (g_get_home_dir (), G_DIR_SEPARATOR_S, NULL);
+
+  if (g_str_has_prefix (path, home_prefix))
+    return g_strconcat ("~/", path + strlen (home_prefix), NULL);
+  return g_strdup (path);
+}
+
 static void
 pm_config_init (PmConfig *self)
 {
@@ -179,8 +190,8 @@ pm_config_init (PmConfig *self)
   self->providers = g_ptr_array_new_with_free_func ((GDestroyNotify)pm_provider_config_free);
   self->models = g_ptr_array_new_with_free_func ((GDestroyNotify)pm_model_config_free);
   self->extra = json_object_new ();
-  self->database_written = g_strdup ("~/.local/share/pointsman/requests.db");
   self->database = g_build_filename (g_get_user_data_dir (), "pointsman", "requests.db", NULL);
+  self->database_written = contract_home (self->database);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1176,7 +1187,6 @@ PmConfig *
 pm_config_new_default (void)
 {
   PmConfig *self = g_object_new (PM_TYPE_CONFIG, NULL);
-  g_autofree char *home_prefix = g_strconcat (g_get_home_dir (), G_DIR_SEPARATOR_S, NULL);
 
   add_default_provider (self, "anthropic", PM_API_ANTHROPIC, "https://api.anthropic.com", "keyring");
   add_default_provider (self, "openai", PM_API_OPENAI_RESPONSES, "https://api.openai.com/v1",
@@ -1191,13 +1201,6 @@ pm_config_new_default (void)
   pm_objective_set_tradeoff (self->objective, 0.5);
   pm_objective_set_quality_floor (self->objective, 0.9);
   pm_objective_set_max_effort (self->objective, PM_EFFORT_HIGH);
-
-  /* Written with ~ when under the home directory, so the file reads naturally. */
-  g_free (self->database_written);
-  if (g_str_has_prefix (self->database, home_prefix))
-    self->database_written = g_strconcat ("~/", self->database + strlen (home_prefix), NULL);
-  else
-    self->database_written = g_strdup (self->database);
 
   return self;
 }
@@ -1428,7 +1431,7 @@ pm_config_set_database (PmConfig   *self,
   g_free (self->database_written);
   self->database_written = g_strdup (path);
   g_free (self->database);
-  self->database = expand_path (path, NULL);
+  self->database = expand_path (path, self->path);
 }
 
 const char *
@@ -1575,4 +1578,38 @@ pm_config_set_provider (PmConfig               *self,
     }
 
   g_ptr_array_add (self->providers, pm_provider_config_copy (provider));
+}
+
+JsonNode *
+pm_config_get_extra (PmConfig   *self,
+                     const char *member)
+{
+  g_return_val_if_fail (PM_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  if (!json_object_has_member (self->extra, member))
+    return NULL;
+  return json_object_get_member (self->extra, member);
+}
+
+void
+pm_config_set_extra (PmConfig   *self,
+                     const char *member,
+                     JsonNode   *node)
+{
+  static const char *known[] = {
+    "listen", "providers", "models", "default_model", "objective", "database", "limits",
+    "store_prompts",
+  };
+
+  g_return_if_fail (PM_IS_CONFIG (self));
+  g_return_if_fail (member != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    g_return_if_fail (!g_str_equal (member, known[i]));
+
+  if (node == NULL)
+    json_object_remove_member (self->extra, member);
+  else
+    json_object_set_member (self->extra, member, json_node_copy (node));
 }

@@ -76,6 +76,14 @@ PmModelConfig    *pm_config_lookup_model      (PmConfig     *self,
                                                const char   *id);
 /* Catalog ids of the enabled models, NULL-terminated. */
 GStrv             pm_config_dup_pool          (PmConfig     *self);
+/* A top-level member this file does not interpret (e.g. a "router" section another part owns),
+ * or NULL. Such members are kept when the configuration is saved. */
+JsonNode         *pm_config_get_extra         (PmConfig     *self,
+                                               const char   *member);
+/* Set (node != NULL, copied) or remove (NULL) such a member. */
+void              pm_config_set_extra         (PmConfig     *self,
+                                               const char   *member,
+                                               JsonNode     *node);
 /* Add or replace a provider (the app's providers page). */
 void              pm_config_set_provider      (PmConfig     *self,
                                                const PmProviderConfig *provider);
