@@ -506,6 +506,29 @@ test_request_prompt_cache_key (void)
   g_assert_cmpstr (str_at (keyed, "prompt_cache_key"), ==, "k0");
 }
 
+static void
+test_request_structured_output (void)
+{
+  g_autoptr(JsonNode) a = parse ("{\"model\":\"m\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                                 "\"output_config\":{\"format\":{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\","
+                                 "\"properties\":{\"ok\":{\"type\":\"boolean\"}}}}}}");
+  g_autoptr(JsonNode) r = parse ("{\"model\":\"m\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\","
+                                 "\"name\":\"verdict\",\"strict\":true,\"schema\":{\"type\":\"object\"}}}}");
+  g_autoptr(JsonNode) a_chat = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, a, TRUE, NULL);
+  g_autoptr(JsonNode) r_chat = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_CHAT, r, TRUE, NULL);
+  g_autoptr(JsonNode) r_a = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_ANTHROPIC, r, TRUE, NULL);
+  g_autoptr(JsonNode) a_r = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_RESPONSES, a, TRUE, NULL);
+
+  g_assert_cmpstr (str_at (a_chat, "response_format/type"), ==, "json_schema");
+  g_assert_cmpstr (str_at (a_chat, "response_format/json_schema/schema/properties/ok/type"), ==, "boolean");
+  g_assert_cmpstr (str_at (r_chat, "response_format/json_schema/name"), ==, "verdict");
+  g_assert_true (json_node_get_boolean (at (r_chat, "response_format/json_schema/strict")));
+  g_assert_cmpstr (str_at (r_a, "output_config/format/type"), ==, "json_schema");
+  g_assert_cmpstr (str_at (r_a, "output_config/format/schema/type"), ==, "object");
+  g_assert_cmpstr (str_at (a_r, "text/format/type"), ==, "json_schema");
+  g_assert_cmpstr (str_at (a_r, "text/format/schema/properties/ok/type"), ==, "boolean");
+}
+
 /* ----------------------------------------------------------------------------------------- */
 /* Whole responses                                                                            */
 
@@ -804,6 +827,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/round-trip", test_request_round_trip);
   g_test_add_func ("/pm/translate/request/presets", test_request_presets);
   g_test_add_func ("/pm/translate/request/prompt-cache-key", test_request_prompt_cache_key);
+  g_test_add_func ("/pm/translate/request/structured-output", test_request_structured_output);
 
   g_test_add_func ("/pm/translate/response/all-pairs", test_responses_all_pairs);
 

@@ -545,6 +545,25 @@ anthropic_to_chat (JsonObject *a,
   if (effort != NULL)
     json_object_set_string_member (c, "reasoning_effort", effort);
 
+  /* Structured output: output_config.format → response_format. */
+  {
+    JsonObject *format = _pm_json_get_object (_pm_json_get_object (a, "output_config"), "format");
+
+    if (g_strcmp0 (_pm_json_get_string (format, "type"), "json_schema") == 0 &&
+        _pm_json_get_object (format, "schema") != NULL)
+      {
+        JsonObject *rf = json_object_new ();
+        JsonObject *js = json_object_new ();
+
+        json_object_set_string_member (js, "name", "output");
+        copy_member (js, format, "schema", "schema");
+        json_object_set_boolean_member (js, "strict", TRUE);
+        json_object_set_string_member (rf, "type", "json_schema");
+        json_object_set_object_member (rf, "json_schema", js);
+        json_object_set_object_member (c, "response_format", rf);
+      }
+  }
+
   if (metadata != NULL)
     {
       g_autofree char *session = _pm_session_from_user_id (_pm_json_get_string (metadata, "user_id"));
@@ -958,6 +977,24 @@ chat_to_anthropic (JsonObject *c)
 
   set_anthropic_thinking_for_effort (a, _pm_json_get_string (c, "reasoning_effort"));
 
+  /* Structured output: response_format json_schema → output_config.format. */
+  {
+    JsonObject *rf = _pm_json_get_object (c, "response_format");
+    JsonObject *js = _pm_json_get_object (rf, "json_schema");
+
+    if (g_strcmp0 (_pm_json_get_string (rf, "type"), "json_schema") == 0 &&
+        _pm_json_get_object (js, "schema") != NULL)
+      {
+        JsonObject *output_config = json_object_new ();
+        JsonObject *format = json_object_new ();
+
+        json_object_set_string_member (format, "type", "json_schema");
+        copy_member (format, js, "schema", "schema");
+        json_object_set_object_member (output_config, "format", format);
+        json_object_set_object_member (a, "output_config", output_config);
+      }
+  }
+
   if (_pm_json_get_string (c, "prompt_cache_key") != NULL || _pm_json_get_string (c, "user") != NULL)
     {
       JsonObject *metadata = json_object_new ();
@@ -1278,6 +1315,36 @@ responses_to_chat (JsonObject  *r,
   copy_member (c, r, "prompt_cache_key", "prompt_cache_key");
   if (_pm_json_get_string (reasoning, "effort") != NULL)
     json_object_set_string_member (c, "reasoning_effort", _pm_json_get_string (reasoning, "effort"));
+
+  /* Structured output: text.format → response_format. */
+  {
+    JsonObject *format = _pm_json_get_object (_pm_json_get_object (r, "text"), "format");
+    const char *ftype = _pm_json_get_string (format, "type");
+
+    if (g_strcmp0 (ftype, "json_schema") == 0)
+      {
+        JsonObject *rf = json_object_new ();
+        JsonObject *js = json_object_new ();
+
+        if (_pm_json_get_string (format, "name") != NULL)
+          copy_member (js, format, "name", "name");
+        else
+          json_object_set_string_member (js, "name", "output");
+        copy_member (js, format, "schema", "schema");
+        copy_member (js, format, "strict", "strict");
+        copy_member (js, format, "description", "description");
+        json_object_set_string_member (rf, "type", "json_schema");
+        json_object_set_object_member (rf, "json_schema", js);
+        json_object_set_object_member (c, "response_format", rf);
+      }
+    else if (g_strcmp0 (ftype, "json_object") == 0)
+      {
+        JsonObject *rf = json_object_new ();
+
+        json_object_set_string_member (rf, "type", "json_object");
+        json_object_set_object_member (c, "response_format", rf);
+      }
+  }
   if (_pm_json_get_bool (r, "stream", FALSE))
     {
       JsonObject *so = json_object_new ();
@@ -1474,6 +1541,33 @@ chat_to_responses (JsonObject *c)
       json_object_set_string_member (reasoning, "effort", effort);
       json_object_set_object_member (r, "reasoning", reasoning);
     }
+  /* Structured output: response_format → text.format. */
+  {
+    JsonObject *rf = _pm_json_get_object (c, "response_format");
+    const char *rtype = _pm_json_get_string (rf, "type");
+
+    if (g_strcmp0 (rtype, "json_schema") == 0 || g_strcmp0 (rtype, "json_object") == 0)
+      {
+        JsonObject *text = json_object_new ();
+        JsonObject *format = json_object_new ();
+        JsonObject *js = _pm_json_get_object (rf, "json_schema");
+
+        json_object_set_string_member (format, "type", rtype);
+        if (js != NULL)
+          {
+            if (_pm_json_get_string (js, "name") != NULL)
+              copy_member (format, js, "name", "name");
+            else
+              json_object_set_string_member (format, "name", "output");
+            copy_member (format, js, "schema", "schema");
+            copy_member (format, js, "strict", "strict");
+            copy_member (format, js, "description", "description");
+          }
+        json_object_set_object_member (text, "format", format);
+        json_object_set_object_member (r, "text", text);
+      }
+  }
+
   json_object_set_boolean_member (r, "store", FALSE);
   if (_pm_json_get_bool (c, "stream", FALSE))
     json_object_set_boolean_member (r, "stream", TRUE);
