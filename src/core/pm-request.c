@@ -15,7 +15,8 @@
 
 #include "pm-request-private.h"
 
-/* Structure overhead of the wire formats, in tokens (calibrated on Claude Code transcripts). */
+/* Structure overhead of the wire formats, in tokens. The character-class weights below were
+ * chosen on the Claude Code transcripts in ../shared/data (see docs/ROUTING.md). */
 #define MESSAGE_OVERHEAD   4
 #define BLOCK_OVERHEAD     3
 #define IMAGE_TOKENS    1600
@@ -89,8 +90,8 @@ estimate_and_hash (const char *text,
               p++;
             }
           n = p - s;
-          /* Common words are one token; long identifiers split every ~5 letters. */
-          t8 += n <= 6 ? 8 : 8 + ((n - 6) * 8 + 4) / 5;
+          /* A word is a token; past 4 letters, one more every 4 letters (identifiers). */
+          t8 += n <= 4 ? 8 : 8 + (gint64) (n - 4) * 2;
         }
       else if (g_ascii_isdigit (c))
         {
@@ -112,21 +113,21 @@ estimate_and_hash (const char *text,
               h = (h ^ *p) * FNV_PRIME;
               p++;
             }
-          /* One space joins the next word; indentation costs about one token per 4. */
+          /* One space joins the next word; indentation costs about one token per 2. */
           if (p - s > 1)
-            t8 += 2 * (p - s) - 2;
+            t8 += 4 * (p - s - 1);
         }
       else if (c == '\n' || c == '\t' || c == '\r')
         {
           h = (h ^ c) * FNV_PRIME;
           p++;
-          t8 += 6;
+          t8 += 8;
         }
       else if (c < 0x80)
         {
           h = (h ^ c) * FNV_PRIME;
           p++;
-          t8 += 7;
+          t8 += 8;
         }
       else
         {
