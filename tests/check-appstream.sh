@@ -8,7 +8,7 @@ app_id=${PM_APP_ID:-io.github.pointsman.Pointsman}
 src=${PM_SOURCE_DIR:?}
 build=${PM_BUILD_DIR:?}
 
-tap_plan 4
+tap_plan 5
 
 if command -v appstreamcli >/dev/null 2>&1; then
   tap_check "appstreamcli validate --no-net" appstreamcli validate --no-net --explain "$metainfo"
@@ -96,15 +96,43 @@ for e in errors:
 sys.exit(1 if errors else 0)
 PY
 
-# The screenshot file names must be ones the docs tell how to produce.
-missing=""
-for n in $(sed -n 's|.*<image>.*/\([^/<]*\.png\)</image>.*|\1|p' "$metainfo"); do
-  grep -q "$n" "$src/docs/DESKTOP.md" 2>/dev/null || missing="$missing $n"
-done
-if [ -z "$missing" ]; then
-  tap_ok "every screenshot is described in docs/DESKTOP.md"
+names=$(sed -n 's|.*<image>.*/\([^/<]*\)\.png</image>.*|\1|p' "$metainfo")
+
+# The screenshots are views the app's own screenshot test writes (PM_BUILD_DIR/screenshots).
+shots_test=$src/tests/test-app-screenshots.c
+if [ ! -f "$shots_test" ]; then
+  tap_skip "every screenshot is a view the screenshot test writes" "no tests/test-app-screenshots.c"
 else
-  tap_fail "screenshots not described in docs/DESKTOP.md:$missing"
+  missing=""
+  for n in $names; do
+    grep -q "\"$n\"" "$shots_test" || missing="$missing $n"
+  done
+  if [ -z "$missing" ]; then
+    tap_ok "every screenshot is a view tests/test-app-screenshots.c writes: $(echo $names)"
+  else
+    tap_fail "screenshots the screenshot test does not write:$missing"
+  fi
 fi
+
+# The URLs point at data/screenshots/ in the repository: the files are there and big enough.
+tap_check "data/screenshots/ holds each image as a PNG of at least 624x351" \
+  python3 - "$src/data/screenshots" $names <<'PY'
+import struct, sys
+folder, names = sys.argv[1], sys.argv[2:]
+bad = []
+for n in names:
+    try:
+        head = open(f"{folder}/{n}.png", "rb").read(24)
+    except OSError:
+        bad.append(f"{n}.png is missing"); continue
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        bad.append(f"{n}.png is not a PNG"); continue
+    w, h = struct.unpack(">II", head[16:24])
+    print(f"{n}.png {w}x{h}")
+    if w < 624 or h < 351:
+        bad.append(f"{n}.png is only {w}x{h}")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
 
 tap_done
