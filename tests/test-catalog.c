@@ -654,6 +654,22 @@ test_cli (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* show: resolves names as clients send them */
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "show", "anthropic/claude-sonnet-4.5", "--catalog", repo, NULL), ==, 0);
+  {
+    g_autoptr(JsonParser) entry = json_parser_new ();
+
+    g_assert_true (json_parser_load_from_data (entry, out, -1, &error));
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (entry)), "id"),
+                     ==, "claude-sonnet-4-5");
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "catalog", "show", "no-such-model", "--catalog", repo, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no-such-model"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* import into --output, from a stale catalog */
   if (g_file_test (prices, G_FILE_TEST_IS_REGULAR))
     {

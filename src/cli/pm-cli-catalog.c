@@ -20,6 +20,9 @@ catalog_usage (FILE *stream)
            "Usage:\n"
            "  pointsman-cli catalog [--json] [--catalog FILE]\n"
            "      List the models with prices (USD per 1M tokens), windows and efforts.\n"
+           "  pointsman-cli catalog show NAME [--catalog FILE]\n"
+           "      Resolve a model name as clients send it (aliases, provider/ prefixes, date\n"
+           "      suffixes) and print that model's catalog entry.\n"
            "  pointsman-cli catalog import FILE [--output OUT] [--catalog FILE]\n"
            "      Refresh prices and windows of the known models from a LiteLLM-format price\n"
            "      file (model_prices_and_context_window.json) and write the result to OUT\n"
@@ -102,6 +105,50 @@ print_table (PmCatalog *catalog)
   printf ("\nPrices in USD per 1M tokens.\n");
 }
 
+static void
+print_node (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+}
+
+static int
+show_model (PmCatalog  *catalog,
+            const char *name)
+{
+  const PmModelInfo *info = pm_catalog_lookup (catalog, name);
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *models;
+
+  if (info == NULL)
+    {
+      fprintf (stderr, "pointsman-cli catalog show: no model in the catalog is called “%s”\n", name);
+      return 1;
+    }
+
+  root = pm_catalog_to_json (catalog);
+  models = json_object_get_array_member (json_node_get_object (root), "models");
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (models, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "id", NULL), info->id) == 0)
+        {
+          print_node (json_array_get_element (models, i));
+          return 0;
+        }
+    }
+
+  fprintf (stderr, "pointsman-cli catalog show: “%s” has no entry\n", info->id);
+  return 1;
+}
+
 static int
 print_json (PmCatalog *catalog)
 {
@@ -129,6 +176,8 @@ pm_cli_catalog (int    argc,
   const char *output_arg = NULL;
   gboolean json = FALSE;
   gboolean import = FALSE;
+  gboolean show = FALSE;
+  const char *show_name = NULL;
   guint updated;
 
   for (int i = 1; i < argc; i++)
@@ -154,8 +203,12 @@ pm_cli_catalog (int    argc,
           else
             output_arg = argv[++i];
         }
-      else if (g_str_equal (arg, "import") && !import && i == 1)
+      else if (g_str_equal (arg, "import") && !import && !show && i == 1)
         import = TRUE;
+      else if (g_str_equal (arg, "show") && !import && !show && i == 1)
+        show = TRUE;
+      else if (show && show_name == NULL && arg[0] != '-')
+        show_name = arg;
       else if (import && import_path == NULL && arg[0] != '-')
         import_path = arg;
       else
@@ -172,6 +225,12 @@ pm_cli_catalog (int    argc,
       return 2;
     }
 
+  if (show && show_name == NULL)
+    {
+      fprintf (stderr, "pointsman-cli catalog show: expected a model NAME\n");
+      return 2;
+    }
+
   if (catalog_path != NULL)
     catalog = pm_catalog_new_from_file (catalog_path, &error);
   else
@@ -181,6 +240,9 @@ pm_cli_catalog (int    argc,
       fprintf (stderr, "pointsman-cli catalog: %s\n", error->message);
       return 1;
     }
+
+  if (show)
+    return show_model (catalog, show_name);
 
   if (!import)
     {
