@@ -242,7 +242,6 @@ test_resolve_sources (void)
   g_autofree char *found = NULL;
   AsyncWait wait = { 0 };
 
-  g_setenv ("PM_TEST_KEY_VAR", "test-key-not-real-env", TRUE);
   found = pm_keyring_resolve_sync (keyring, "openai", "env:PM_TEST_KEY_VAR", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found, ==, "test-key-not-real-env");
@@ -255,11 +254,10 @@ test_resolve_sources (void)
   g_clear_pointer (&found, g_free);
   g_clear_object (&wait.result);
 
-  g_unsetenv ("PM_TEST_KEY_VAR");
-  found = pm_keyring_resolve_sync (keyring, "openai", "env:PM_TEST_KEY_VAR", NULL, &error);
+  found = pm_keyring_resolve_sync (keyring, "openai", "env:PM_TEST_KEY_VAR_UNSET", NULL, &error);
   g_assert_null (found);
   g_assert_error (error, PM_ERROR, PM_ERROR_KEYRING);
-  g_assert_nonnull (strstr (error->message, "PM_TEST_KEY_VAR"));
+  g_assert_nonnull (strstr (error->message, "PM_TEST_KEY_VAR_UNSET"));
   g_clear_error (&error);
 
   found = pm_keyring_resolve_sync (keyring, "local", "none", NULL, &error);
@@ -515,6 +513,42 @@ test_cli_keys (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
+  /* status: each configured provider, its key source and whether the key is there */
+  {
+    g_autofree char *dir = pm_test_make_tmpdir ();
+    g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+    g_autofree char *json = g_strdup_printf (
+      "{\"providers\": ["
+      " {\"id\": \"%s\", \"preset\": \"anthropic\"},"
+      " {\"id\": \"%s-missing\", \"preset\": \"anthropic\"},"
+      " {\"id\": \"viaenv\", \"preset\": \"openai\", \"key\": \"env:PM_TEST_STATUS_KEY\"},"
+      " {\"id\": \"local\", \"preset\": \"ollama\"}]}", provider, provider);
+    g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PM_TEST_STATUS_KEY", secret, TRUE);
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_true (g_file_set_contents (config, json, -1, NULL));
+    g_assert_true (pm_keyring_store_sync (keyring, provider, secret, NULL, &error));
+    g_assert_no_error (error);
+
+    /* one provider lacks its key: exit 1 */
+    g_assert_cmpint (run_cli (NULL, &out, &err, env, "keys", "status", "--config", config, NULL), ==, 1);
+    g_test_message ("%s", out);
+    g_assert_null (strstr (out, secret));
+    g_assert_null (strstr (err, secret));
+    lines = g_strsplit (out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 5);
+    g_assert_true (g_str_has_prefix (lines[0], provider));
+    g_assert_true (g_str_has_suffix (lines[0], "stored"));
+    g_assert_nonnull (strstr (lines[1], "missing: run"));
+    g_assert_true (g_str_has_suffix (lines[2], "set"));
+    g_assert_true (g_str_has_suffix (lines[3], "no key needed"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    g_assert_true (pm_keyring_remove_sync (keyring, provider, NULL, &error));
+    g_assert_no_error (error);
+  }
+
   /* empty input: refused */
   g_assert_cmpint (run_cli ("\n", &out, &err, NULL, "keys", "set", provider, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "No key"));
@@ -589,6 +623,9 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* Environment first: setenv is not thread-safe once GDBus has started its thread. */
+  g_setenv ("PM_TEST_KEY_VAR", "test-key-not-real-env", TRUE);
+  g_unsetenv ("PM_TEST_KEY_VAR_UNSET");
   have_secret_service = secret_service_reachable (&skip_reason);
 
   g_test_add_func ("/pm/keyring/memory", test_memory);

@@ -26,6 +26,9 @@ keys_usage (FILE *stream)
            "  pointsman-cli keys set PROVIDER      Read a key from standard input into the keyring\n"
            "  pointsman-cli keys list [--json]     Show which providers have a key (never the key)\n"
            "  pointsman-cli keys remove PROVIDER   Delete a provider's key from the keyring\n"
+           "  pointsman-cli keys status [--config FILE]\n"
+           "                                       For each configured provider: where its key\n"
+           "                                       comes from and whether it is there\n"
            "\n"
            "Keys are stored with libsecret (schema io.github.pointsman.Pointsman.ProviderKey,\n"
            "attribute “provider”). A provider uses its key when its \"key\" is \"keyring\" in\n"
@@ -195,6 +198,63 @@ keys_remove (PmKeyring  *keyring,
   return 0;
 }
 
+static int
+keys_status (PmKeyring  *keyring,
+             const char *config_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmConfig) config = NULL;
+  g_auto(GStrv) stored = NULL;
+  g_autofree char *default_path = NULL;
+  g_autoptr(GError) keyring_error = NULL;
+  GPtrArray *providers;
+  int missing = 0;
+
+  if (config_path == NULL)
+    config_path = default_path = pm_config_default_path ();
+  config = pm_config_load (config_path, FALSE, &error);
+  if (config == NULL)
+    {
+      fprintf (stderr, "pointsman-cli keys: %s\n", error->message);
+      return 1;
+    }
+
+  stored = pm_keyring_list_sync (keyring, NULL, &keyring_error);
+  providers = pm_config_get_providers (config);
+  if (providers->len == 0)
+    fprintf (stderr, "No providers are configured in %s.\n", config_path);
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      PmProviderConfig *provider = g_ptr_array_index (providers, i);
+      g_autofree char *state = NULL;
+
+      if (g_str_equal (provider->key, "none"))
+        state = g_strdup ("no key needed");
+      else if (g_str_has_prefix (provider->key, "env:"))
+        {
+          const char *value = g_getenv (provider->key + 4);
+
+          state = g_strdup (value != NULL && *value != '\0' ? "set" : "missing: the variable is not set");
+        }
+      else if (keyring_error != NULL)
+        state = g_strdup ("unknown: the keyring is unavailable");
+      else if (g_strv_contains ((const char * const *)stored, provider->id))
+        state = g_strdup ("stored");
+      else
+        state = g_strdup_printf ("missing: run “pointsman-cli keys set %s”", provider->id);
+
+      if (g_str_has_prefix (state, "missing") || g_str_has_prefix (state, "unknown"))
+        missing++;
+      printf ("%-16s %-24s %s\n", provider->id, provider->key, state);
+    }
+
+  if (keyring_error != NULL)
+    fprintf (stderr, "pointsman-cli keys: %s\n", keyring_error->message);
+
+  return missing > 0 ? 1 : 0;
+}
+
 int
 pm_cli_keys (int    argc,
              char **argv)
@@ -225,6 +285,23 @@ pm_cli_keys (int    argc,
             }
         }
       return keys_list (keyring, json);
+    }
+
+  if (g_str_equal (command, "status"))
+    {
+      const char *config_path = NULL;
+
+      for (int i = 2; i < argc; i++)
+        {
+          if (g_str_equal (argv[i], "--config") && i + 1 < argc)
+            config_path = argv[++i];
+          else
+            {
+              fprintf (stderr, "pointsman-cli keys status: unknown option “%s”\n", argv[i]);
+              return 2;
+            }
+        }
+      return keys_status (keyring, config_path);
     }
 
   if (g_str_equal (command, "set") || g_str_equal (command, "remove"))
