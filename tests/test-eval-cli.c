@@ -254,7 +254,7 @@ test_swebench_public_slice (void)
   g_autofree char *train = NULL, *test = NULL, *prob = NULL, *out = NULL, *text = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *o;
-  JsonArray *ver;
+  JsonArray *ver, *pool, *router;
 
   if (!have_shared ("swebench_verified_bash_only_per_instance.csv"))
     return;
@@ -265,13 +265,31 @@ test_swebench_public_slice (void)
 
   out = run_cli ("eval", "swebench", "--train-problems", prob, "--train-results", train,
                  "--test-problems", prob, "--test-results", test, "--bootstrap", "100",
-                 "--l2", "0.01", "--json", NULL);
+                 "--l2", "0.01", "--sweep-steps", "20", "--json", NULL);
   o = parse_object (out, parser);
   check_report (o);
   g_assert_cmpstr (json_object_get_string_member (o, "mode"), ==, "train-test");
   g_assert_cmpint (json_object_get_int_member (o, "n_tasks"), ==, 25);
   /* 25 submissions, the broken Claude 3.7 one excluded. */
   g_assert_cmpint (json_object_get_int_member (o, "n_models"), ==, 24);
+  /* The router's own curve: pm_router_decide over the models the catalog knows. */
+  pool = json_object_get_array_member (o, "router_pool");
+  g_assert_cmpuint (json_array_get_length (pool), >=, 5);
+  g_assert_true (json_object_has_member (o, "router_priors_only"));
+  g_assert_true (json_object_has_member (o, "router_cascades"));
+  g_assert_true (json_object_has_member (o, "router_text_only"));
+  router = json_object_get_array_member (o, "router");
+  for (guint i = 0; i < json_array_get_length (router); i++)
+    {
+      const char *policy = json_object_get_string_member (json_array_get_object_element (router, i), "policy");
+      gboolean names_pool_model = FALSE;
+
+      for (guint k = 0; k < json_array_get_length (pool); k++)
+        names_pool_model |= g_str_has_prefix (policy, json_array_get_string_element (pool, k));
+      g_assert_true (names_pool_model);
+    }
+  /* Moving the trade-off toward cost never makes the router spend more at the far end. */
+  g_assert_cmpfloat (pt_cost (router, 0), >=, pt_cost (router, json_array_get_length (router) - 1));
   ver = json_object_get_array_member (o, "simulated_verifier_cascades");
   g_assert_cmpuint (json_array_get_length (ver), ==, 3);
   /* A perfect verifier never resolves less than the recall-0.7 one. */
@@ -280,10 +298,11 @@ test_swebench_public_slice (void)
 
   /* The human-readable report says which mode ran and labels the verifier table. */
   text = run_cli ("eval", "swebench", "--train-problems", prob, "--train-results", train,
-                  "--folds", "3", "--bootstrap", "50", "--l2", "0.01", NULL);
+                  "--folds", "3", "--bootstrap", "50", "--l2", "0.01", "--sweep-steps", "10", NULL);
   g_assert_nonnull (strstr (text, "3-fold cross-validation"));
   g_assert_nonnull (strstr (text, "SIMULATED VERIFIER"));
-  g_assert_nonnull (strstr (text, "Area between the router"));
+  g_assert_nonnull (strstr (text, "area vs the hull"));
+  g_assert_nonnull (strstr (text, "pm_router_decide"));
 }
 
 /* ---- livecodebench, routerbench ------------------------------------------------------------ */

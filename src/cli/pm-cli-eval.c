@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "pm-cli.h"
@@ -17,6 +18,8 @@
 #include "pm-catalog.h"
 #include "pm-objective.h"
 #include "pm-quality-model.h"
+#include "pm-request.h"
+#include "pm-router.h"
 
 static int eval_livecodebench (int argc, char **argv);
 static int eval_routerbench   (int argc, char **argv);
@@ -149,6 +152,179 @@ pm_cli_eval_pick (const double *q,
   return best;
 }
 
+/* ---- the router itself on SWE-bench: pm_router_decide () on the first user message ---------- */
+
+/* The catalog id of a SWE-bench short model name, or NULL. */
+static const char *
+catalog_id_for (PmCatalog  *catalog,
+                const char *short_name)
+{
+  g_autofree char *with_vendor = g_strconcat ("claude-", short_name, NULL);
+  g_autofree char *no_suffix = NULL;
+  const PmModelInfo *info;
+
+  if ((info = pm_catalog_lookup (catalog, short_name)) != NULL)
+    return info->id;
+  if (g_str_has_prefix (short_name, "sonnet-") && (info = pm_catalog_lookup (catalog, with_vendor)) != NULL)
+    return info->id;
+  if (g_str_has_suffix (short_name, "-instruct"))
+    {
+      no_suffix = g_strndup (short_name, strlen (short_name) - strlen ("-instruct"));
+      if ((info = pm_catalog_lookup (catalog, no_suffix)) != NULL)
+        return info->id;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  PmCatalog  *catalog;
+  const char **pool;         /* catalog ids, NULL-terminated */
+  int        *column_of;     /* per pool entry: matrix column */
+  guint       n_pool;
+  const char *strongest;
+} RouterSetup;
+
+static void
+router_setup_init (RouterSetup        *rs,
+                   PmCatalog          *catalog,
+                   const PmEvalMatrix *m)
+{
+  double best = -1;
+
+  rs->catalog = catalog;
+  rs->pool = g_new0 (const char *, m->n_models + 1);
+  rs->column_of = g_new0 (int, m->n_models + 1);
+  rs->n_pool = 0;
+  for (guint j = 0; j < m->n_models; j++)
+    {
+      const char *id = catalog_id_for (catalog, m->model_ids[j]);
+      gboolean dup = FALSE;
+
+      if (id == NULL)
+        continue;
+      for (guint k = 0; k < rs->n_pool; k++)
+        dup |= g_str_equal (rs->pool[k], id);
+      if (dup)
+        continue;
+      rs->pool[rs->n_pool] = id;
+      rs->column_of[rs->n_pool] = (int) j;
+      rs->n_pool++;
+      if (pm_eval_single_model (m, j).quality > best)
+        {
+          best = pm_eval_single_model (m, j).quality;
+          rs->strongest = id;
+        }
+    }
+}
+
+static void
+router_setup_clear (RouterSetup *rs)
+{
+  g_clear_pointer (&rs->pool, g_free);
+  g_clear_pointer (&rs->column_of, g_free);
+}
+
+static PmRequest *
+first_message_request (const char  *session_id,
+                       const char  *text,
+                       GError     **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GHashTable) headers = g_hash_table_new (g_str_hash, g_str_equal);
+
+  /* What a coding agent sends first: the task as the user's message, tools available. */
+  g_hash_table_insert (headers, (gpointer) "x-claude-code-session-id", (gpointer) session_id);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, "pointsman/auto");
+  json_builder_set_member_name (b, "max_tokens");
+  json_builder_add_int_value (b, 32000);
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, "user");
+  json_builder_set_member_name (b, "content");
+  json_builder_add_string_value (b, text ? text : "");
+  json_builder_end_object (b);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+
+  return pm_request_new (PM_API_ANTHROPIC, headers, body, error);
+}
+
+/* Runs the real router on each test task's first message at every trade-off; @weights is the
+ * learned model trained on the training part (NULL: the router's published priors alone). */
+static gboolean
+router_decide_fold (const RouterSetup  *rs,
+                    const PmEvalMatrix *test,
+                    const guint        *test_rows,
+                    GArray             *lambdas,
+                    const char         *weights,
+                    double             *out_q,
+                    double             *out_c,
+                    guint               n_result,
+                    GHashTable         *chosen,      /* "tradeoff\tmodel" → count */
+                    GError            **error)
+{
+  g_autoptr(PmObjective) objective = pm_objective_new ();
+  g_autoptr(PmRouter) router = NULL;
+  g_autofree char *saved = g_strdup (g_getenv ("PM_QUALITY_MODEL"));
+
+  pm_objective_set_quality_floor (objective, 0.0);
+  pm_objective_set_pin_policy (objective, PM_PIN_ROUTE_ALL);
+  /* The router loads its learned model when it is created. */
+  g_setenv ("PM_QUALITY_MODEL", weights ? weights : "/nonexistent/pointsman-eval-no-model", TRUE);
+  router = pm_router_new (rs->catalog, objective, rs->pool, rs->strongest);
+  if (saved)
+    g_setenv ("PM_QUALITY_MODEL", saved, TRUE);
+  else
+    g_unsetenv ("PM_QUALITY_MODEL");
+
+  for (guint li = 0; li < lambdas->len; li++)
+    {
+      pm_objective_set_tradeoff (objective, ((const double *) lambdas->data)[2 * li]);
+      for (guint t = 0; t < test->n_tasks; t++)
+        {
+          g_autofree char *sid = g_strdup_printf ("eval-%s-%u", test->task_ids[t], li);
+          g_autoptr(PmRequest) req = first_message_request (sid, test->task_texts[t], error);
+          g_autoptr(PmDecision) d = NULL;
+          gsize row = (gsize) li * n_result + test_rows[t];
+          int col = -1;
+
+          if (req == NULL)
+            return FALSE;
+          d = pm_router_decide (router, req, g_get_real_time (), error);
+          if (d == NULL)
+            return FALSE;
+          for (guint k = 0; k < rs->n_pool; k++)
+            if (g_str_equal (rs->pool[k], d->model))
+              col = rs->column_of[k];
+          if (col < 0)
+            {
+              g_set_error (error, PM_ERROR, PM_ERROR_FAILED, "The router chose %s, outside the pool",
+                           d->model);
+              return FALSE;
+            }
+          out_q[row] = PM_EVAL_AT (test, quality, t, col);
+          out_c[row] = PM_EVAL_AT (test, cost, t, col);
+          if (chosen)
+            {
+              char *key = g_strdup_printf ("%u\t%s", li, d->model);
+              guint count = GPOINTER_TO_UINT (g_hash_table_lookup (chosen, key)) + 1;
+
+              g_hash_table_replace (chosen, key, GUINT_TO_POINTER (count));
+            }
+        }
+      pm_router_reset (router);
+    }
+
+  return TRUE;
+}
+
 /* ---- swebench -------------------------------------------------------------------------------- */
 
 /* The cascade grid: k = 0 is "first alone"; then step limits, then spend limits (USD). */
@@ -263,20 +439,37 @@ labels_of (const PmEvalMatrix *m)
   return labels;
 }
 
-/* One train/test split: fills the test rows of the per-λ outcome arrays. */
+enum
+{
+  CURVE_ROUTER,
+  CURVE_ROUTER_PRIORS,
+  CURVE_CASCADES,
+  CURVE_TEXT,
+  N_CURVES
+};
+
+typedef struct
+{
+  const char *key;
+  const char *title;
+  double     *q;            /* n_lambda × n_result */
+  double     *c;
+  GPtrArray  *policies;     /* per λ: char* or NULL */
+  GHashTable *chosen;       /* router curves: "λ-index\tmodel" → tasks */
+  gboolean    filled;
+} Curve;
+
+/* One train/test split: fills the test rows of every curve. */
 static gboolean
 swe_fold (const PmEvalMatrix *train,
           const PmEvalMatrix *test,
           const guint        *test_rows,   /* row in the result arrays of each test task */
           GArray             *lambdas,
-          const EvalOptions   *opt,
-          double             *router_q,    /* n_lambda × n_result */
-          double             *router_c,
-          double             *text_q,
-          double             *text_c,
+          const EvalOptions  *opt,
+          const RouterSetup  *rs,          /* NULL: no catalog, skip the router curves */
+          Curve              *curves,
           double             *pred,        /* n_result × n_models */
           guint               n_result,
-          GPtrArray          *policies,    /* per λ: char* description (first fold wins) */
           double             *l2_used,
           GError            **error)
 {
@@ -286,6 +479,7 @@ swe_fold (const PmEvalMatrix *train,
   g_autofree double *mq = NULL;
   g_autofree double *mc = NULL;
   g_autofree double *q = g_new (double, train->n_models);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   PmQualityTrainParams params = PM_QUALITY_TRAIN_PARAMS_INIT;
   gsize n_cas = (gsize) train->n_models * train->n_models * G_N_ELEMENTS (trigger_grid);
   gboolean have_text = train->task_texts[0] != NULL && test->task_texts[0] != NULL;
@@ -293,29 +487,43 @@ swe_fold (const PmEvalMatrix *train,
   for (guint j = 0; j < train->n_models; j++)
     est_cost[j] = pm_eval_single_model (train, j).cost;
 
+  /* The learned model names its columns as the router knows them: catalog ids where the
+   * catalog has the model. */
+  for (guint j = 0; j < train->n_models; j++)
+    {
+      const char *id = train->model_ids[j];
+
+      for (guint k = 0; rs != NULL && k < rs->n_pool; k++)
+        if (rs->column_of[k] == (int) j)
+          id = rs->pool[k];
+      g_ptr_array_add (ids, (gpointer) id);
+    }
+  g_ptr_array_add (ids, NULL);
+
   if (have_text)
     {
       params.l2 = opt->l2 > 0 ? opt->l2
-                              : pm_quality_model_tune_l2 ((const char * const *) train->model_ids,
+                              : pm_quality_model_tune_l2 ((const char * const *) ids->pdata,
                                                           opt->bits,
                                                           (const char * const *) train->task_texts,
                                                           train->n_tasks, labels, l2_grid,
                                                           G_N_ELEMENTS (l2_grid), 3, opt->seed + 1);
       *l2_used = params.l2;
-      qm = pm_quality_model_new ((const char * const *) train->model_ids, opt->bits);
+      qm = pm_quality_model_new ((const char * const *) ids->pdata, opt->bits);
       if (!pm_quality_model_train (qm, (const char * const *) train->task_texts, train->n_tasks,
                                    labels, &params, error))
         return FALSE;
     }
 
+  /* Cascades on observable signals, chosen per λ on the training part. */
   mq = g_new (double, n_cas);
   mc = g_new (double, n_cas);
   cascade_stats (train, mq, mc);
-
   for (guint li = 0; li < lambdas->len; li++)
     {
       const double *pair = (const double *) lambdas->data + 2 * li;
       PmEvalCascade ch = { 0, 0, 0, 0 };
+      GPtrArray *policies = curves[CURVE_CASCADES].policies;
 
       best_cascade (mq, mc, train->n_models, pair[1], &ch);
       if (g_ptr_array_index (policies, li) == NULL)
@@ -337,10 +545,13 @@ swe_fold (const PmEvalMatrix *train,
           PmEvalCascade cas = ch;
           gsize row = (gsize) li * n_result + test_rows[t];
 
-          pm_eval_cascade_task (test, t, &cas, &router_q[row], &router_c[row]);
+          pm_eval_cascade_task (test, t, &cas, &curves[CURVE_CASCADES].q[row],
+                                &curves[CURVE_CASCADES].c[row]);
         }
     }
+  curves[CURVE_CASCADES].filled = TRUE;
 
+  /* Text only: argmax Q̂ − λ·mean cost. */
   for (guint t = 0; t < test->n_tasks; t++)
     {
       if (have_text)
@@ -356,12 +567,72 @@ swe_fold (const PmEvalMatrix *train,
           guint j = pm_cli_eval_pick (q, est_cost, train->n_models, pair[1]);
           gsize row = (gsize) li * n_result + test_rows[t];
 
-          text_q[row] = PM_EVAL_AT (test, quality, t, j);
-          text_c[row] = PM_EVAL_AT (test, cost, t, j);
+          curves[CURVE_TEXT].q[row] = PM_EVAL_AT (test, quality, t, j);
+          curves[CURVE_TEXT].c[row] = PM_EVAL_AT (test, cost, t, j);
         }
+    }
+  curves[CURVE_TEXT].filled = TRUE;
+
+  /* The router itself, with the learned model of this training part and with its priors alone. */
+  if (rs != NULL && rs->n_pool > 0 && have_text)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("pointsman-eval-XXXXXX", error);
+      g_autofree char *weights = NULL;
+      gboolean ok;
+
+      if (dir == NULL)
+        return FALSE;
+      weights = g_build_filename (dir, "quality-model.bin", NULL);
+      ok = pm_quality_model_save (qm, weights, error) &&
+           router_decide_fold (rs, test, test_rows, lambdas, weights, curves[CURVE_ROUTER].q,
+                               curves[CURVE_ROUTER].c, n_result, curves[CURVE_ROUTER].chosen, error) &&
+           router_decide_fold (rs, test, test_rows, lambdas, NULL, curves[CURVE_ROUTER_PRIORS].q,
+                               curves[CURVE_ROUTER_PRIORS].c, n_result,
+                               curves[CURVE_ROUTER_PRIORS].chosen, error);
+      g_unlink (weights);
+      g_rmdir (dir);
+      if (!ok)
+        return FALSE;
+      curves[CURVE_ROUTER].filled = TRUE;
+      curves[CURVE_ROUTER_PRIORS].filled = TRUE;
     }
 
   return TRUE;
+}
+
+/* "claude-opus-4-5 80 %, gemini-3-pro 20 %" for each λ from the decision counts. */
+static void
+describe_choices (Curve *curve,
+                  guint  n_lambda,
+                  guint  n_tasks)
+{
+  for (guint li = 0; li < n_lambda; li++)
+    {
+      g_autoptr(GString) s = g_string_new (NULL);
+      g_autoptr(GPtrArray) models = g_ptr_array_new ();
+      g_autoptr(GArray) counts = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autofree char *prefix = g_strdup_printf ("%u\t", li);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, curve->chosen);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (g_str_has_prefix (key, prefix))
+          {
+            guint n = GPOINTER_TO_UINT (value);
+            guint pos = 0;
+
+            while (pos < counts->len && g_array_index (counts, guint, pos) >= n)
+              pos++;
+            g_ptr_array_insert (models, pos, (char *) key + strlen (prefix));
+            g_array_insert_val (counts, pos, n);
+          }
+      for (guint k = 0; k < MIN (models->len, 3); k++)
+        g_string_append_printf (s, "%s%s %.0f%%", k ? ", " : "", (char *) g_ptr_array_index (models, k),
+                                100.0 * g_array_index (counts, guint, k) / n_tasks);
+      g_free (g_ptr_array_index (curve->policies, li));
+      g_ptr_array_index (curve->policies, li) = g_string_free (g_steal_pointer (&s), FALSE);
+    }
 }
 
 static gboolean
@@ -524,10 +795,14 @@ eval_swebench (int argc, char **argv)
 {
   g_autofree char *train_problems = NULL, *train_results = NULL;
   g_autofree char *test_problems = NULL, *test_results = NULL;
+  g_autofree char *catalog_path = NULL;
   g_auto(GStrv) exclude = NULL;
   EvalOptions opt = { FALSE, 5, 1, 1000, 100, 0, PM_QUALITY_MODEL_DEFAULT_HASH_BITS, NULL, NULL };
   int folds = 5, seed = 1, boot = 1000, bits = PM_QUALITY_MODEL_DEFAULT_HASH_BITS;
+  gboolean no_router = FALSE;
+  int sweep = 100;
   GOptionEntry entries[] = {
+    { "sweep-steps", 0, 0, G_OPTION_ARG_INT, &sweep, "Trade-off values swept from 0 to 1 (default 100)", "N" },
     { "train-problems", 0, 0, G_OPTION_ARG_FILENAME, &train_problems, "Problems JSONL for training", "FILE" },
     { "train-results", 0, 0, G_OPTION_ARG_FILENAME, &train_results, "Per-instance results CSV for training", "FILE" },
     { "test-problems", 0, 0, G_OPTION_ARG_FILENAME, &test_problems, "Problems JSONL to report on (default: the training file)", "FILE" },
@@ -539,30 +814,45 @@ eval_swebench (int argc, char **argv)
     { "l2", 0, 0, G_OPTION_ARG_DOUBLE, &opt.l2, "L2 strength of the quality model (default: chosen by inner 3-fold CV)", "X" },
     { "hash-bits", 0, 0, G_OPTION_ARG_INT, &bits, "Feature hash bits (default 12)", "B" },
     { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Skip submissions containing this (default: claude-3-7-sonnet, whose per-instance data is broken)", "TEXT" },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, "Model catalog for the router (default: the installed one)", "FILE" },
+    { "no-router", 0, 0, G_OPTION_ARG_NONE, &no_router, "Skip the curves of the router itself (pm_router_decide)", NULL },
     { "verifier-first", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_first, "Cheap model of the simulated-verifier table (default deepseek-v3.2-reasoner)", "MODEL" },
     { "verifier-second", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_second, "Strong model of the simulated-verifier table (default gemini-3-pro-preview)", "MODEL" },
     { NULL }
+  };
+  static const struct { const char *key, *title; } curve_info[N_CURVES] = {
+    { "router", "Router (pm_router_decide on the task as the session's first message, learned model of the\n"
+                "training part plugged in; trade-off swept through PmObjective, quality floor 0; the policy column\n"
+                "shows its choices across tasks)" },
+    { "router_priors_only", "Router with its published priors alone (no learned model)" },
+    { "router_cascades", "Cascades on observable signals (eval simulation, not the router's code): per λ the policy\n"
+                         "with the best mean Q − λ·C on the training part among single models and cascades that\n"
+                         "escalate on steps so far or dollars spent so far (policy column: first fold's choice)" },
+    { "router_text_only", "Text-only choice: argmax Q̂(model | issue text) − λ·mean training cost (learned model alone)" },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- session-start routing and cascades on SWE-bench Verified");
   g_autoptr(GError) error = NULL;
   g_autoptr(PmEvalMatrix) train = NULL;
   g_autoptr(PmEvalMatrix) test = NULL;
+  g_autoptr(PmCatalog) catalog = NULL;
   g_autoptr(GArray) lambdas = NULL;
-  g_autoptr(GPtrArray) policies = NULL;
   g_autoptr(GArray) hull = NULL;
-  g_autoptr(GArray) router = NULL;
-  g_autoptr(GArray) text_router = NULL;
-  g_autoptr(GArray) router_frontier = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree PmEvalPoint *singles = NULL;
   g_autofree int *hull_model = NULL;
-  g_autofree double *router_q = NULL, *router_c = NULL, *text_q = NULL, *text_c = NULL;
   g_autofree double *pred = NULL;
   const char *default_exclude[] = { "claude-3-7-sonnet", NULL };
+  RouterSetup rs = { 0 };
+  Curve curves[N_CURVES] = { { 0 } };
+  GArray *pts[N_CURVES] = { NULL };
+  double area[N_CURVES] = { 0 };
+  guint above[N_CURVES] = { 0 }, above_sig[N_CURVES] = { 0 };
+  double goal_q[N_CURVES] = { 0 }, goal_c[N_CURVES] = { 0 };
   gboolean cv;
   PmEvalPoint oracle;
-  double l2_used = NAN, cost_max, area, area_text;
-  guint n, nm, cheapest = 0, above, above_sig, above_text;
-  double best_goal_q = 0, best_goal_c = 0;
+  double l2_used = NAN, cost_max;
+  guint n, nm, cheapest = 0;
+  int ret = 1;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -579,6 +869,7 @@ eval_swebench (int argc, char **argv)
   opt.seed = seed;
   opt.boot = MAX (boot, 10);
   opt.bits = CLAMP (bits, 4, 20);
+  opt.steps = CLAMP (sweep, 2, 1000);
 
   cv = (test_results == NULL || g_str_equal (test_results, train_results)) &&
        (test_problems == NULL || g_strcmp0 (test_problems, train_problems) == 0);
@@ -586,22 +877,22 @@ eval_swebench (int argc, char **argv)
   train = pm_eval_load_swebench (train_problems, train_results,
                                  exclude ? (const char * const *) exclude : default_exclude, &error);
   if (train == NULL)
-    goto fail;
+    goto out;
   if (!cv)
     {
       test = pm_eval_load_swebench (test_problems, test_results,
                                     exclude ? (const char * const *) exclude : default_exclude,
                                     &error);
       if (test == NULL)
-        goto fail;
+        goto out;
       if (!same_models (train, test))
         {
           g_set_error (&error, PM_ERROR, PM_ERROR_INVALID_REQUEST,
                        "The training and test files do not hold the same submissions");
-          goto fail;
+          goto out;
         }
     }
-  if (cv)
+  else
     {
       g_autofree guint *all = g_new (guint, train->n_tasks);
 
@@ -610,15 +901,28 @@ eval_swebench (int argc, char **argv)
       test = pm_eval_matrix_subset (train, all, train->n_tasks);
     }
 
+  if (!no_router)
+    {
+      catalog = catalog_path ? pm_catalog_new_from_file (catalog_path, &error)
+                             : pm_catalog_new_default (&error);
+      if (catalog == NULL)
+        goto out;
+      router_setup_init (&rs, catalog, train);
+    }
+
   n = test->n_tasks;
   nm = test->n_models;
   lambdas = pm_cli_eval_lambdas (opt.steps);
-  policies = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_set_size (policies, lambdas->len);
-  router_q = g_new0 (double, (gsize) lambdas->len * n);
-  router_c = g_new0 (double, (gsize) lambdas->len * n);
-  text_q = g_new0 (double, (gsize) lambdas->len * n);
-  text_c = g_new0 (double, (gsize) lambdas->len * n);
+  for (guint k = 0; k < N_CURVES; k++)
+    {
+      curves[k].key = curve_info[k].key;
+      curves[k].title = curve_info[k].title;
+      curves[k].q = g_new0 (double, (gsize) lambdas->len * n);
+      curves[k].c = g_new0 (double, (gsize) lambdas->len * n);
+      curves[k].policies = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_set_size (curves[k].policies, lambdas->len);
+      curves[k].chosen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
   pred = g_new0 (double, (gsize) n * nm);
 
   if (cv)
@@ -629,7 +933,7 @@ eval_swebench (int argc, char **argv)
         {
           g_set_error (&error, PM_ERROR, PM_ERROR_INVALID_REQUEST, "Too few tasks (%u) for %u folds",
                        n, opt.folds);
-          goto fail;
+          goto out;
         }
       pm_quality_model_fold_assignment (n, opt.folds, opt.seed, fold_of);
       for (guint f = 0; f < opt.folds; f++)
@@ -643,9 +947,9 @@ eval_swebench (int argc, char **argv)
             g_array_append_val (fold_of[t] == f ? te : tr, t);
           mtr = pm_eval_matrix_subset (train, (guint *) tr->data, tr->len);
           mte = pm_eval_matrix_subset (train, (guint *) te->data, te->len);
-          if (!swe_fold (mtr, mte, (guint *) te->data, lambdas, &opt, router_q, router_c,
-                         text_q, text_c, pred, n, policies, &l2_used, &error))
-            goto fail;
+          if (!swe_fold (mtr, mte, (guint *) te->data, lambdas, &opt, no_router ? NULL : &rs,
+                         curves, pred, n, &l2_used, &error))
+            goto out;
         }
     }
   else
@@ -654,10 +958,12 @@ eval_swebench (int argc, char **argv)
 
       for (guint t = 0; t < n; t++)
         rows[t] = t;
-      if (!swe_fold (train, test, rows, lambdas, &opt, router_q, router_c, text_q, text_c, pred,
-                     n, policies, &l2_used, &error))
-        goto fail;
+      if (!swe_fold (train, test, rows, lambdas, &opt, no_router ? NULL : &rs, curves, pred, n,
+                     &l2_used, &error))
+        goto out;
     }
+  describe_choices (&curves[CURVE_ROUTER], lambdas->len, n);
+  describe_choices (&curves[CURVE_ROUTER_PRIORS], lambdas->len, n);
 
   /* Baselines on the report set. */
   singles = g_new (PmEvalPoint, nm);
@@ -671,45 +977,45 @@ eval_swebench (int argc, char **argv)
   hull_model = pm_cli_eval_hull_models (singles, nm, (PmEvalPoint *) hull->data, hull->len);
   oracle = pm_eval_oracle (test, NULL, NULL);
 
-  router = curve_points (test, lambdas, router_q, router_c, policies, (PmEvalPoint *) hull->data,
-                         hull_model, hull->len, &opt);
-  text_router = curve_points (test, lambdas, text_q, text_c, NULL, (PmEvalPoint *) hull->data,
-                              hull_model, hull->len, &opt);
-  router_frontier = frontier_of (router);
   cost_max = g_array_index (hull, PmEvalPoint, hull->len - 1).cost;
-  for (guint i = 0; i < router->len; i++)
-    cost_max = MAX (cost_max, g_array_index (router, RouterPoint, i).cost);
-  area = pm_eval_area_between ((PmEvalPoint *) router_frontier->data, router_frontier->len,
-                               (PmEvalPoint *) hull->data, hull->len, cost_max);
-  {
-    g_autoptr(GArray) tf = frontier_of (text_router);
-
-    area_text = pm_eval_area_between ((PmEvalPoint *) tf->data, tf->len,
-                                      (PmEvalPoint *) hull->data, hull->len, cost_max);
-  }
-  above = count_above (router, &above_sig);
-  above_text = count_above (text_router, NULL);
-  for (guint i = 0; i < router->len; i++)
+  for (guint k = 0; k < N_CURVES; k++)
     {
-      RouterPoint *p = &g_array_index (router, RouterPoint, i);
+      if (!curves[k].filled)
+        continue;
+      pts[k] = curve_points (test, lambdas, curves[k].q, curves[k].c, curves[k].policies,
+                             (PmEvalPoint *) hull->data, hull_model, hull->len, &opt);
+      for (guint i = 0; i < pts[k]->len; i++)
+        cost_max = MAX (cost_max, g_array_index (pts[k], RouterPoint, i).cost);
+    }
+  for (guint k = 0; k < N_CURVES; k++)
+    {
+      g_autoptr(GArray) front = NULL;
 
-      if (p->cost <= 0.35 && p->quality > best_goal_q)
+      if (pts[k] == NULL)
+        continue;
+      front = frontier_of (pts[k]);
+      area[k] = pm_eval_area_between ((PmEvalPoint *) front->data, front->len,
+                                      (PmEvalPoint *) hull->data, hull->len, cost_max);
+      above[k] = count_above (pts[k], &above_sig[k]);
+      for (guint i = 0; i < pts[k]->len; i++)
         {
-          best_goal_q = p->quality;
-          best_goal_c = p->cost;
+          RouterPoint *p = &g_array_index (pts[k], RouterPoint, i);
+
+          if (p->cost <= 0.35 && p->quality > goal_q[k])
+            {
+              goal_q[k] = p->quality;
+              goal_c[k] = p->cost;
+            }
         }
     }
 
-  /* Text-only quality model: out-of-fold AUC per model. */
   {
     g_autofree double *aucs = g_new (double, nm);
     g_autofree double *scores = g_new (double, n);
     g_autofree gboolean *labels = g_new (gboolean, n);
     guint n_auc = 0;
-    double vfirst_q = 0;
     int vf, vs;
     struct { double recall, fa; } vrates[] = { { 1.0, 0.0 }, { 0.85, 0.10 }, { 0.70, 0.10 } };
-    g_autoptr(JsonBuilder) b = json_builder_new ();
 
     for (guint j = 0; j < nm; j++)
       {
@@ -724,22 +1030,17 @@ eval_swebench (int argc, char **argv)
         if (!isnan (a))
           aucs[n_auc++] = a;
       }
-    if (n_auc > 0)
-      {
-        for (guint i = 1; i < n_auc; i++)
-          for (guint k = i; k > 0 && aucs[k - 1] > aucs[k]; k--)
-            {
-              double tmp = aucs[k];
-              aucs[k] = aucs[k - 1];
-              aucs[k - 1] = tmp;
-            }
-      }
+    for (guint i = 1; i < n_auc; i++)
+      for (guint k = i; k > 0 && aucs[k - 1] > aucs[k]; k--)
+        {
+          double tmp = aucs[k];
+
+          aucs[k] = aucs[k - 1];
+          aucs[k - 1] = tmp;
+        }
 
     vf = pm_eval_matrix_find_model (test, opt.verifier_first ? opt.verifier_first : "deepseek-v3.2-reasoner");
     vs = pm_eval_matrix_find_model (test, opt.verifier_second ? opt.verifier_second : "gemini-3-pro-preview");
-    if (vf >= 0)
-      vfirst_q = singles[vf].quality;
-    (void) vfirst_q;
 
     if (opt.json)
       {
@@ -756,8 +1057,40 @@ eval_swebench (int argc, char **argv)
         json_builder_add_int_value (b, n);
         json_builder_set_member_name (b, "n_models");
         json_builder_add_int_value (b, nm);
-        json_curve (b, "router", router);
-        json_curve (b, "router_text_only", text_router);
+        if (!no_router)
+          {
+            json_builder_set_member_name (b, "router_pool");
+            json_builder_begin_array (b);
+            for (guint k = 0; k < rs.n_pool; k++)
+              json_builder_add_string_value (b, rs.pool[k]);
+            json_builder_end_array (b);
+          }
+        for (guint k = 0; k < N_CURVES; k++)
+          {
+            g_autofree char *area_key = NULL;
+            g_autofree char *above_key = NULL;
+
+            if (pts[k] == NULL)
+              continue;
+            json_curve (b, curves[k].key, pts[k]);
+            area_key = k == CURVE_ROUTER ? g_strdup ("area_vs_hull")
+                                         : g_strdup_printf ("area_vs_hull_%s", curves[k].key + strlen ("router_"));
+            above_key = k == CURVE_ROUTER ? g_strdup ("points_above_hull")
+                                          : g_strdup_printf ("points_above_hull_%s", curves[k].key + strlen ("router_"));
+            json_builder_set_member_name (b, area_key);
+            json_builder_add_double_value (b, area[k]);
+            json_builder_set_member_name (b, above_key);
+            json_builder_add_int_value (b, above[k]);
+          }
+        if (pts[CURVE_ROUTER] == NULL)
+          {
+            /* Without the router, the cascade curve stands in for the required members. */
+            json_curve (b, "router", pts[CURVE_CASCADES]);
+            json_builder_set_member_name (b, "area_vs_hull");
+            json_builder_add_double_value (b, area[CURVE_CASCADES]);
+            json_builder_set_member_name (b, "points_above_hull");
+            json_builder_add_int_value (b, above[CURVE_CASCADES]);
+          }
         json_builder_set_member_name (b, "single_models");
         json_builder_begin_array (b);
         for (guint j = 0; j < nm; j++)
@@ -798,20 +1131,17 @@ eval_swebench (int argc, char **argv)
           pm_cli_eval_add_point (b, "uniform over all models", uc, uq);
         }
         json_builder_end_array (b);
-        json_builder_set_member_name (b, "area_vs_hull");
-        json_builder_add_double_value (b, area);
-        json_builder_set_member_name (b, "area_vs_hull_text_only");
-        json_builder_add_double_value (b, area_text);
         json_builder_set_member_name (b, "area_cost_max");
         json_builder_add_double_value (b, cost_max);
-        json_builder_set_member_name (b, "points_above_hull");
-        json_builder_add_int_value (b, above);
-        json_builder_set_member_name (b, "points_above_hull_ci_excludes_zero");
-        json_builder_add_int_value (b, above_sig);
         json_builder_set_member_name (b, "goal_77_at_035");
-        json_builder_add_boolean_value (b, best_goal_q >= 0.77);
-        json_builder_set_member_name (b, "best_router_point_at_most_035");
-        pm_cli_eval_add_point (b, NULL, best_goal_c, best_goal_q);
+        json_builder_begin_object (b);
+        for (guint k = 0; k < N_CURVES; k++)
+          if (pts[k] != NULL)
+            {
+              json_builder_set_member_name (b, curves[k].key);
+              pm_cli_eval_add_point (b, goal_q[k] >= 0.77 ? "met" : "not met", goal_c[k], goal_q[k]);
+            }
+        json_builder_end_object (b);
         json_builder_set_member_name (b, "quality_model");
         json_builder_begin_object (b);
         json_builder_set_member_name (b, "l2");
@@ -857,14 +1187,22 @@ eval_swebench (int argc, char **argv)
           }
         json_builder_end_object (b);
         pm_cli_eval_print_json (b);
-        return 0;
+        ret = 0;
+        goto out;
       }
 
     printf ("SWE-bench Verified, mini-SWE-agent bash-only: %u tasks × %u models; %s\n", n, nm,
             cv ? "test = train files, so every number below is out-of-fold" : "trained on the training files, reported on the test files");
     if (cv)
-      printf ("  %u-fold cross-validation (seed %u): policies and the quality model are fitted on k−1 folds, scored on the held-out fold\n",
-              opt.folds, opt.seed);
+      printf ("  %u-fold cross-validation (seed %u): the learned model and the cascade choice are fitted on k−1 folds,\n"
+              "  scored on the held-out fold\n", opt.folds, opt.seed);
+    if (!no_router)
+      {
+        printf ("  router pool (the models the catalog knows):");
+        for (guint k = 0; k < rs.n_pool; k++)
+          printf (" %s", rs.pool[k]);
+        printf ("\n");
+      }
     printf ("\nSingle models (report set)\n  %-32s %9s %9s\n", "model", "resolved", "$/task");
     for (guint j = 0; j < nm; j++)
       printf ("  %-32s %8.1f%% %9.3f\n", test->model_ids[j], 100 * singles[j].quality, singles[j].cost);
@@ -873,9 +1211,12 @@ eval_swebench (int argc, char **argv)
       printf ("  %-32s %8.1f%% %9.3f\n", hull_model[i] >= 0 ? test->model_ids[hull_model[i]] : "do nothing",
               100 * g_array_index (hull, PmEvalPoint, i).quality, g_array_index (hull, PmEvalPoint, i).cost);
     printf ("\nBaselines\n");
-    printf ("  %-32s %8.1f%% %9.3f\n", "oracle (cheapest that solves)", 100 * oracle.quality, oracle.cost);
-    printf ("  always cheapest (%-14s) %8.1f%% %9.3f\n", test->model_ids[cheapest],
-            100 * singles[cheapest].quality, singles[cheapest].cost);
+    printf ("  %-44s %8.1f%% %9.3f\n", "oracle (cheapest model that solves)", 100 * oracle.quality, oracle.cost);
+    {
+      g_autofree char *name = g_strdup_printf ("always cheapest (%s)", test->model_ids[cheapest]);
+
+      printf ("  %-44s %8.1f%% %9.3f\n", name, 100 * singles[cheapest].quality, singles[cheapest].cost);
+    }
     for (guint i = 1; i < hull->len; i++)
       {
         PmEvalPoint a = g_array_index (hull, PmEvalPoint, i - 1);
@@ -884,25 +1225,23 @@ eval_swebench (int argc, char **argv)
                                                  hull_model[i - 1] >= 0 ? test->model_ids[hull_model[i - 1]] : "nothing",
                                                  test->model_ids[hull_model[i]]);
 
-        printf ("  %-32s %8.1f%% %9.3f\n", name, 50 * (a.quality + c.quality), 0.5 * (a.cost + c.cost));
+        printf ("  %-44s %8.1f%% %9.3f\n", name, 50 * (a.quality + c.quality), 0.5 * (a.cost + c.cost));
       }
 
-    print_curve ("Router: the objective's trade-off sweep (λ from PmObjective); per λ the policy with the best\n"
-                 "mean Q − λ·C on the training folds among single models and cascades that escalate on what a session\n"
-                 "observes (steps so far, dollars spent so far); the policy column shows the first fold's choice",
-                 router);
-    print_curve ("Session-start text router: argmax Q̂(model | issue text) − λ·mean cost (learned quality model)",
-                 text_router);
-    printf ("\nArea between the router's frontier and the hull over [$0, $%.3f]: %+.4f resolved·$ "
-            "(mean gap %+.2f points)\n", cost_max, area, 100 * area / cost_max);
-    printf ("  text-only router: %+.4f resolved·$ (mean gap %+.2f points)\n", area_text,
-            100 * area_text / cost_max);
-    printf ("Router points above the hull: %u of %u (bootstrap CI above zero: %u); text-only: %u of %u\n",
-            above, router->len, above_sig, above_text, text_router->len);
-    printf ("Goal ≥ 77 %% resolved at ≤ $0.35/task: %s (best router point at ≤ $0.35: %.1f %% at $%.3f)\n",
-            best_goal_q >= 0.77 ? "met" : "NOT met", 100 * best_goal_q, best_goal_c);
+    for (guint k = 0; k < N_CURVES; k++)
+      {
+        if (pts[k] == NULL)
+          continue;
+        print_curve (curves[k].title, pts[k]);
+        printf ("  area vs the hull over [$0, $%.3f]: %+.4f resolved·$ (mean gap %+.2f points); above the hull at\n"
+                "  %u of %u points (bootstrap 95 %% CI above zero at %u); best at ≤ $0.35: %.1f %% at $%.3f\n",
+                cost_max, area[k], 100 * area[k] / cost_max, above[k], pts[k]->len, above_sig[k],
+                100 * goal_q[k], goal_c[k]);
+      }
+    printf ("\nGoal ≥ 77 %% resolved at ≤ $0.35/task: %s\n",
+            (goal_q[CURVE_ROUTER] >= 0.77 || goal_q[CURVE_CASCADES] >= 0.77) ? "met" : "NOT met by any curve above");
     if (n_auc > 0)
-      printf ("Quality model (text only, %s): AUC median %.3f (min %.3f, max %.3f) over %u models; L2 %g\n",
+      printf ("Learned quality model (text only, %s): AUC median %.3f (min %.3f, max %.3f) over %u models; L2 %g\n",
               cv ? "out-of-fold" : "on the test set", aucs[n_auc / 2], aucs[0], aucs[n_auc - 1], n_auc,
               l2_used);
 
@@ -922,12 +1261,21 @@ eval_swebench (int argc, char **argv)
           }
       }
   }
+  ret = 0;
 
-  return 0;
-
-fail:
-  fprintf (stderr, "eval swebench: %s\n", error->message);
-  return 1;
+out:
+  if (error != NULL)
+    fprintf (stderr, "eval swebench: %s\n", error->message);
+  for (guint k = 0; k < N_CURVES; k++)
+    {
+      g_free (curves[k].q);
+      g_free (curves[k].c);
+      g_clear_pointer (&curves[k].policies, g_ptr_array_unref);
+      g_clear_pointer (&curves[k].chosen, g_hash_table_unref);
+      g_clear_pointer (&pts[k], g_array_unref);
+    }
+  router_setup_clear (&rs);
+  return ret;
 }
 
 /* ---- generic report over an outcome matrix --------------------------------------------------- */
