@@ -14,7 +14,12 @@ G_BEGIN_DECLS
 #define PM_TYPE_PROXY (pm_proxy_get_type ())
 G_DECLARE_FINAL_TYPE (PmProxy, pm_proxy, PM, PROXY, GObject)
 
-/* store may be NULL (no durable log). The proxy reads the objective from the router. */
+/* Properties: "running" bool, "port" uint, "log" PmRequestLog, "n-active" uint (requests in
+ * flight). Endpoints: POST /v1/messages (?beta=true ignored), /v1/messages/count_tokens,
+ * /v1/chat/completions, /chat/completions, /v1/responses, /responses; GET /v1/models,
+ * /pointsman/v1/health, /pointsman/v1/requests?limit=N.
+ *
+ * store may be NULL (no durable log). The proxy reads the objective from the router. */
 PmProxy      *pm_proxy_new          (PmConfig     *config,
                                      PmCatalog    *catalog,
                                      PmRouter     *router,
@@ -31,5 +36,6 @@ char         *pm_proxy_dup_url      (PmProxy      *self);
 PmRequestLog *pm_proxy_get_log      (PmProxy      *self);
 PmConfig     *pm_proxy_get_config   (PmProxy      *self);
 PmRouter     *pm_proxy_get_router   (PmProxy      *self);
+PmStore      *pm_proxy_get_store    (PmProxy      *self);
 
 G_END_DECLS

@@ -1,0 +1,1904 @@
+/* pm-proxy.c — the local HTTP proxy: accept, decide, rewrite, forward, relay, record
+ *
+ * One PmProxyExchange per client request, all on the proxy's main context:
+ *
+ *   handler → parse (PmRequest) → decide (PmRouter) → record → for each candidate
+ *   (decision, then its fallbacks): key → translate → rewrite → send upstream
+ *   → 2xx: relay (streamed event by event, or whole) → usage, cost → record, store, observe
+ *   → failure before the first byte: next candidate, the reason goes into the explanation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "pm-proxy"
+
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "pm-catalog.h"
+#include "pm-config.h"
+#include "pm-keyring.h"
+#include "pm-proxy.h"
+#include "pm-record.h"
+#include "pm-request.h"
+#include "pm-router.h"
+#include "pm-sse.h"
+#include "pm-store.h"
+#include "pm-translate.h"
+#include "pm-usage.h"
+
+#define READ_SIZE          16384
+#define MAX_ERROR_BODY     (1024 * 1024)
+#define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
+#define DEFAULT_LOG_ITEMS  5000
+
+struct _PmProxy
+{
+  GObject        parent_instance;
+
+  PmConfig      *config;
+  PmCatalog     *catalog;
+  PmRouter      *router;
+  PmKeyring     *keyring;
+  PmStore       *store;
+  PmRequestLog  *log;
+
+  SoupServer    *server;
+  SoupSession   *session;
+  GMainContext  *context;
+  guint          port;
+
+  GHashTable    *keys;          /* provider id → KeyEntry */
+  GPtrArray     *exchanges;     /* in flight (borrowed) */
+  GPtrArray     *live;          /* client message not finished yet (borrowed) */
+  guint64        n_total;
+};
+
+typedef struct
+{
+  char   *key;
+  gint64  expires_us;
+} KeyEntry;
+
+G_DEFINE_FINAL_TYPE (PmProxy, pm_proxy, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_RUNNING,
+  PROP_PORT,
+  PROP_LOG,
+  PROP_N_ACTIVE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  gatomicrefcount     ref_count;
+  PmProxy            *proxy;
+  SoupServerMessage  *msg;
+  gulong              finished_id;
+  gboolean            client_finished;
+
+  PmApi               client_api;
+  char               *request_id;
+  PmRequest          *request;
+  PmDecision         *decision;
+  PmRecord           *record;
+  GPtrArray          *candidates;      /* char*: catalog ids to try, in order */
+  guint               attempt;
+  gint64              start_us;
+  gint64              first_byte_us;
+
+  /* the current attempt */
+  PmDecision         *attempt_decision;
+  const PmModelInfo  *model_info;
+  PmProviderConfig   *provider;        /* borrowed from the config */
+  PmApi               upstream_api;
+  char               *upstream_model;
+  SoupMessage        *upstream;
+  GInputStream       *stream;
+  GCancellable       *cancellable;
+  GSource            *timer;
+  gboolean            timed_out;
+  gboolean            client_stream;
+  gboolean            strip_usage;     /* Chat client that did not ask for include_usage */
+  gboolean            passthrough;     /* relay upstream bytes unchanged */
+  PmStreamTranslator *translator;
+  PmSseParser        *parser;
+  GString            *out;
+  GByteArray         *whole;           /* non-streamed or error body */
+  guint               upstream_status;
+  PmUsage             usage;
+  char               *stream_error;
+  gboolean            saw_end;         /* the stream's own last event arrived */
+  gboolean            started;         /* response headers went to the client */
+  gboolean            done;
+} Exchange;
+
+static void exchange_try_next   (Exchange *x);
+static void exchange_read_more  (Exchange *x);
+
+/* ---- small helpers ---- */
+
+static const char *
+effort_or_null (PmEffort effort)
+{
+  return effort == PM_EFFORT_UNSET ? NULL : pm_effort_to_string (effort);
+}
+
+static char *
+new_request_id (void)
+{
+  return g_strdup_printf ("pm-%08x%08x", g_random_int (), g_random_int ());
+}
+
+static GHashTable *
+headers_to_table (SoupMessageHeaders *headers)
+{
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *lower = g_ascii_strdown (name, -1);
+      const char *previous = g_hash_table_lookup (table, lower);
+
+      if (previous != NULL)
+        g_hash_table_insert (table, g_steal_pointer (&lower), g_strconcat (previous, ", ", value, NULL));
+      else
+        g_hash_table_insert (table, g_steal_pointer (&lower), g_strdup (value));
+    }
+
+  return table;
+}
+
+static void
+respond_text (SoupServerMessage *msg,
+              guint              status,
+              const char        *content_type,
+              char              *text)      /* takes */
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+static void
+respond_json_node (SoupServerMessage *msg,
+                   guint              status,
+                   JsonNode          *node)      /* takes */
+{
+  char *text = json_to_string (node, FALSE);
+
+  json_node_unref (node);
+  respond_text (msg, status, "application/json", text);
+}
+
+static const char *
+error_type_for_status (guint status)
+{
+  switch (status)
+    {
+    case 400:
+    case 404:
+    case 413:
+      return status == 413 ? "request_too_large" : "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 429:
+      return "rate_limit_error";
+    case 529:
+    case 503:
+      return "overloaded_error";
+    default:
+      return "api_error";
+    }
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               PmApi              api,
+               guint              status,
+               const char        *type,
+               const char        *message)
+{
+  respond_text (msg, status, "application/json",
+                pm_error_body (api, type != NULL ? type : error_type_for_status (status), message));
+}
+
+static gboolean
+api_for_path (const char *path,
+              PmApi      *api,
+              gboolean   *count_tokens)
+{
+  *count_tokens = FALSE;
+
+  if (g_str_equal (path, "/v1/messages"))
+    *api = PM_API_ANTHROPIC;
+  else if (g_str_equal (path, "/v1/messages/count_tokens"))
+    {
+      *api = PM_API_ANTHROPIC;
+      *count_tokens = TRUE;
+    }
+  else if (g_str_equal (path, "/v1/chat/completions") || g_str_equal (path, "/chat/completions"))
+    *api = PM_API_OPENAI_CHAT;
+  else if (g_str_equal (path, "/v1/responses") || g_str_equal (path, "/responses"))
+    *api = PM_API_OPENAI_RESPONSES;
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+static char *
+upstream_url (PmProviderConfig *provider)
+{
+  g_autofree char *base = g_strdup (provider->base_url != NULL ? provider->base_url : "");
+  gsize len = strlen (base);
+
+  while (len > 0 && base[len - 1] == '/')
+    base[--len] = '\0';
+
+  switch (provider->api)
+    {
+    case PM_API_ANTHROPIC:
+      /* SDK convention: the Anthropic base has no /v1 (tolerate one). */
+      if (g_str_has_suffix (base, "/v1"))
+        return g_strconcat (base, "/messages", NULL);
+      return g_strconcat (base, "/v1/messages", NULL);
+    case PM_API_OPENAI_CHAT:
+      return g_strconcat (base, "/chat/completions", NULL);
+    case PM_API_OPENAI_RESPONSES:
+      return g_strconcat (base, "/responses", NULL);
+    case PM_API_LAST:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- exchange lifetime ---- */
+
+static Exchange *
+exchange_ref (Exchange *x)
+{
+  g_atomic_ref_count_inc (&x->ref_count);
+  return x;
+}
+
+static void
+exchange_clear_attempt (Exchange *x)
+{
+  if (x->timer != NULL)
+    {
+      g_source_destroy (x->timer);
+      g_clear_pointer (&x->timer, g_source_unref);
+    }
+  g_clear_pointer (&x->attempt_decision, pm_decision_free);
+  g_clear_pointer (&x->upstream_model, g_free);
+  g_clear_object (&x->upstream);
+  g_clear_object (&x->stream);
+  g_clear_object (&x->cancellable);
+  g_clear_pointer (&x->translator, pm_stream_translator_free);
+  g_clear_pointer (&x->parser, pm_sse_parser_free);
+  if (x->whole != NULL)
+    g_byte_array_set_size (x->whole, 0);
+  x->model_info = NULL;
+  x->provider = NULL;
+  x->timed_out = FALSE;
+  x->saw_end = FALSE;
+  x->upstream_status = 0;
+  pm_usage_init (&x->usage);
+}
+
+static void
+exchange_unref (Exchange *x)
+{
+  if (!g_atomic_ref_count_dec (&x->ref_count))
+    return;
+
+  g_debug ("%s: freed", x->request_id);
+  exchange_clear_attempt (x);
+  if (x->finished_id != 0)
+    g_signal_handler_disconnect (x->msg, x->finished_id);
+  g_clear_object (&x->msg);
+  g_clear_pointer (&x->request_id, g_free);
+  g_clear_pointer (&x->request, pm_request_unref);
+  g_clear_pointer (&x->decision, pm_decision_free);
+  g_clear_object (&x->record);
+  g_clear_pointer (&x->candidates, g_ptr_array_unref);
+  g_clear_pointer (&x->whole, g_byte_array_unref);
+  g_clear_pointer (&x->stream_error, g_free);
+  if (x->out != NULL)
+    g_string_free (x->out, TRUE);
+  g_clear_object (&x->proxy);
+  g_free (x);
+}
+
+static void
+exchange_add_headers (Exchange *x)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
+  const char *effort = NULL;
+
+  soup_message_headers_replace (headers, "x-pointsman-request-id", x->request_id);
+  if (x->attempt_decision != NULL)
+    {
+      soup_message_headers_replace (headers, "x-pointsman-model", x->attempt_decision->model);
+      effort = effort_or_null (x->attempt_decision->effort);
+    }
+  else if (x->decision != NULL)
+    {
+      soup_message_headers_replace (headers, "x-pointsman-model", x->decision->model);
+      effort = effort_or_null (x->decision->effort);
+    }
+  soup_message_headers_replace (headers, "x-pointsman-effort", effort != NULL ? effort : "default");
+}
+
+/* The record's end: usage, cost, timing, state; saved; the router told. */
+static void
+exchange_finish_record (Exchange      *x,
+                        PmRecordState  state,
+                        guint          status,
+                        const char    *error)
+{
+  gint64 now = g_get_real_time ();
+  double cost = 0.0;
+  double baseline = 0.0;
+  double ttfb_ms = 0.0;
+
+  if (x->done)
+    return;
+  x->done = TRUE;
+  g_debug ("%s: finished, state %d, status %u", x->request_id, state, status);
+
+  if (x->record == NULL)
+    return;
+
+  if (x->usage.seen)
+    {
+      if (x->usage.reported_cost >= 0)
+        cost = x->usage.reported_cost;
+      else if (x->model_info != NULL)
+        cost = pm_usage_cost (&x->usage, x->model_info);
+      if (x->request != NULL)
+        baseline = pm_router_baseline_cost (x->proxy->router, x->request, &x->usage);
+    }
+
+  if (x->first_byte_us > 0)
+    ttfb_ms = (x->first_byte_us - x->start_us) / 1000.0;
+
+  pm_record_set_usage (x->record, x->usage.seen ? &x->usage : NULL, cost, baseline);
+  pm_record_set_timing (x->record, ttfb_ms, (now - x->start_us) / 1000.0);
+  pm_record_set_state (x->record, state, status, error);
+  if (x->proxy->store != NULL)
+    pm_store_save (x->proxy->store, x->record);
+
+  if (x->request != NULL && x->attempt_decision != NULL)
+    pm_router_observe (x->proxy->router, x->request, x->attempt_decision,
+                       x->usage.seen ? &x->usage : NULL, status, now);
+
+  g_ptr_array_remove (x->proxy->exchanges, x);
+  g_object_notify_by_pspec (G_OBJECT (x->proxy), properties[PROP_N_ACTIVE]);
+}
+
+static void
+exchange_fail (Exchange   *x,
+               guint       status,
+               const char *type,
+               const char *message)
+{
+  if (!x->client_finished && !x->started)
+    {
+      x->started = TRUE;
+      exchange_add_headers (x);
+      respond_error (x->msg, x->client_api, status, type, message);
+      soup_server_message_unpause (x->msg);
+    }
+  exchange_finish_record (x, PM_RECORD_FAILED, status, message);
+}
+
+static void
+client_finished_cb (SoupServerMessage *msg,
+                    Exchange          *x)
+{
+  g_debug ("%s: client message finished", x->request_id);
+  x->client_finished = TRUE;
+  if (x->cancellable != NULL)
+    g_cancellable_cancel (x->cancellable);
+  if (!x->done)
+    exchange_finish_record (x, PM_RECORD_FAILED, x->started ? soup_server_message_get_status (msg) : 499,
+                            "The client closed the connection");
+  g_signal_handler_disconnect (msg, x->finished_id);
+  x->finished_id = 0;
+  g_ptr_array_remove (x->proxy->live, x);
+  exchange_unref (x);
+}
+
+/* ---- timers ---- */
+
+static gboolean
+timer_cb (gpointer data)
+{
+  Exchange *x = data;
+
+  x->timed_out = TRUE;
+  g_clear_pointer (&x->timer, g_source_unref);
+  if (x->cancellable != NULL)
+    g_cancellable_cancel (x->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+exchange_arm_timer (Exchange *x,
+                    guint     seconds)
+{
+  if (x->timer != NULL)
+    {
+      g_source_destroy (x->timer);
+      g_clear_pointer (&x->timer, g_source_unref);
+    }
+  if (seconds == 0)
+    return;
+
+  x->timer = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (x->timer, timer_cb, x, NULL);
+  g_source_attach (x->timer, x->proxy->context);
+}
+
+/* ---- relaying the stream ---- */
+
+static void
+send_to_client (Exchange   *x,
+                const char *data,
+                gsize       len)
+{
+  if (len == 0 || x->client_finished)
+    return;
+
+  soup_message_body_append (soup_server_message_get_response_body (x->msg), SOUP_MEMORY_COPY, data, len);
+  soup_server_message_unpause (x->msg);
+}
+
+static gboolean
+wants_json (Exchange   *x,
+            const char *event,
+            const char *data,
+            gsize       len)
+{
+  if (len == 0 || data[0] != '{')
+    return FALSE;
+
+  switch (x->upstream_api)
+    {
+    case PM_API_ANTHROPIC:
+      return g_strcmp0 (event, "message_start") == 0 || g_strcmp0 (event, "message_delta") == 0 ||
+             g_strcmp0 (event, "error") == 0;
+    case PM_API_OPENAI_RESPONSES:
+      return g_strcmp0 (event, "response.completed") == 0 || g_strcmp0 (event, "response.incomplete") == 0 ||
+             g_strcmp0 (event, "response.failed") == 0 || g_strcmp0 (event, "error") == 0;
+    case PM_API_OPENAI_CHAT:
+    case PM_API_LAST:
+    default:
+      return x->strip_usage || strstr (data, "\"usage\"") != NULL || strstr (data, "\"error\"") != NULL;
+    }
+}
+
+static void
+note_stream_error (Exchange   *x,
+                   const char *event,
+                   JsonObject *object)
+{
+  JsonNode *node;
+  const char *message = NULL;
+
+  if (x->stream_error != NULL)
+    return;
+
+  if (g_strcmp0 (event, "response.failed") == 0)
+    message = "The upstream reported response.failed";
+  else if (g_strcmp0 (event, "error") == 0 || json_object_has_member (object, "error"))
+    {
+      node = json_object_get_member (object, "error");
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        message = json_object_get_string_member_with_default (json_node_get_object (node), "message", NULL);
+      if (message == NULL)
+        message = json_object_get_string_member_with_default (object, "message", "The upstream sent an error");
+    }
+
+  if (message != NULL)
+    x->stream_error = g_strdup (message);
+}
+
+static gboolean
+upstream_event_cb (const char *event,
+                   const char *data,
+                   gsize       len,
+                   gpointer    user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object = NULL;
+
+  switch (x->upstream_api)
+    {
+    case PM_API_ANTHROPIC:
+      x->saw_end |= g_strcmp0 (event, "message_stop") == 0 || g_strcmp0 (event, "error") == 0;
+      break;
+    case PM_API_OPENAI_RESPONSES:
+      x->saw_end |= g_strcmp0 (event, "response.completed") == 0 || g_strcmp0 (event, "response.incomplete") == 0 ||
+                    g_strcmp0 (event, "response.failed") == 0 || g_strcmp0 (event, "error") == 0;
+      break;
+    case PM_API_OPENAI_CHAT:
+    case PM_API_LAST:
+    default:
+      x->saw_end |= (len == 6 && memcmp (data, "[DONE]", 6) == 0);
+      break;
+    }
+
+  if (wants_json (x, event, data, len))
+    {
+      node = json_from_string (data, NULL);
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          object = json_node_get_object (node);
+          pm_usage_feed_event (&x->usage, x->upstream_api, event, object);
+          note_stream_error (x, event, object);
+        }
+    }
+
+  if (x->translator != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!pm_stream_translator_feed (x->translator, event, data, x->out, &error))
+        g_debug ("Stream translation: %s", error != NULL ? error->message : "failed");
+    }
+  else if (x->strip_usage)
+    {
+      if (object != NULL && json_object_has_member (object, "usage"))
+        {
+          JsonNode *choices = json_object_get_member (object, "choices");
+
+          /* The usage-only chunk the client did not ask for: drop it. */
+          if (choices != NULL && JSON_NODE_HOLDS_ARRAY (choices) &&
+              json_array_get_length (json_node_get_array (choices)) == 0 &&
+              !JSON_NODE_HOLDS_NULL (json_object_get_member (object, "usage")))
+            return TRUE;
+
+          /* Other chunks carry "usage": null only because we asked for usage. */
+          if (JSON_NODE_HOLDS_NULL (json_object_get_member (object, "usage")))
+            {
+              g_autofree char *text = NULL;
+
+              json_object_remove_member (object, "usage");
+              text = json_to_string (node, FALSE);
+              pm_sse_append_event (x->out, event, text);
+              return TRUE;
+            }
+        }
+      {
+        g_autofree char *copy = g_strndup (data, len);
+
+        pm_sse_append_event (x->out, event, copy);
+      }
+    }
+
+  return TRUE;
+}
+
+static void
+exchange_stream_ended (Exchange *x,
+                       GError   *error)
+{
+  const char *message = NULL;
+  g_autofree char *owned = NULL;
+
+  gboolean broken = error != NULL || (!x->saw_end && x->stream_error == NULL);
+
+  if (x->translator != NULL && !broken)
+    {
+      g_string_truncate (x->out, 0);
+      pm_stream_translator_finish (x->translator, x->out);
+      send_to_client (x, x->out->str, x->out->len);
+    }
+
+  if (broken && !x->client_finished)
+    {
+      g_autofree char *event = NULL;
+
+      if (x->timed_out)
+        owned = g_strdup_printf ("The upstream sent nothing for %u s",
+                                 pm_config_get_idle_timeout (x->proxy->config));
+      else if (error != NULL)
+        owned = g_strdup_printf ("The upstream connection failed: %s", error->message);
+      else
+        owned = g_strdup ("The upstream closed the stream before it finished");
+      message = owned;
+      event = pm_error_event (x->client_api, "api_error", message);
+      send_to_client (x, event, strlen (event));
+    }
+  else if (x->stream_error != NULL)
+    {
+      message = x->stream_error;
+    }
+
+  if (!x->client_finished)
+    {
+      g_debug ("%s: stream complete", x->request_id);
+      soup_message_body_complete (soup_server_message_get_response_body (x->msg));
+      soup_server_message_unpause (x->msg);
+    }
+
+  exchange_finish_record (x, message != NULL ? PM_RECORD_FAILED : PM_RECORD_DONE, 200, message);
+}
+
+static void
+stream_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  gsize size;
+  const char *data;
+
+  if (x->done || x->client_finished)
+    {
+      exchange_unref (x);
+      return;
+    }
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      exchange_arm_timer (x, 0);
+      exchange_stream_ended (x, error);
+      exchange_unref (x);
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  if (x->first_byte_us == 0)
+    x->first_byte_us = g_get_real_time ();
+
+  if (x->passthrough)
+    {
+      /* Bytes go out as they came; the parser only watches for usage. */
+      send_to_client (x, data, size);
+      pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+    }
+  else
+    {
+      g_string_truncate (x->out, 0);
+      pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+      send_to_client (x, x->out->str, x->out->len);
+    }
+
+  exchange_read_more (x);
+  exchange_unref (x);
+}
+
+static void
+exchange_read_more (Exchange *x)
+{
+  exchange_arm_timer (x, pm_config_get_idle_timeout (x->proxy->config));
+  g_input_stream_read_bytes_async (x->stream, READ_SIZE, G_PRIORITY_DEFAULT, x->cancellable,
+                                   stream_read_cb, exchange_ref (x));
+}
+
+/* ---- whole bodies (non-streamed replies and upstream errors) ---- */
+
+static void whole_read_more (Exchange *x);
+
+static void
+exchange_whole_done (Exchange *x)
+{
+  const char *data = (const char *) x->whole->data;
+  gsize len = x->whole->len;
+  guint status = x->upstream_status;
+
+  if (x->first_byte_us == 0)
+    x->first_byte_us = g_get_real_time ();
+
+  if (status >= 400)
+    {
+      g_autofree char *body = NULL;
+      g_autofree char *summary = NULL;
+      SoupMessageHeaders *up = soup_message_get_response_headers (x->upstream);
+      const char *retry_after = soup_message_headers_get_one (up, "retry-after");
+
+      /* Overloaded, rate limited or broken before the first byte: the next candidate, if any. */
+      if ((status >= 500 || status == 429 || status == 408) && x->attempt + 1 < x->candidates->len)
+        {
+          g_autofree char *reason = g_strdup_printf ("%s failed before the first byte (HTTP %u); trying %s",
+                                                     x->attempt_decision->model, status,
+                                                     (char *) g_ptr_array_index (x->candidates, x->attempt + 1));
+
+          pm_decision_add_reason (x->decision, reason);
+          x->attempt++;
+          exchange_try_next (x);
+          return;
+        }
+
+      if (x->upstream_api == x->client_api && len > 0)
+        body = g_strndup (data, len);
+      else
+        body = pm_translate_error (x->upstream_api, x->client_api, status, data, len);
+
+      {
+        g_autoptr(JsonNode) node = json_from_string (body, NULL);
+        const char *message = NULL;
+
+        if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+          {
+            JsonObject *error = NULL;
+
+            if (json_object_has_member (json_node_get_object (node), "error") &&
+                JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (node), "error")))
+              error = json_object_get_object_member (json_node_get_object (node), "error");
+            if (error != NULL)
+              message = json_object_get_string_member_with_default (error, "message", NULL);
+          }
+        summary = g_strdup_printf ("HTTP %u from %s%s%s", status, x->provider->id,
+                                   message != NULL ? ": " : "", message != NULL ? message : "");
+      }
+
+      if (!x->client_finished)
+        {
+          SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
+
+          x->started = TRUE;
+          exchange_add_headers (x);
+          if (retry_after != NULL)
+            soup_message_headers_replace (headers, "retry-after", retry_after);
+          respond_text (x->msg, status, "application/json", g_steal_pointer (&body));
+          soup_server_message_unpause (x->msg);
+        }
+      exchange_finish_record (x, PM_RECORD_FAILED, status, summary);
+      return;
+    }
+
+  /* A whole 2xx body. */
+  {
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GError) error = NULL;
+    char *text;
+
+    if (len > 0)
+      {
+        g_autofree char *copy = g_strndup (data, len);
+
+        node = json_from_string (copy, &error);
+      }
+
+    if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+      {
+        exchange_fail (x, 502, "api_error", "The upstream sent a reply that is not JSON");
+        return;
+      }
+
+    pm_usage_feed_response (&x->usage, x->upstream_api, json_node_get_object (node));
+
+    if (x->upstream_api != x->client_api)
+      {
+        g_autoptr(JsonNode) translated = pm_translate_response (x->upstream_api, x->client_api, node,
+                                                                x->upstream_model, &error);
+
+        if (translated == NULL)
+          {
+            exchange_fail (x, 502, "api_error", error != NULL ? error->message : "Translation failed");
+            return;
+          }
+        text = json_to_string (translated, FALSE);
+      }
+    else
+      {
+        text = g_strndup (data, len);
+      }
+
+    if (!x->client_finished)
+      {
+        x->started = TRUE;
+        exchange_add_headers (x);
+        respond_text (x->msg, status, "application/json", text);
+        soup_server_message_unpause (x->msg);
+      }
+    else
+      {
+        g_free (text);
+      }
+    exchange_finish_record (x, PM_RECORD_DONE, status, NULL);
+  }
+}
+
+static void
+whole_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+
+  if (x->done || x->client_finished)
+    {
+      exchange_unref (x);
+      return;
+    }
+
+  if (bytes == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Reading the upstream reply failed: %s", error->message);
+
+      exchange_arm_timer (x, 0);
+      exchange_fail (x, 502, "api_error", message);
+      exchange_unref (x);
+      return;
+    }
+
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      exchange_arm_timer (x, 0);
+      exchange_whole_done (x);
+      exchange_unref (x);
+      return;
+    }
+
+  if (x->upstream_status >= 400 && x->whole->len > MAX_ERROR_BODY)
+    {
+      /* Enough of an error body. */
+      exchange_arm_timer (x, 0);
+      exchange_whole_done (x);
+      exchange_unref (x);
+      return;
+    }
+
+  g_byte_array_append (x->whole, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  whole_read_more (x);
+  exchange_unref (x);
+}
+
+static void
+whole_read_more (Exchange *x)
+{
+  exchange_arm_timer (x, pm_config_get_idle_timeout (x->proxy->config));
+  g_input_stream_read_bytes_async (x->stream, READ_SIZE, G_PRIORITY_DEFAULT, x->cancellable,
+                                   whole_read_cb, exchange_ref (x));
+}
+
+/* ---- sending upstream ---- */
+
+static void
+copy_upstream_headers (Exchange *x)
+{
+  SoupMessageHeaders *up = soup_message_get_response_headers (x->upstream);
+  SoupMessageHeaders *down = soup_server_message_get_response_headers (x->msg);
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  soup_message_headers_iter_init (&iter, up);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "request-id") == 0 ||
+          g_ascii_strcasecmp (name, "x-request-id") == 0 ||
+          g_ascii_strncasecmp (name, "anthropic-ratelimit-", 20) == 0 ||
+          g_ascii_strncasecmp (name, "x-ratelimit-", 12) == 0 ||
+          g_ascii_strcasecmp (name, "openai-processing-ms") == 0)
+        soup_message_headers_append (down, name, value);
+    }
+
+  value = soup_message_headers_get_one (up, "x-litellm-response-cost");
+  if (value != NULL)
+    {
+      char *end = NULL;
+      double cost = g_ascii_strtod (value, &end);
+
+      if (end != value && cost >= 0)
+        x->usage.reported_cost = cost;
+    }
+}
+
+static void
+upstream_sent_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *content_type;
+
+  x->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+
+  if (x->done || x->client_finished)
+    {
+      exchange_unref (x);
+      return;
+    }
+
+  if (x->stream == NULL)
+    {
+      g_autofree char *reason = NULL;
+
+      exchange_arm_timer (x, 0);
+      if (x->timed_out)
+        reason = g_strdup_printf ("%s (%s) sent no reply within %u s", x->attempt_decision->model,
+                                  x->provider->id, pm_config_get_connect_timeout (x->proxy->config));
+      else
+        reason = g_strdup_printf ("%s (%s) could not be reached: %s", x->attempt_decision->model,
+                                  x->provider->id, error->message);
+
+      if (x->attempt + 1 < x->candidates->len)
+        {
+          g_autofree char *with_next = g_strdup_printf ("%s; trying %s", reason,
+                                                        (char *) g_ptr_array_index (x->candidates, x->attempt + 1));
+
+          pm_decision_add_reason (x->decision, with_next);
+          x->attempt++;
+          exchange_try_next (x);
+        }
+      else
+        {
+          exchange_fail (x, x->timed_out ? 504 : 502, "api_error", reason);
+        }
+      exchange_unref (x);
+      return;
+    }
+
+  x->upstream_status = soup_message_get_status (x->upstream);
+  content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (x->upstream), NULL);
+
+  if (x->upstream_status >= 200 && x->upstream_status < 300 &&
+      g_strcmp0 (content_type, "text/event-stream") == 0)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
+
+      /* Streaming from here on: headers now, then events as they arrive. */
+      x->started = TRUE;
+      exchange_add_headers (x);
+      copy_upstream_headers (x);
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+      soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+      soup_message_headers_replace (headers, "cache-control", "no-cache");
+      soup_server_message_set_status (x->msg, x->upstream_status, NULL);
+      soup_message_body_set_accumulate (soup_server_message_get_response_body (x->msg), FALSE);
+      soup_server_message_unpause (x->msg);
+
+      x->parser = pm_sse_parser_new ();
+      x->passthrough = (x->upstream_api == x->client_api) && !x->strip_usage;
+      if (x->upstream_api != x->client_api)
+        x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
+
+      pm_record_set_state (x->record, PM_RECORD_STREAMING, x->upstream_status, NULL);
+      exchange_read_more (x);
+    }
+  else
+    {
+      if (x->upstream_status < 400)
+        copy_upstream_headers (x);
+      if (x->whole == NULL)
+        x->whole = g_byte_array_new ();
+      whole_read_more (x);
+    }
+
+  exchange_unref (x);
+}
+
+static gboolean
+resolve_key (PmProxy          *self,
+             PmProviderConfig *provider,
+             char            **key,
+             GError          **error)
+{
+  const char *spec = provider->key;
+
+  *key = NULL;
+
+  if (spec == NULL || *spec == '\0' || g_str_equal (spec, "none"))
+    return TRUE;
+
+  if (g_str_has_prefix (spec, "env:"))
+    {
+      const char *value = g_getenv (spec + 4);
+
+      if (value == NULL || *value == '\0')
+        {
+          g_set_error (error, PM_ERROR, PM_ERROR_KEYRING,
+                       "No key for provider “%s”: the environment variable %s is not set",
+                       provider->id, spec + 4);
+          return FALSE;
+        }
+      *key = g_strdup (value);
+      return TRUE;
+    }
+
+  if (g_str_equal (spec, "keyring"))
+    {
+      KeyEntry *entry = g_hash_table_lookup (self->keys, provider->id);
+
+      if (entry != NULL && entry->expires_us > g_get_monotonic_time ())
+        {
+          *key = g_strdup (entry->key);
+          return TRUE;
+        }
+      /* Looked up asynchronously by the caller. */
+      return TRUE;
+    }
+
+  g_set_error (error, PM_ERROR, PM_ERROR_CONFIG, "Provider “%s”: unknown key source “%s”", provider->id, spec);
+  return FALSE;
+}
+
+static void
+exchange_send (Exchange   *x,
+               const char *key)
+{
+  PmProxy *self = x->proxy;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  SoupMessageHeaders *headers;
+  const char *requested;
+  const PmModelInfo *requested_info;
+  gboolean model_changed;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  requested = pm_request_get_model (x->request);
+  requested_info = requested != NULL ? pm_catalog_lookup (self->catalog, requested) : NULL;
+  model_changed = requested_info == NULL || x->model_info == NULL ||
+                  !g_str_equal (requested_info->id, x->model_info->id);
+
+  body = pm_translate_request (x->client_api, x->upstream_api, pm_request_get_body (x->request),
+                               model_changed, &error);
+  if (body == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Cannot send this request to %s (%s): %s",
+                                                  x->attempt_decision->model, x->provider->id,
+                                                  error != NULL ? error->message : "translation failed");
+
+      exchange_fail (x, 400, "invalid_request_error", message);
+      return;
+    }
+
+  if (!pm_router_apply_decision (self->router, x->request, x->attempt_decision, x->upstream_api,
+                                 x->upstream_model, body, &error))
+    {
+      exchange_fail (x, 400, "invalid_request_error", error->message);
+      return;
+    }
+
+  if (x->upstream_api == PM_API_OPENAI_CHAT && x->client_stream && JSON_NODE_HOLDS_OBJECT (body))
+    {
+      JsonObject *object = json_node_get_object (body);
+      JsonObject *options;
+
+      if (!json_object_has_member (object, "stream_options") ||
+          !JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "stream_options")))
+        json_object_set_object_member (object, "stream_options", json_object_new ());
+      options = json_object_get_object_member (object, "stream_options");
+      json_object_set_boolean_member (options, "include_usage", TRUE);
+    }
+
+  text = json_to_string (body, FALSE);
+  {
+    gsize len = strlen (text);
+
+    bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+  }
+  url = upstream_url (x->provider);
+
+  x->upstream = soup_message_new ("POST", url);
+  if (x->upstream == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Provider “%s” has an invalid base_url", x->provider->id);
+
+      exchange_fail (x, 502, "api_error", message);
+      return;
+    }
+  soup_message_set_request_body_from_bytes (x->upstream, "application/json", bytes);
+  headers = soup_message_get_request_headers (x->upstream);
+  soup_message_headers_replace (headers, "user-agent", "pointsman/" PACKAGE_VERSION);
+  soup_message_headers_replace (headers, "accept", x->client_stream ? "text/event-stream" : "application/json");
+
+  if (x->upstream_api == PM_API_ANTHROPIC)
+    {
+      const char *version = pm_request_get_header (x->request, "anthropic-version");
+      const char *beta = pm_request_get_header (x->request, "anthropic-beta");
+
+      soup_message_headers_replace (headers, "anthropic-version", version != NULL ? version : "2023-06-01");
+      if (beta != NULL && x->client_api == PM_API_ANTHROPIC)
+        soup_message_headers_replace (headers, "anthropic-beta", beta);
+      if (key != NULL)
+        soup_message_headers_replace (headers, "x-api-key", key);
+    }
+  else if (key != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", key, NULL);
+
+      soup_message_headers_replace (headers, "authorization", bearer);
+    }
+
+  if (x->provider->headers != NULL)
+    {
+      g_hash_table_iter_init (&iter, x->provider->headers);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        soup_message_headers_replace (headers, name, value);
+    }
+
+  x->cancellable = g_cancellable_new ();
+  exchange_arm_timer (x, pm_config_get_connect_timeout (self->config));
+  soup_session_send_async (self->session, x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
+                           upstream_sent_cb, exchange_ref (x));
+}
+
+static void
+key_looked_up_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = pm_keyring_lookup_finish (PM_KEYRING (object), result, &error);
+
+  if (x->done || x->client_finished)
+    {
+      exchange_unref (x);
+      return;
+    }
+
+  if (key == NULL)
+    {
+      g_autofree char *reason = NULL;
+
+      if (error != NULL)
+        reason = g_strdup_printf ("No key for provider “%s”: the keyring failed (%s)", x->provider->id, error->message);
+      else
+        reason = g_strdup_printf ("No key for provider “%s” in the keyring: run “pointsman-cli keys set %s”",
+                                  x->provider->id, x->provider->id);
+
+      if (x->attempt + 1 < x->candidates->len)
+        {
+          pm_decision_add_reason (x->decision, reason);
+          x->attempt++;
+          exchange_try_next (x);
+        }
+      else
+        {
+          exchange_fail (x, 401, "authentication_error", reason);
+        }
+      exchange_unref (x);
+      return;
+    }
+
+  {
+    KeyEntry *entry = g_new0 (KeyEntry, 1);
+
+    entry->key = g_strdup (key);
+    entry->expires_us = g_get_monotonic_time () + KEY_CACHE_US;
+    g_hash_table_replace (x->proxy->keys, g_strdup (x->provider->id), entry);
+  }
+
+  exchange_send (x, key);
+  exchange_unref (x);
+}
+
+/* Start the attempt for candidates[attempt]. */
+static void
+exchange_try_next (Exchange *x)
+{
+  PmProxy *self = x->proxy;
+  const char *model_id = NULL;
+  PmModelConfig *model_config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  const char *upstream_name = NULL;
+
+  exchange_clear_attempt (x);
+
+  while (x->attempt < x->candidates->len)
+    {
+      model_id = g_ptr_array_index (x->candidates, x->attempt);
+      model_config = pm_config_lookup_model (self->config, model_id);
+      x->model_info = pm_catalog_lookup (self->catalog, model_id);
+      x->provider = model_config != NULL ? pm_config_lookup_provider (self->config, model_config->provider) : NULL;
+
+      if (x->provider != NULL)
+        break;
+
+      {
+        g_autofree char *reason = g_strdup_printf ("%s has no configured provider; skipped", model_id);
+
+        pm_decision_add_reason (x->decision, reason);
+      }
+      x->attempt++;
+    }
+
+  if (x->provider == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("No configured provider serves “%s”",
+                                                  (char *) g_ptr_array_index (x->candidates, 0));
+
+      exchange_fail (x, 400, "invalid_request_error", message);
+      return;
+    }
+
+  x->upstream_api = x->provider->api;
+  x->attempt_decision = pm_decision_new (model_id, x->decision->effort);
+  x->attempt_decision->routed = x->decision->routed;
+
+  if (model_config->upstream_name != NULL)
+    upstream_name = model_config->upstream_name;
+  else if (x->provider->model_names != NULL)
+    upstream_name = g_hash_table_lookup (x->provider->model_names, model_id);
+  x->upstream_model = g_strdup (upstream_name != NULL ? upstream_name : model_id);
+
+  x->strip_usage = FALSE;
+  if (x->client_api == PM_API_OPENAI_CHAT && x->upstream_api == PM_API_OPENAI_CHAT && x->client_stream)
+    {
+      JsonNode *body = pm_request_get_body (x->request);
+      JsonObject *options = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (body) &&
+          json_object_has_member (json_node_get_object (body), "stream_options") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (body), "stream_options")))
+        options = json_object_get_object_member (json_node_get_object (body), "stream_options");
+      x->strip_usage = options == NULL || !json_object_get_boolean_member_with_default (options, "include_usage", FALSE);
+    }
+
+  /* The record shows what is being tried now. */
+  pm_record_set_decision (x->record, model_id, effort_or_null (x->decision->effort), x->provider->id,
+                          x->decision->routed, x->decision->summary, x->decision->explanation);
+
+  if (!resolve_key (self, x->provider, &key, &error))
+    {
+      if (x->attempt + 1 < x->candidates->len)
+        {
+          pm_decision_add_reason (x->decision, error->message);
+          x->attempt++;
+          exchange_try_next (x);
+        }
+      else
+        {
+          exchange_fail (x, 401, "authentication_error", error->message);
+        }
+      return;
+    }
+
+  if (key == NULL && g_strcmp0 (x->provider->key, "keyring") == 0)
+    {
+      if (self->keyring == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("No keyring for provider “%s”", x->provider->id);
+
+          exchange_fail (x, 401, "authentication_error", message);
+          return;
+        }
+      pm_keyring_lookup_async (self->keyring, x->provider->id, NULL, key_looked_up_cb, exchange_ref (x));
+      return;
+    }
+
+  exchange_send (x, key);
+}
+
+/* ---- local endpoints ---- */
+
+static void
+handle_models (PmProxy           *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_auto(GStrv) pool = pm_config_dup_pool (self->config);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "object");
+  json_builder_add_string_value (builder, "list");
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_array (builder);
+
+  for (gint i = -1; pool == NULL ? i < 0 : (i < 0 || pool[i] != NULL); i++)
+    {
+      const char *id = i < 0 ? "pointsman/auto" : pool[i];
+      const PmModelInfo *info = i < 0 ? NULL : pm_catalog_lookup (self->catalog, id);
+      PmModelConfig *model = i < 0 ? NULL : pm_config_lookup_model (self->config, id);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, id);
+      json_builder_set_member_name (builder, "object");
+      json_builder_add_string_value (builder, "model");
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "model");
+      json_builder_set_member_name (builder, "display_name");
+      json_builder_add_string_value (builder, i < 0 ? "Pointsman (routed per request)" :
+                                     info != NULL && info->display_name != NULL ? info->display_name : id);
+      json_builder_set_member_name (builder, "created");
+      json_builder_add_int_value (builder, 0);
+      json_builder_set_member_name (builder, "created_at");
+      json_builder_add_string_value (builder, "1970-01-01T00:00:00Z");
+      json_builder_set_member_name (builder, "owned_by");
+      json_builder_add_string_value (builder, i < 0 ? "pointsman" :
+                                     model != NULL && model->provider != NULL ? model->provider : "unknown");
+      json_builder_end_object (builder);
+    }
+
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "has_more");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+
+  respond_json_node (msg, 200, json_builder_get_root (builder));
+}
+
+static void
+handle_health (PmProxy           *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *url = pm_proxy_dup_url (self);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, "ok");
+  json_builder_set_member_name (builder, "service");
+  json_builder_add_string_value (builder, "pointsman");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_set_member_name (builder, "default_model");
+  json_builder_add_string_value (builder, pm_router_get_default_model (self->router));
+  json_builder_set_member_name (builder, "requests_total");
+  json_builder_add_int_value (builder, self->n_total);
+  json_builder_set_member_name (builder, "requests_active");
+  json_builder_add_int_value (builder, self->exchanges->len);
+  json_builder_set_member_name (builder, "store");
+  if (self->store != NULL)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, pm_store_get_path (self->store));
+      json_builder_set_member_name (builder, "warning");
+      if (pm_store_get_warning (self->store) != NULL)
+        json_builder_add_string_value (builder, pm_store_get_warning (self->store));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  else
+    {
+      json_builder_add_null_value (builder);
+    }
+  json_builder_end_object (builder);
+
+  respond_json_node (msg, 200, json_builder_get_root (builder));
+}
+
+static void
+handle_requests (PmProxy           *self,
+                 SoupServerMessage *msg,
+                 GHashTable        *query)
+{
+  g_autoptr(JsonArray) array = NULL;
+  const char *limit_str = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
+  guint64 limit = 50;
+  JsonObject *object;
+  JsonNode *root;
+
+  if (limit_str != NULL && !g_ascii_string_to_unsigned (limit_str, 10, 1, 10000, &limit, NULL))
+    {
+      respond_error (msg, PM_API_OPENAI_CHAT, 400, "invalid_request_error",
+                     "limit must be a number from 1 to 10000");
+      return;
+    }
+
+  if (self->store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* What the log holds right now, finished records included. */
+      pm_store_flush (self->store, NULL);
+      array = pm_store_list_recent (self->store, (guint) limit, &error);
+      if (array == NULL)
+        g_debug ("Listing the store failed: %s", error->message);
+    }
+
+  if (array == NULL)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+
+      array = json_array_new ();
+      for (guint i = 0; i < n && i < limit; i++)
+        {
+          g_autoptr(PmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->log), n - 1 - i);
+
+          json_array_add_element (array, pm_record_to_json (record));
+        }
+    }
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "object", "list");
+  json_object_set_int_member (object, "count", json_array_get_length (array));
+  json_object_set_array_member (object, "requests", g_steal_pointer (&array));
+  root = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  respond_json_node (msg, 200, root);
+}
+
+static void
+handle_count_tokens (PmProxy           *self,
+                     SoupServerMessage *msg,
+                     PmRequest         *request)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *root;
+
+  json_object_set_int_member (object, "input_tokens", MAX (pm_request_get_input_tokens (request), 1));
+  root = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  respond_json_node (msg, 200, root);
+}
+
+/* ---- the request ---- */
+
+static void
+handle_proxied (PmProxy           *self,
+                SoupServerMessage *msg,
+                PmApi              api,
+                gboolean           count_tokens)
+{
+  g_autoptr(GHashTable) headers = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(PmRequest) request = NULL;
+  g_autoptr(PmDecision) decision = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request_id = new_request_id ();
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  gint64 start_us = g_get_real_time ();
+  Exchange *x;
+
+  soup_message_headers_replace (response_headers, "x-pointsman-request-id", request_id);
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (body) > pm_config_get_max_body (self->config))
+    {
+      g_autofree char *message = g_strdup_printf ("The request body is larger than the limit of %" G_GSIZE_FORMAT " bytes",
+                                                  pm_config_get_max_body (self->config));
+
+      respond_error (msg, api, 413, "request_too_large", message);
+      return;
+    }
+
+  headers = headers_to_table (soup_server_message_get_request_headers (msg));
+  request = pm_request_new_from_bytes (api, headers, body, &error);
+  if (request == NULL)
+    {
+      respond_error (msg, api, 400, "invalid_request_error",
+                     error != NULL ? error->message : "The request could not be parsed");
+      return;
+    }
+
+  if (count_tokens)
+    {
+      handle_count_tokens (self, msg, request);
+      return;
+    }
+
+  decision = pm_router_decide (self->router, request, start_us, &error);
+  if (decision == NULL)
+    {
+      respond_error (msg, api, error != NULL && error->code == PM_ERROR_INVALID_REQUEST ? 400 : 503,
+                     NULL, error != NULL ? error->message : "No model can serve this request");
+      return;
+    }
+
+  x = g_new0 (Exchange, 1);
+  g_atomic_ref_count_init (&x->ref_count);   /* owned until the client message is finished */
+  x->proxy = g_object_ref (self);
+  x->msg = g_object_ref (msg);
+  x->client_api = api;
+  x->request_id = g_steal_pointer (&request_id);
+  x->request = g_steal_pointer (&request);
+  x->decision = g_steal_pointer (&decision);
+  x->start_us = start_us;
+  x->client_stream = pm_request_get_stream (x->request);
+  x->out = g_string_new (NULL);
+  pm_usage_init (&x->usage);
+
+  x->candidates = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (x->candidates, g_strdup (x->decision->model));
+  for (guint i = 0; x->decision->fallbacks != NULL && i < x->decision->fallbacks->len; i++)
+    {
+      const char *fallback = g_ptr_array_index (x->decision->fallbacks, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < x->candidates->len; j++)
+        seen |= g_str_equal (g_ptr_array_index (x->candidates, j), fallback);
+      if (!seen)
+        g_ptr_array_add (x->candidates, g_strdup (fallback));
+    }
+
+  x->record = pm_record_new (x->request_id, start_us);
+  pm_record_set_request (x->record,
+                         pm_request_get_session_id (x->request),
+                         pm_request_get_agent (x->request),
+                         pm_request_get_kind (x->request),
+                         api,
+                         pm_request_get_model (x->request));
+  pm_record_set_decision (x->record, x->decision->model, effort_or_null (x->decision->effort), NULL,
+                          x->decision->routed, x->decision->summary, x->decision->explanation);
+  pm_request_log_append (self->log, x->record);
+  if (self->store != NULL)
+    pm_store_save (self->store, x->record);
+
+  self->n_total++;
+  g_ptr_array_add (self->exchanges, x);
+  g_ptr_array_add (self->live, x);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
+
+  x->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), x);
+  soup_server_message_pause (msg);
+
+  exchange_ref (x);
+  exchange_try_next (x);
+  exchange_unref (x);
+}
+
+static void
+early_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  PmProxy *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length;
+  gboolean count_tokens;
+  PmApi api;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+    return;
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    return;
+
+  length = soup_message_headers_get_content_length (headers);
+  if (length >= 0 && (gsize) length > pm_config_get_max_body (self->config))
+    {
+      g_autofree char *message = g_strdup_printf ("The request body (%" G_GOFFSET_FORMAT " bytes) is larger than the limit of %" G_GSIZE_FORMAT " bytes",
+                                                  length, pm_config_get_max_body (self->config));
+      g_autofree char *request_id = new_request_id ();
+
+      if (!api_for_path (path, &api, &count_tokens))
+        api = PM_API_OPENAI_CHAT;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "x-pointsman-request-id", request_id);
+      /* Do not read a body we will refuse. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "connection", "close");
+      respond_error (msg, api, 413, "request_too_large", message);
+    }
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  PmProxy *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  gboolean count_tokens;
+  PmApi api;
+
+  if (soup_server_message_get_status (msg) != 0)
+    return;   /* answered by the early handler */
+
+  if (g_str_equal (method, "GET"))
+    {
+      if (g_str_equal (path, "/v1/models") || g_str_equal (path, "/models"))
+        handle_models (self, msg);
+      else if (g_str_equal (path, "/pointsman/v1/health") || g_str_equal (path, "/health"))
+        handle_health (self, msg);
+      else if (g_str_equal (path, "/pointsman/v1/requests"))
+        handle_requests (self, msg, query);
+      else
+        respond_error (msg, PM_API_OPENAI_CHAT, 404, "not_found_error", "Unknown endpoint");
+      return;
+    }
+
+  if (!api_for_path (path, &api, &count_tokens))
+    {
+      respond_error (msg, PM_API_OPENAI_CHAT, 404, "not_found_error", "Unknown endpoint");
+      return;
+    }
+
+  if (!g_str_equal (method, "POST"))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "allow", "POST");
+      respond_error (msg, api, 405, "invalid_request_error", "Use POST");
+      return;
+    }
+
+  handle_proxied (self, msg, api, count_tokens);
+}
+
+/* ---- object ---- */
+
+static void
+key_entry_free (gpointer data)
+{
+  KeyEntry *entry = data;
+
+  if (entry->key != NULL)
+    explicit_bzero (entry->key, strlen (entry->key));
+  g_free (entry->key);
+  g_free (entry);
+}
+
+static void
+pm_proxy_dispose (GObject *object)
+{
+  PmProxy *self = (PmProxy *)object;
+
+  pm_proxy_stop (self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->config);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->router);
+  g_clear_object (&self->keyring);
+  g_clear_object (&self->store);
+  g_clear_object (&self->log);
+
+  G_OBJECT_CLASS (pm_proxy_parent_class)->dispose (object);
+}
+
+static void
+pm_proxy_finalize (GObject *object)
+{
+  PmProxy *self = (PmProxy *)object;
+
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->exchanges, g_ptr_array_unref);
+  g_clear_pointer (&self->live, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (pm_proxy_parent_class)->finalize (object);
+}
+
+static void
+pm_proxy_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  PmProxy *self = PM_PROXY (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, pm_proxy_is_running (self));
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_LOG:
+      g_value_set_object (value, self->log);
+      break;
+    case PROP_N_ACTIVE:
+      g_value_set_uint (value, self->exchanges != NULL ? self->exchanges->len : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pm_proxy_class_init (PmProxyClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pm_proxy_dispose;
+  object_class->finalize = pm_proxy_finalize;
+  object_class->get_property = pm_proxy_get_property;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_LOG] =
+    g_param_spec_object ("log", NULL, NULL, PM_TYPE_REQUEST_LOG,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_N_ACTIVE] =
+    g_param_spec_uint ("n-active", NULL, NULL, 0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pm_proxy_init (PmProxy *self)
+{
+  self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_entry_free);
+  self->exchanges = g_ptr_array_new ();
+  self->live = g_ptr_array_new ();
+  self->log = pm_request_log_new (DEFAULT_LOG_ITEMS);
+}
+
+PmProxy *
+pm_proxy_new (PmConfig  *config,
+              PmCatalog *catalog,
+              PmRouter  *router,
+              PmKeyring *keyring,
+              PmStore   *store)
+{
+  PmProxy *self;
+
+  g_return_val_if_fail (PM_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (PM_IS_CATALOG (catalog), NULL);
+  g_return_val_if_fail (PM_IS_ROUTER (router), NULL);
+  g_return_val_if_fail (keyring == NULL || PM_IS_KEYRING (keyring), NULL);
+  g_return_val_if_fail (store == NULL || PM_IS_STORE (store), NULL);
+
+  self = g_object_new (PM_TYPE_PROXY, NULL);
+  self->config = g_object_ref (config);
+  self->catalog = g_object_ref (catalog);
+  self->router = g_object_ref (router);
+  self->keyring = keyring != NULL ? g_object_ref (keyring) : NULL;
+  self->store = store != NULL ? g_object_ref (store) : NULL;
+
+  return self;
+}
+
+gboolean
+pm_proxy_start (PmProxy  *self,
+                GError  **error)
+{
+  g_autoptr(GInetAddress) loopback = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (PM_IS_PROXY (self), FALSE);
+
+  if (self->server != NULL)
+    return TRUE;
+
+  if (self->session == NULL)
+    self->session = soup_session_new_with_options ("max-conns-per-host", 64,
+                                                   "max-conns", 256,
+                                                   "timeout", 0,
+                                                   "idle-timeout", pm_config_get_idle_timeout (self->config),
+                                                   "user-agent", "pointsman/" PACKAGE_VERSION,
+                                                   NULL);
+
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+
+  self->server = soup_server_new ("server-header", "pointsman/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->server, NULL, early_cb, self, NULL);
+  soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
+
+  /* Loopback only, whatever the configuration says: keys are behind this port. */
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (loopback, pm_config_get_listen_port (self->config));
+  if (!soup_server_listen (self->server, address, 0, error))
+    {
+      g_clear_object (&self->server);
+      return FALSE;
+    }
+
+  listeners = soup_server_get_listeners (self->server);
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
+
+      if (local != NULL)
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  return TRUE;
+}
+
+void
+pm_proxy_stop (PmProxy *self)
+{
+  g_return_if_fail (PM_IS_PROXY (self));
+
+  if (self->server == NULL)
+    return;
+
+  /* Cancel what is in flight; each exchange records itself as failed. */
+  for (guint i = 0; i < self->exchanges->len; i++)
+    {
+      Exchange *x = g_ptr_array_index (self->exchanges, i);
+
+      if (x->cancellable != NULL)
+        g_cancellable_cancel (x->cancellable);
+    }
+
+  soup_server_disconnect (self->server);
+  /* A message whose last bytes are written but whose "finished" has not been emitted yet would
+   * never see it once the server is gone: finish those here. */
+  while (self->live->len > 0)
+    {
+      Exchange *x = g_ptr_array_index (self->live, 0);
+
+      client_finished_cb (x->msg, x);
+    }
+  g_clear_object (&self->server);
+  self->port = 0;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+gboolean
+pm_proxy_is_running (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), FALSE);
+
+  return self->server != NULL;
+}
+
+guint
+pm_proxy_get_port (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), 0);
+
+  return self->port;
+}
+
+char *
+pm_proxy_dup_url (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return g_strdup_printf ("http://127.0.0.1:%u", self->port);
+}
+
+PmRequestLog *
+pm_proxy_get_log (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return self->log;
+}
+
+PmConfig *
+pm_proxy_get_config (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return self->config;
+}
+
+PmRouter *
+pm_proxy_get_router (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return self->router;
+}
+
+PmStore *
+pm_proxy_get_store (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return self->store;
+}

@@ -1,0 +1,925 @@
+/* test-proxy.c — client → PmProxy → PmSimUpstream over real loopback sockets
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pm-catalog.h"
+#include "pm-config.h"
+#include "pm-keyring.h"
+#include "pm-proxy.h"
+#include "pm-router.h"
+#include "pm-sim-upstream.h"
+#include "pm-store.h"
+#include "pm-test-utils.h"
+#include "pm-usage.h"
+#include "test-proxy-common.h"
+
+#define PROVIDER_KEY "test-key-not-real-1234"
+#define CLIENT_KEY   "client-key-must-not-leak-5678"
+
+typedef struct
+{
+  char          *dir;
+  PmSimUpstream *sim;
+  char          *sim_url;
+  PmConfig      *config;
+  PmCatalog     *catalog;
+  PmRouter      *router;
+  PmKeyring     *keyring;
+  PmStore       *store;
+  PmProxy       *proxy;
+  char          *url;
+} Fixture;
+
+typedef struct
+{
+  const char *extra_config;     /* members added to the config object, e.g. "\"limits\": {…}," */
+  const char *pool;             /* models array, NULL = the default below */
+} FixtureOptions;
+
+static const char *default_models =
+  "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim-anthropic\"},"
+  " {\"id\": \"claude-haiku-4-5\", \"provider\": \"sim-anthropic\"},"
+  " {\"id\": \"gpt-5-mini\", \"provider\": \"sim-chat\"},"
+  " {\"id\": \"gpt-5\", \"provider\": \"sim-responses\"}]";
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  const FixtureOptions *options = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autofree char *db = NULL;
+  g_autofree char *json = NULL;
+  g_auto(GStrv) pool = NULL;
+
+  f->dir = pm_test_make_tmpdir ();
+  db = g_build_filename (f->dir, "requests.db", NULL);
+
+  f->sim = pm_sim_upstream_new ();
+  g_assert_true (pm_sim_upstream_start (f->sim, 0, &error));
+  g_assert_no_error (error);
+  pm_sim_upstream_set_required_key (f->sim, PROVIDER_KEY);
+  f->sim_url = pm_sim_upstream_dup_url (f->sim);
+
+  json = g_strdup_printf ("{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
+                          " %s"
+                          " \"providers\": ["
+                          "  {\"id\": \"sim-anthropic\", \"api\": \"anthropic\", \"base_url\": \"%s\", \"key\": \"keyring\"},"
+                          "  {\"id\": \"sim-chat\", \"api\": \"openai-chat\", \"base_url\": \"%s/v1\", \"key\": \"keyring\"},"
+                          "  {\"id\": \"sim-responses\", \"api\": \"openai-responses\", \"base_url\": \"%s/v1\", \"key\": \"keyring\"}"
+                          " ],"
+                          " \"models\": %s,"
+                          " \"default_model\": \"claude-sonnet-4-5\","
+                          " \"database\": \"%s\"}",
+                          options != NULL && options->extra_config != NULL ? options->extra_config : "",
+                          f->sim_url, f->sim_url, f->sim_url,
+                          options != NULL && options->pool != NULL ? options->pool : default_models,
+                          db);
+  f->config = pm_config_new_from_data (json, -1, "test-config.json", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->config);
+
+  f->catalog = pm_catalog_new_from_file (catalog_path, &error);
+  g_assert_no_error (error);
+
+  pool = pm_config_dup_pool (f->config);
+  f->router = pm_router_new (f->catalog, pm_config_get_objective (f->config),
+                             (const char * const *) pool, pm_config_get_default_model (f->config));
+
+  f->keyring = pm_keyring_new_memory ();
+  g_assert_true (pm_keyring_store_sync (f->keyring, "sim-anthropic", PROVIDER_KEY, NULL, &error));
+  g_assert_true (pm_keyring_store_sync (f->keyring, "sim-chat", PROVIDER_KEY, NULL, &error));
+  g_assert_true (pm_keyring_store_sync (f->keyring, "sim-responses", PROVIDER_KEY, NULL, &error));
+  g_assert_no_error (error);
+
+  f->store = pm_store_open (pm_config_get_database (f->config), &error);
+  g_assert_no_error (error);
+
+  f->proxy = pm_proxy_new (f->config, f->catalog, f->router, f->keyring, f->store);
+  g_assert_true (pm_proxy_start (f->proxy, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_proxy_is_running (f->proxy));
+  f->url = pm_proxy_dup_url (f->proxy);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterate until only the caller holds obj (exchanges in flight hold the proxy), or 10 s. */
+static void
+wait_for_last_ref (gpointer obj)
+{
+  guint tick = g_timeout_add (10, tick_cb, NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (G_OBJECT (obj)->ref_count > 1 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  pm_proxy_stop (f->proxy);
+  /* Let cancelled and finishing exchanges unwind. */
+  wait_for_last_ref (f->proxy);
+  g_assert_finalize_object (f->proxy);
+  pm_store_close (f->store);
+  g_clear_object (&f->store);
+  g_clear_object (&f->keyring);
+  g_clear_object (&f->router);
+  g_clear_object (&f->catalog);
+  g_clear_object (&f->config);
+  pm_sim_upstream_stop (f->sim);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&f->sim);
+  g_free (f->sim_url);
+  g_free (f->url);
+  g_free (f->dir);
+}
+
+static PmRecord *
+last_record (Fixture *f)
+{
+  PmRequestLog *log = pm_proxy_get_log (f->proxy);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
+  PmRecord *record;
+
+  g_assert_cmpuint (n, >, 0);
+  record = g_list_model_get_item (G_LIST_MODEL (log), n - 1);
+  g_object_unref (record);   /* the log keeps it alive */
+  return record;
+}
+
+/* The members the decision may rewrite; everything else must reach the upstream unchanged. */
+static const char *rewritable[] = {
+  "model", "thinking", "output_config", "reasoning_effort", "reasoning", "max_tokens",
+  "max_output_tokens", "max_completion_tokens", "stream_options", NULL
+};
+
+static void
+assert_body_unchanged (const char *client_body,
+                       JsonNode   *upstream)
+{
+  g_autoptr(JsonNode) client = json_from_string (client_body, NULL);
+  JsonObject *c;
+  JsonObject *u;
+  g_autoptr(GList) members = NULL;
+
+  g_assert_nonnull (client);
+  g_assert_nonnull (upstream);
+  c = json_node_get_object (client);
+  u = json_node_get_object (upstream);
+  members = json_object_get_members (c);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+
+      if (g_strv_contains (rewritable, name))
+        continue;
+      g_assert_true (json_object_has_member (u, name));
+      if (!json_node_equal (json_object_get_member (c, name), json_object_get_member (u, name)))
+        g_error ("member “%s” changed on the way upstream", name);
+    }
+}
+
+static void
+assert_record_matches_upstream (Fixture    *f,
+                                PmRecord   *record,
+                                const char *model)
+{
+  gint64 input, read, write, output, reasoning;
+  PmUsage usage;
+  const PmModelInfo *info = pm_catalog_lookup (f->catalog, model);
+  double expected_cost;
+
+  pm_sim_upstream_get_last_usage (f->sim, &input, &read, &write, &output, &reasoning);
+  pm_record_get_usage (record, &usage);
+  g_assert_true (usage.seen);
+  g_assert_cmpint (usage.input, ==, input);
+  g_assert_cmpint (usage.cache_read, ==, read);
+  g_assert_cmpint (usage.cache_write_5m + usage.cache_write_1h, ==, write);
+  g_assert_cmpint (usage.output, ==, output);
+
+  g_assert_nonnull (info);
+  expected_cost = pm_usage_cost (&usage, info);
+  g_assert_cmpfloat (expected_cost, >, 0.0);
+  g_assert_cmpfloat_with_epsilon (pm_record_get_cost (record), expected_cost, 1e-12);
+  g_assert_cmpfloat (pm_record_get_baseline_cost (record), >, 0.0);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  g_assert_cmpuint (pm_record_get_status (record), ==, 200);
+  g_assert_cmpstr (pm_record_get_model (record), ==, model);
+}
+
+/* The record as /pointsman/v1/requests and SQLite have it. */
+static void
+assert_record_published (Fixture  *f,
+                         PmRecord *record)
+{
+  g_autoptr(TestResponse) r = test_get (f->url, "/pointsman/v1/requests?limit=5");
+  g_autoptr(JsonNode) node = test_response_json (r);
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *requests;
+  JsonObject *found = NULL;
+  g_autoptr(JsonNode) expected = pm_record_to_json (record);
+  JsonObject *e = json_node_get_object (expected);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  requests = json_object_get_array_member (json_node_get_object (node), "requests");
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonObject *o = json_array_get_object_element (requests, i);
+
+      if (g_strcmp0 (json_object_get_string_member (o, "id"), pm_record_get_id (record)) == 0)
+        found = o;
+    }
+  g_assert_nonnull (found);
+  g_assert_true (json_node_equal (json_object_get_member (found, "usage"), json_object_get_member (e, "usage")));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (found, "cost"), pm_record_get_cost (record), 1e-12);
+  g_assert_cmpstr (json_object_get_string_member (found, "model"), ==, pm_record_get_model (record));
+  g_assert_true (json_object_has_member (found, "explanation"));
+  g_assert_false (JSON_NODE_HOLDS_NULL (json_object_get_member (found, "explanation")));
+
+  /* And in SQLite, through the store. */
+  g_assert_true (pm_store_flush (f->store, &error));
+  rows = pm_store_list_recent (f->store, 10, &error);
+  g_assert_no_error (error);
+  found = NULL;
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *o = json_array_get_object_element (rows, i);
+
+      if (g_strcmp0 (json_object_get_string_member (o, "id"), pm_record_get_id (record)) == 0)
+        found = o;
+    }
+  g_assert_nonnull (found);
+  g_assert_cmpstr (json_object_get_string_member (found, "state"), ==, "done");
+  g_assert_true (json_node_equal (json_object_get_member (found, "usage"), json_object_get_member (e, "usage")));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (found, "baseline_cost"),
+                                  pm_record_get_baseline_cost (record), 1e-12);
+}
+
+static void
+assert_no_client_key_upstream (Fixture *f)
+{
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_hash_table_iter_init (&iter, pm_sim_upstream_get_last_headers (f->sim));
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    if (strstr (value, CLIENT_KEY) != NULL)
+      g_error ("the client's key reached the upstream in %s", (char *) name);
+}
+
+static const char *anthropic_headers[] = {
+  "x-api-key", CLIENT_KEY,
+  "anthropic-version", "2023-06-01",
+  "anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14",
+  "x-claude-code-session-id", "3d0c6a8e-1111-4222-8333-944455556666",
+  "user-agent", "claude-cli/2.1.0 (external, cli)",
+  NULL
+};
+
+static const char *openai_headers[] = {
+  "authorization", "Bearer " CLIENT_KEY,
+  "user-agent", "test-client/1.0",
+  NULL
+};
+
+static void
+test_anthropic_stream (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *body =
+    "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":512,\"stream\":true,"
+    "\"system\":[{\"type\":\"text\",\"text\":\"You are a careful assistant.\"}],"
+    "\"metadata\":{\"user_id\":\"user_abc_account_def_session_3d0c6a8e-1111-4222-8333-944455556666\"},"
+    "\"temperature\":0.5,\"tools\":[{\"name\":\"Read\",\"description\":\"Read a file\",\"input_schema\":{\"type\":\"object\"}}],"
+    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Read main.c please\"}]}]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("I will read main.c now and then summarise it for you.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+  PmRecord *record;
+
+  pm_sim_reply_add_tool_call (reply, "Read", "{\"file_path\":\"main.c\"}");
+  pm_sim_reply_set_delays (reply, 0, 15);
+  pm_sim_upstream_push_reply (f->sim, reply);
+
+  r = test_post (f->url, "/v1/messages?beta=true", body, f->sim, anthropic_headers);
+  g_assert_no_error (r->error);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "text/event-stream");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "x-pointsman-model"), ==, "claude-haiku-4-5");
+  g_assert_nonnull (soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  g_assert_nonnull (soup_message_headers_get_one (r->headers, "x-pointsman-request-id"));
+
+  /* Event by event: the first event reached the client before the upstream sent its last. */
+  g_assert_cmpint (r->streams_done_at_first_event, ==, 0);
+  g_assert_cmpint (r->events_sent_at_first_event, <, (gint) r->events->len);
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, 0))->event, ==, "message_start");
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, ==, "message_stop");
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "I will read main.c now and then summarise it for you.");
+  g_assert_nonnull (strstr (r->body->str, "input_json_delta"));
+
+  /* What the upstream received. */
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/messages");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-api-key"), ==, PROVIDER_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "authorization"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "anthropic-version"), ==, "2023-06-01");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "anthropic-beta"), ==,
+                   "claude-code-20250219,interleaved-thinking-2025-05-14");
+  assert_no_client_key_upstream (f);
+  assert_body_unchanged (body, pm_sim_upstream_get_last_json (f->sim));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "model"),
+                   ==, "claude-haiku-4-5");
+
+  record = last_record (f);
+  g_assert_cmpstr (pm_record_get_id (record), ==, soup_message_headers_get_one (r->headers, "x-pointsman-request-id"));
+  g_assert_cmpstr (pm_record_get_agent (record), ==, "claude-code");
+  g_assert_cmpstr (pm_record_get_provider (record), ==, "sim-anthropic");
+  g_assert_cmpstr (pm_record_get_requested_model (record), ==, "claude-haiku-4-5");
+  assert_record_matches_upstream (f, record, "claude-haiku-4-5");
+  assert_record_published (f, record);
+}
+
+static void
+test_anthropic_whole (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *body =
+    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"What is 2+2?\"}]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("4");
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *o;
+
+  pm_sim_upstream_push_reply (f->sim, reply);
+  r = test_post (f->url, "/v1/messages", body, NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/json");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "x-pointsman-model"), ==, "claude-sonnet-4-5");
+  node = test_response_json (r);
+  o = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "message");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (o, "content"), 0), "text"),
+                   ==, "4");
+  assert_body_unchanged (body, pm_sim_upstream_get_last_json (f->sim));
+  assert_no_client_key_upstream (f);
+  assert_record_matches_upstream (f, last_record (f), "claude-sonnet-4-5");
+  assert_record_published (f, last_record (f));
+}
+
+static void
+test_chat_stream (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *body =
+    "{\"model\":\"gpt-5-mini\",\"stream\":true,\"temperature\":1,"
+    "\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Hello there, friend.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *upstream;
+
+  pm_sim_reply_set_delays (reply, 5, 10);
+  pm_sim_upstream_push_reply (f->sim, reply);
+  r = test_post (f->url, "/v1/chat/completions", body, f->sim, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "x-pointsman-model"), ==, "gpt-5-mini");
+  g_assert_cmpint (r->streams_done_at_first_event, ==, 0);
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Hello there, friend.");
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->data, ==, "[DONE]");
+
+  /* Usage was asked for upstream, and hidden from a client that did not ask. */
+  upstream = json_node_get_object (pm_sim_upstream_get_last_json (f->sim));
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (upstream, "stream_options"), "include_usage"));
+  g_assert_null (strstr (r->body->str, "\"usage\""));
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " PROVIDER_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "x-api-key"));
+  assert_no_client_key_upstream (f);
+  assert_body_unchanged (body, pm_sim_upstream_get_last_json (f->sim));
+
+  assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
+  assert_record_published (f, last_record (f));
+}
+
+static void
+test_chat_stream_with_usage (Fixture       *f,
+                             gconstpointer  data)
+{
+  const char *body =
+    "{\"model\":\"gpt-5-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonNode) holder = NULL;
+  JsonObject *chunk;
+
+  r = test_post (f->url, "/chat/completions", body, NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (r->events->len, >=, 3);
+  chunk = test_event_json (r, r->events->len - 2, &holder);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (chunk, "choices")), ==, 0);
+  {
+    PmUsage usage;
+
+    pm_record_get_usage (last_record (f), &usage);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (chunk, "usage"), "completion_tokens"),
+                     ==, usage.output);
+  }
+  assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
+}
+
+static void
+test_chat_whole (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *body = "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"n\":1}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new (NULL);
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *message;
+
+  pm_sim_reply_add_tool_call (reply, "grep", "{\"pattern\":\"TODO\"}");
+  pm_sim_upstream_push_reply (f->sim, reply);
+  r = test_post (f->url, "/v1/chat/completions", body, NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  node = test_response_json (r);
+  message = json_object_get_object_member (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (node), "choices"), 0), "message");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (
+                     json_object_get_array_member (message, "tool_calls"), 0), "function"), "name"), ==, "grep");
+  g_assert_false (json_object_has_member (json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "stream_options"));
+  assert_body_unchanged (body, pm_sim_upstream_get_last_json (f->sim));
+  assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
+}
+
+static void
+test_responses (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *stream_body =
+    "{\"model\":\"gpt-5\",\"stream\":true,\"store\":false,\"include\":[\"reasoning.encrypted_content\"],"
+    "\"prompt_cache_key\":\"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\","
+    "\"input\":[{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"fix the bug\"}]}]}";
+  const char *whole_body = "{\"model\":\"gpt-5\",\"input\":\"hello\"}";
+  const char *codex_headers[] = { "authorization", "Bearer " CLIENT_KEY, "originator", "codex_cli_rs",
+                                  "session-id", "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", NULL };
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Fixed: the loop bound was off by one.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(TestResponse) w = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  pm_sim_reply_set_thinking (reply, "Look at the loop.");
+  pm_sim_reply_set_delays (reply, 0, 10);
+  pm_sim_upstream_push_reply (f->sim, reply);
+  r = test_post (f->url, "/v1/responses", stream_body, f->sim, codex_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpint (r->streams_done_at_first_event, ==, 0);
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, ==, "response.completed");
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Fixed: the loop bound was off by one.");
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/responses");
+  assert_body_unchanged (stream_body, pm_sim_upstream_get_last_json (f->sim));
+  assert_no_client_key_upstream (f);
+  assert_record_matches_upstream (f, last_record (f), "gpt-5");
+  g_assert_cmpstr (pm_record_get_agent (last_record (f)), ==, "codex");
+  {
+    PmUsage usage;
+
+    pm_record_get_usage (last_record (f), &usage);
+    g_assert_cmpint (usage.reasoning, >, 0);
+  }
+  assert_record_published (f, last_record (f));
+
+  w = test_post (f->url, "/responses", whole_body, NULL, openai_headers);
+  g_assert_cmpuint (w->status, ==, 200);
+  node = test_response_json (w);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "object"), ==, "response");
+  assert_record_matches_upstream (f, last_record (f), "gpt-5");
+}
+
+static void
+test_upstream_errors (Fixture       *f,
+                      gconstpointer  data)
+{
+  /* 429 with retry-after, passed back in the client's shape. */
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (NULL);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *o;
+
+    pm_sim_reply_set_error (reply, 429, "rate_limit_error", "Slow down", 12);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/messages",
+                   "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, anthropic_headers);
+    g_assert_cmpuint (r->status, ==, 429);
+    g_assert_cmpstr (soup_message_headers_get_one (r->headers, "retry-after"), ==, "12");
+    g_assert_cmpstr (soup_message_headers_get_one (r->headers, "x-pointsman-model"), ==, "claude-haiku-4-5");
+    node = test_response_json (r);
+    o = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "error");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "error"), "type"), ==, "rate_limit_error");
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+    g_assert_cmpuint (pm_record_get_status (last_record (f)), ==, 429);
+  }
+  /* 400 from a Chat upstream. */
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (NULL);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    pm_sim_reply_set_error (reply, 400, "invalid_request_error", "messages: too short", 0);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 400);
+    node = test_response_json (r);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"), "message"),
+                     ==, "messages: too short");
+  }
+  /* 500 from a Responses upstream (a pinned model has no fallbacks). */
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (NULL);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    guint before = pm_sim_upstream_get_n_requests (f->sim);
+
+    pm_sim_reply_set_error (reply, 500, "server_error", "The server had an error", 0);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/responses", "{\"model\":\"gpt-5\",\"input\":\"x\"}", NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 500);
+    g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before + 1);
+    node = test_response_json (r);
+    g_assert_true (json_object_has_member (json_node_get_object (node), "error"));
+  }
+  /* Mid-stream failure: an in-stream error event in the client's shape. */
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new ("this stream will be cut off");
+    g_autoptr(TestResponse) r = NULL;
+    TestEvent *last;
+
+    pm_sim_reply_set_fail (reply, PM_SIM_FAIL_DROP, 3);
+    pm_sim_reply_set_delays (reply, 0, 10);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/messages",
+                   "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, anthropic_headers);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpuint (r->events->len, >=, 1);
+    last = g_ptr_array_index (r->events, r->events->len - 1);
+    g_assert_cmpstr (last->event, ==, "error");
+    g_assert_nonnull (strstr (last->data, "\"type\":\"error\""));
+    g_assert_null (strstr (r->body->str, "message_stop"));
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+    g_assert_nonnull (pm_record_get_error (last_record (f)));
+  }
+  /* The provider's key is wrong: 401 passed back, the key itself never shows. */
+  pm_sim_upstream_set_required_key (f->sim, "test-key-other-not-real");
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                           "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                                           NULL, openai_headers);
+
+    g_assert_cmpuint (r->status, ==, 401);
+    g_assert_null (strstr (r->body->str, PROVIDER_KEY));
+    g_assert_null (strstr (pm_record_get_error (last_record (f)), PROVIDER_KEY));
+  }
+}
+
+static void
+test_client_errors (Fixture       *f,
+                    gconstpointer  data)
+{
+  guint before = pm_sim_upstream_get_n_requests (f->sim);
+
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages", "{\"model\": \"claude", NULL, anthropic_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "type"), ==, "error");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"), "type"),
+                     ==, "invalid_request_error");
+    g_assert_nonnull (soup_message_headers_get_one (r->headers, "x-pointsman-request-id"));
+  }
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions", "[1,2,3]", NULL, openai_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_true (json_object_has_member (json_object_get_object_member (json_node_get_object (node), "error"), "message"));
+  }
+  {
+    g_autoptr(TestResponse) r = test_get (f->url, "/v1/nothing-here");
+
+    g_assert_cmpuint (r->status, ==, 404);
+  }
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before);
+}
+
+static const FixtureOptions small_body = {
+  .extra_config = "\"limits\": {\"max_body_bytes\": 2048},",
+};
+
+static void
+test_too_large (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *filler = g_strnfill (4096, 'a');
+  g_autofree char *anthropic = g_strdup_printf ("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,"
+                                                "\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", filler);
+  g_autofree char *chat = g_strdup_printf ("{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", filler);
+  g_autoptr(TestResponse) a = test_post (f->url, "/v1/messages", anthropic, NULL, anthropic_headers);
+  g_autoptr(TestResponse) c = test_post (f->url, "/v1/chat/completions", chat, NULL, openai_headers);
+  g_autoptr(JsonNode) na = test_response_json (a);
+  g_autoptr(JsonNode) nc = test_response_json (c);
+  g_autoptr(TestResponse) ok = NULL;
+
+  g_assert_cmpuint (a->status, ==, 413);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (na), "type"), ==, "error");
+  g_assert_cmpuint (c->status, ==, 413);
+  g_assert_true (json_object_has_member (json_object_get_object_member (json_node_get_object (nc), "error"), "message"));
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 0);
+
+  /* Under the limit still works. */
+  ok = test_post (f->url, "/v1/chat/completions",
+                  "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", NULL, openai_headers);
+  g_assert_cmpuint (ok->status, ==, 200);
+}
+
+static void
+test_local_endpoints (Fixture       *f,
+                      gconstpointer  data)
+{
+  guint before = pm_sim_upstream_get_n_requests (f->sim);
+
+  {
+    g_autoptr(TestResponse) r = test_get (f->url, "/v1/models");
+    g_autoptr(JsonNode) node = test_response_json (r);
+    JsonArray *models = json_object_get_array_member (json_node_get_object (node), "data");
+    g_autoptr(GString) ids = g_string_new (NULL);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    for (guint i = 0; i < json_array_get_length (models); i++)
+      g_string_append_printf (ids, "%s ", json_object_get_string_member (json_array_get_object_element (models, i), "id"));
+    g_assert_cmpstr (ids->str, ==, "pointsman/auto claude-sonnet-4-5 claude-haiku-4-5 gpt-5-mini gpt-5 ");
+  }
+  {
+    g_autoptr(TestResponse) r = test_get (f->url, "/pointsman/v1/health");
+    g_autoptr(JsonNode) node = test_response_json (r);
+    JsonObject *o = json_node_get_object (node);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "ok");
+    g_assert_cmpstr (json_object_get_string_member (o, "url"), ==, f->url);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "store"), "path"), ==,
+                     pm_store_get_path (f->store));
+  }
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages/count_tokens",
+                                           "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"Count the tokens in this sentence, please.\"}]}",
+                                           NULL, anthropic_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "input_tokens"), >, 0);
+  }
+  {
+    g_autoptr(TestResponse) r = test_get (f->url, "/pointsman/v1/requests?limit=abc");
+
+    g_assert_cmpuint (r->status, ==, 400);
+  }
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pm_proxy_get_log (f->proxy))), ==, 0);
+}
+
+static const FixtureOptions two_anthropic = {
+  .pool = "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim-anthropic\"},"
+          " {\"id\": \"claude-haiku-4-5\", \"provider\": \"sim-anthropic\"}]",
+};
+
+/* pointsman/auto is routed; when the chosen model fails before the first byte, the next is tried
+ * and the explanation says so. */
+static void
+test_fallback (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(PmSimReply) overloaded = pm_sim_reply_new (NULL);
+  g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Answer from the fallback.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+  const char *chosen;
+  PmRecord *record;
+
+  pm_sim_reply_set_error (overloaded, 529, "overloaded_error", "Overloaded", 0);
+  pm_sim_upstream_push_reply (f->sim, overloaded);
+  pm_sim_upstream_push_reply (f->sim, fine);
+
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"pointsman/auto\",\"max_tokens\":200,\"stream\":true,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 2);
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Answer from the fallback.");
+
+  record = last_record (f);
+  chosen = soup_message_headers_get_one (r->headers, "x-pointsman-model");
+  g_assert_cmpstr (pm_record_get_model (record), ==, chosen);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "model"),
+                   ==, chosen);
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "failed before the first byte"));
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  assert_record_matches_upstream (f, record, chosen);
+}
+
+static void
+test_unreachable_upstream (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  /* The upstream goes away: 502 in the client's shape, nothing hangs. */
+  pm_sim_upstream_stop (f->sim);
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 502);
+  node = test_response_json (r);
+  g_assert_true (json_object_has_member (json_node_get_object (node), "error"));
+  g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+}
+
+static void
+test_translated (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Translated all the way.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+
+  /* An Anthropic client pinned to a model whose provider speaks Responses. */
+  pm_sim_upstream_push_reply (f->sim, reply);
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"gpt-5\",\"max_tokens\":200,\"stream\":true,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/responses");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " PROVIDER_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "anthropic-beta"));
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, 0))->event, ==, "message_start");
+  g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, ==, "message_stop");
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Translated all the way.");
+  assert_record_matches_upstream (f, last_record (f), "gpt-5");
+}
+
+/* The provider's key from the real Secret Service keyring (build-aux/test.sh unlocks one). */
+static void
+test_real_keyring (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(PmKeyring) keyring = NULL;
+  g_autoptr(PmProxy) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *url = NULL;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      g_test_skip ("No D-Bus session bus: run under build-aux/test.sh for the keyring");
+      return;
+    }
+
+  keyring = pm_keyring_new ();
+  if (!pm_keyring_store_sync (keyring, "sim-anthropic", PROVIDER_KEY, NULL, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("No usable Secret Service: %s", error->message);
+
+      g_test_skip (message);
+      return;
+    }
+
+  proxy = pm_proxy_new (f->config, f->catalog, f->router, keyring, NULL);
+  g_assert_true (pm_proxy_start (proxy, &error));
+  g_assert_no_error (error);
+  url = pm_proxy_dup_url (proxy);
+
+  r = test_post (url, "/v1/messages",
+                 "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-api-key"), ==, PROVIDER_KEY);
+  assert_no_client_key_upstream (f);
+
+  g_assert_true (pm_keyring_remove_sync (keyring, "sim-anthropic", NULL, &error));
+  g_assert_no_error (error);
+  pm_proxy_stop (proxy);
+}
+
+static void
+async_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_client_disconnects (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a long answer that the client will not wait for at all");
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
+  SoupSession *session = soup_session_new ();
+  GAsyncResult *result = NULL;
+  PmRecord *record;
+
+  pm_sim_reply_set_delays (reply, 0, 50);
+  pm_sim_upstream_push_reply (f->sim, reply);
+
+  msg = soup_message_new ("POST", url);
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  stream = soup_session_send_finish (session, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  g_input_stream_read_bytes_async (stream, 256, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  first = g_input_stream_read_bytes_finish (stream, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (first), >, 0);
+
+  /* Hang up mid-stream. */
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_STREAMING);
+  g_clear_object (&stream);
+  soup_session_abort (session);
+  g_object_unref (session);
+
+  while (pm_record_get_state (record) != PM_RECORD_FAILED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
+  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, opts, func) g_test_add (path, Fixture, opts, fixture_setup, func, fixture_teardown)
+  ADD ("/pm/proxy/anthropic/stream", NULL, test_anthropic_stream);
+  ADD ("/pm/proxy/anthropic/whole", NULL, test_anthropic_whole);
+  ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
+  ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);
+  ADD ("/pm/proxy/chat/whole", NULL, test_chat_whole);
+  ADD ("/pm/proxy/responses", NULL, test_responses);
+  ADD ("/pm/proxy/upstream-errors", NULL, test_upstream_errors);
+  ADD ("/pm/proxy/client-errors", NULL, test_client_errors);
+  ADD ("/pm/proxy/too-large", &small_body, test_too_large);
+  ADD ("/pm/proxy/local-endpoints", NULL, test_local_endpoints);
+  ADD ("/pm/proxy/fallback", &two_anthropic, test_fallback);
+  ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
+  ADD ("/pm/proxy/translated", NULL, test_translated);
+  ADD ("/pm/proxy/client-disconnects", NULL, test_client_disconnects);
+  ADD ("/pm/proxy/real-keyring", NULL, test_real_keyring);
+#undef ADD
+
+  return g_test_run ();
+}
