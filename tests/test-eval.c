@@ -145,6 +145,20 @@ test_short_names (void)
     }
 }
 
+static void
+test_catalog_ids (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmCatalog) catalog = pm_catalog_new_default (&error);
+
+  g_assert_no_error (error);
+  /* SWE-bench names → the catalog ids the router asks the learned model about. */
+  g_assert_cmpstr (pm_eval_catalog_id (catalog, "claude-opus-4-5"), ==, "claude-opus-4-5");
+  g_assert_cmpstr (pm_eval_catalog_id (catalog, "sonnet-4-5"), ==, "claude-sonnet-4-5");
+  g_assert_cmpstr (pm_eval_catalog_id (catalog, "kimi-k2-instruct"), ==, "kimi-k2");
+  g_assert_null (pm_eval_catalog_id (catalog, "llama-4-maverick-17b-instruct"));
+}
+
 /* ---- loaders and baselines on the hand-made SWE-bench fixture ------------------------------- */
 
 static PmEvalMatrix *
@@ -458,6 +472,7 @@ main (int   argc,
   g_test_add_func ("/pm/eval/auc", test_auc);
   g_test_add_func ("/pm/eval/csv", test_csv);
   g_test_add_func ("/pm/eval/short-names", test_short_names);
+  g_test_add_func ("/pm/eval/catalog-ids", test_catalog_ids);
   g_test_add_func ("/pm/eval/swebench-loader", test_swebench_loader);
   g_test_add_func ("/pm/eval/oracle", test_oracle);
   g_test_add_func ("/pm/eval/cascades", test_cascades);

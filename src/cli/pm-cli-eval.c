@@ -154,28 +154,6 @@ pm_cli_eval_pick (const double *q,
 
 /* ---- the router itself on SWE-bench: pm_router_decide () on the first user message ---------- */
 
-/* The catalog id of a SWE-bench short model name, or NULL. */
-static const char *
-catalog_id_for (PmCatalog  *catalog,
-                const char *short_name)
-{
-  g_autofree char *with_vendor = g_strconcat ("claude-", short_name, NULL);
-  g_autofree char *no_suffix = NULL;
-  const PmModelInfo *info;
-
-  if ((info = pm_catalog_lookup (catalog, short_name)) != NULL)
-    return info->id;
-  if (g_str_has_prefix (short_name, "sonnet-") && (info = pm_catalog_lookup (catalog, with_vendor)) != NULL)
-    return info->id;
-  if (g_str_has_suffix (short_name, "-instruct"))
-    {
-      no_suffix = g_strndup (short_name, strlen (short_name) - strlen ("-instruct"));
-      if ((info = pm_catalog_lookup (catalog, no_suffix)) != NULL)
-        return info->id;
-    }
-  return NULL;
-}
-
 typedef struct
 {
   PmCatalog  *catalog;
@@ -198,7 +176,7 @@ router_setup_init (RouterSetup        *rs,
   rs->n_pool = 0;
   for (guint j = 0; j < m->n_models; j++)
     {
-      const char *id = catalog_id_for (catalog, m->model_ids[j]);
+      const char *id = pm_eval_catalog_id (catalog, m->model_ids[j]);
       gboolean dup = FALSE;
 
       if (id == NULL)

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "pm-catalog.h"
 #include "pm-cli.h"
 #include "pm-eval.h"
 #include "pm-quality-model.h"
@@ -19,6 +20,8 @@ int
 pm_cli_train (int argc, char **argv)
 {
   g_autofree char *problems = NULL, *results = NULL, *routerbench = NULL, *output = NULL;
+  g_autofree char *catalog_path = NULL;
+  gboolean keep_names = FALSE;
   g_auto(GStrv) exclude = NULL;
   int folds = 5, seed = 1, bits = PM_QUALITY_MODEL_DEFAULT_HASH_BITS;
   double l2 = 0;
@@ -31,6 +34,8 @@ pm_cli_train (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the fold assignment (default 1)", "N" },
     { "l2", 0, 0, G_OPTION_ARG_DOUBLE, &l2, "L2 strength (default: the best of 0.001, 0.01, 0.1 by cross-validation)", "X" },
     { "hash-bits", 0, 0, G_OPTION_ARG_INT, &bits, "Feature hash bits (default 12)", "B" },
+    { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, "Catalog whose ids name the columns (default: the installed one)", "FILE" },
+    { "keep-names", 0, 0, G_OPTION_ARG_NONE, &keep_names, "Keep the data's model names instead of catalog ids", NULL },
     { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Skip submissions containing this (default: claude-3-7-sonnet)", "TEXT" },
     { NULL }
   };
@@ -48,8 +53,10 @@ pm_cli_train (int argc, char **argv)
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
-    "The weights are trained on whatever data you give; keep weights trained on non-commercial\n"
-    "data (SWE-bench per-instance results, RouterBench) as local files: do not ship them.\n");
+    "Columns are named by catalog id where the catalog knows the model, so the router can ask\n"
+    "pm_quality_model_predict () with its own ids; the router reads the file named by\n"
+    "PM_QUALITY_MODEL. Keep weights trained on non-commercial data (SWE-bench per-instance\n"
+    "results, RouterBench) as local files: do not ship them.\n");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       fprintf (stderr, "%s\n", error->message);
@@ -74,6 +81,30 @@ pm_cli_train (int argc, char **argv)
       g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                    "Need task texts and at least %d tasks", folds);
       goto fail;
+    }
+
+  /* Name the columns as the router knows the models. */
+  if (!keep_names && routerbench == NULL)
+    {
+      g_autoptr(GError) cat_error = NULL;
+      g_autoptr(PmCatalog) catalog = catalog_path ? pm_catalog_new_from_file (catalog_path, &cat_error)
+                                                  : pm_catalog_new_default (&cat_error);
+
+      if (catalog == NULL)
+        fprintf (stderr, "train: no catalog (%s); keeping the data's model names\n", cat_error->message);
+      for (guint j = 0; catalog != NULL && j < m->n_models; j++)
+        {
+          const char *id = pm_eval_catalog_id (catalog, m->model_ids[j]);
+          gboolean taken = FALSE;
+
+          for (guint k = 0; id != NULL && k < m->n_models; k++)
+            taken |= g_str_equal (m->model_ids[k], id);
+          if (id != NULL && !taken)
+            {
+              g_free (m->model_ids[j]);
+              m->model_ids[j] = g_strdup (id);
+            }
+        }
     }
 
   labels = g_new (double, (gsize) m->n_tasks * m->n_models);
@@ -119,7 +150,7 @@ pm_cli_train (int argc, char **argv)
     output = g_build_filename (g_get_user_data_dir (), "pointsman", "quality-model.bin", NULL);
   if (!pm_quality_model_save (model, output, &error))
     goto fail;
-  printf ("Wrote %s\n", output);
+  printf ("Wrote %s (use it with PM_QUALITY_MODEL=%s)\n", output, output);
 
   return 0;
 

@@ -579,6 +579,34 @@ pm_eval_short_model_name (const char *submission)
   return g_ascii_strdown (b, -1);
 }
 
+const char *
+pm_eval_catalog_id (PmCatalog  *catalog,
+                    const char *short_name)
+{
+  const PmModelInfo *info;
+
+  g_return_val_if_fail (catalog != NULL && short_name != NULL, NULL);
+
+  if ((info = pm_catalog_lookup (catalog, short_name)) != NULL)
+    return info->id;
+  if (g_str_has_prefix (short_name, "sonnet-") || g_str_has_prefix (short_name, "opus-") ||
+      g_str_has_prefix (short_name, "haiku-"))
+    {
+      g_autofree char *with_vendor = g_strconcat ("claude-", short_name, NULL);
+
+      if ((info = pm_catalog_lookup (catalog, with_vendor)) != NULL)
+        return info->id;
+    }
+  if (g_str_has_suffix (short_name, "-instruct"))
+    {
+      g_autofree char *bare = g_strndup (short_name, strlen (short_name) - strlen ("-instruct"));
+
+      if ((info = pm_catalog_lookup (catalog, bare)) != NULL)
+        return info->id;
+    }
+  return NULL;
+}
+
 typedef struct
 {
   char  *text;

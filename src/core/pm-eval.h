@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "pm-catalog.h"
+
 G_BEGIN_DECLS
 
 /* One operating point: mean cost per task (USD or any cost unit) and mean quality (0..1). */
@@ -106,6 +108,10 @@ PmEvalMatrix *pm_eval_load_swebench     (const char        *problems_path,
                                          GError           **error);
 /* "20251124_mini-v1.16.0_claude-opus-4-5-20251101" → "claude-opus-4-5". */
 char         *pm_eval_short_model_name  (const char        *submission);
+/* The catalog id for a short model name ("gemini-3-pro-preview" → "gemini-3-pro",
+ * "sonnet-4-5" → "claude-sonnet-4-5", "kimi-k2-instruct" → "kimi-k2"), or NULL. */
+const char   *pm_eval_catalog_id        (PmCatalog         *catalog,
+                                         const char        *short_name);
 /* LiveCodeBench generation CSV (question_id,platform,difficulty,contest_date,model,pass_at_1):
  * quality = pass@1 / 100, task_groups = difficulty, cost = NAN. Only problems every model has. */
 PmEvalMatrix *pm_eval_load_livecodebench (const char       *path,
