@@ -764,7 +764,9 @@ build_explanation (PmRouter     *self,
   json_builder_set_member_name (b, "switches");
   json_builder_add_int_value (b, session->switches);
   json_builder_set_member_name (b, "token_scale");
-  json_builder_add_double_value (b, round (session->token_scale * 1000) / 1000);
+  json_builder_add_double_value (b, round (session->fit.scale * 1000) / 1000);
+  json_builder_set_member_name (b, "token_offset");
+  json_builder_add_int_value (b, session->fit.offset);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "candidates");
@@ -864,7 +866,7 @@ decide_pinned (PmRouter          *self,
       c.prior = pm_quality_task_prior (self->quality, info, effort, &c.prior_source);
       c.q = candidate_q (self, request, &c, trouble_level (request, session), -1);
       pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, info->id), info, request,
-                            pm_cache_salt_for (info, effort), session->token_scale, now_us, &c.quote);
+                            pm_cache_salt_for (info, effort), &session->fit, now_us, &c.quote);
       c.output_tokens = expected_output (request, session, info, effort);
       c.cost_step = c.cost_steady = c.cost = quote_cost (info, &c.quote, c.output_tokens);
       c.current = TRUE;
@@ -1005,13 +1007,13 @@ pm_router_decide (PmRouter   *self,
 
       pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, current_info->id),
                             current_info, request, pm_cache_salt_for (current_info, session->effort),
-                            session->token_scale, now_us, &q);
+                            &session->fit, now_us, &q);
       current_cached = q.cached;
     }
 
   /* Pass 1: filters, Q, step cost */
   {
-    gint64 prompt = (gint64) (pm_request_get_input_tokens (request) * session->token_scale);
+    gint64 prompt = pm_token_fit_apply (&session->fit, pm_request_get_input_tokens (request));
     const PmModelInfo *last_model = NULL;
     PmCacheQuote last_quote = { 0, };
     guint64 last_salt = G_MAXUINT64;
@@ -1040,7 +1042,7 @@ pm_router_decide (PmRouter   *self,
         if (c->model != last_model || salt != last_salt)
           {
             pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, c->model->id), c->model,
-                                  request, salt, session->token_scale, now_us, &last_quote);
+                                  request, salt, &session->fit, now_us, &last_quote);
             last_model = c->model;
             last_salt = salt;
           }
@@ -1209,7 +1211,16 @@ pm_router_decide (PmRouter   *self,
                 (alt == NULL || o->utility > alt->utility))
               alt = o;
           }
-        if (session->effort != c->effort && session->effort != PM_EFFORT_UNSET && c->effort != PM_EFFORT_UNSET)
+        gboolean bound = FALSE;
+
+        for (guint i = 0; i < cands->len && !bound; i++)
+          bound = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
+                             "signed thinking of another model in this turn") == 0;
+
+        if (bound)
+          summary = g_strdup_printf ("stayed on %s: this turn carries its signed thinking, which no other "
+                                     "model may continue (Q %.2f, %s).", label, c->q, cost_s);
+        else if (session->effort != c->effort && session->effort != PM_EFFORT_UNSET && c->effort != PM_EFFORT_UNSET)
           {
             g_autofree char *cached_s = format_tokens (c->quote.cached);
             const char *dir = c->effort > session->effort ? "raised" : "lowered";
@@ -1321,11 +1332,11 @@ pm_router_decide (PmRouter   *self,
           PmCacheState *shadow = pm_session_get_cache (cache_session, key);
           PmCacheQuote q;
 
-          pm_cache_state_quote (shadow, base, request, 0, session->token_scale, now_us, &q);
+          pm_cache_state_quote (shadow, base, request, 0, &session->fit, now_us, &q);
           session->baseline_request = request;
           session->baseline_quote = q;
           decision->expected_baseline_cost = quote_cost (base, &q, expected_output (request, session, base, PM_EFFORT_UNSET));
-          pm_cache_state_store (shadow, base, request, 0, session->token_scale, now_us, -1, -1);
+          pm_cache_state_store (shadow, base, request, 0, &session->fit, now_us, -1, -1);
         }
       else
         decision->expected_baseline_cost = decision->expected_cost;
@@ -1407,9 +1418,14 @@ pm_router_observe (PmRouter         *self,
 
       if (prompt > 0 && est > 0)
         {
-          double ratio = CLAMP ((double) prompt / (double) est, 0.3, 3.0);
+          /* The estimate's own error is a ratio (kept within what the estimator can be off
+           * by); the rest is an offset: prompt parts the body does not show us. */
+          double ratio = CLAMP ((double) prompt / (double) est, 0.7, 1.5);
+          gint64 offset = prompt - (gint64) (est * ratio);
+          gboolean first = session->fit.scale == 1.0 && session->fit.offset == 0;
 
-          session->token_scale = session->steps <= 1 ? ratio : 0.5 * session->token_scale + 0.5 * ratio;
+          session->fit.scale = first ? ratio : 0.5 * session->fit.scale + 0.5 * ratio;
+          session->fit.offset = first ? offset : (session->fit.offset + offset) / 2;
         }
       if (usage->output > 0)
         session->output_ema = session->output_ema < 0 ? usage->output
@@ -1417,7 +1433,7 @@ pm_router_observe (PmRouter         *self,
     }
 
   pm_cache_state_store (pm_session_get_cache (cache_session, info->id), info, request,
-                        pm_cache_salt_for (info, decision->effort), session->token_scale, now_us,
+                        pm_cache_salt_for (info, decision->effort), &session->fit, now_us,
                         known ? usage->cache_read : -1,
                         known ? usage->cache_write_5m + usage->cache_write_1h : -1);
 
@@ -1574,7 +1590,9 @@ pm_router_session_to_json (PmRouter   *self,
   json_builder_set_member_name (b, "switches");
   json_builder_add_int_value (b, session->switches);
   json_builder_set_member_name (b, "token_scale");
-  json_builder_add_double_value (b, session->token_scale);
+  json_builder_add_double_value (b, session->fit.scale);
+  json_builder_set_member_name (b, "token_offset");
+  json_builder_add_int_value (b, session->fit.offset);
   json_builder_set_member_name (b, "cache_entries");
   json_builder_begin_object (b);
   g_hash_table_iter_init (&iter, session->caches);

@@ -173,7 +173,7 @@ pm_cache_state_quote (PmCacheState      *self,
                       const PmModelInfo *model,
                       PmRequest         *request,
                       guint64            salt,
-                      double             token_scale,
+                      const PmTokenFit  *fit,
                       gint64             now_us,
                       PmCacheQuote      *quote)
 {
@@ -187,11 +187,9 @@ pm_cache_state_quote (PmCacheState      *self,
   g_return_if_fail (quote != NULL);
 
   memset (quote, 0, sizeof *quote);
-  if (token_scale <= 0)
-    token_scale = 1.0;
 
   marks = pm_request_get_marks (request, &n);
-  total = (gint64) (pm_request_get_input_tokens (request) * token_scale);
+  total = pm_token_fit_apply (fit, pm_request_get_input_tokens (request));
   quote->uncached = total;
 
   if (!caches_at_all (model) || n == 0)
@@ -211,9 +209,9 @@ pm_cache_state_quote (PmCacheState      *self,
           CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, NULL);
 
           if (hit != NULL)
-            quote->cached = (gint64) (hit->tokens * token_scale);
+            quote->cached = pm_token_fit_apply (fit, hit->tokens);
         }
-      bp_tokens = (gint64) (marks[bp].tokens * token_scale);
+      bp_tokens = pm_token_fit_apply (fit, marks[bp].tokens);
       if (quote->cached < model->cache_min_tokens)
         quote->cached = 0;
       if (bp_tokens >= model->cache_min_tokens && bp_tokens > quote->cached)
@@ -228,7 +226,7 @@ pm_cache_state_quote (PmCacheState      *self,
           CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, NULL);
 
           if (hit != NULL)
-            quote->cached = (gint64) (hit->tokens * token_scale);
+            quote->cached = pm_token_fit_apply (fit, hit->tokens);
         }
       if (quote->cached < model->cache_min_tokens)
         quote->cached = 0;
@@ -284,14 +282,13 @@ pm_cache_state_store (PmCacheState      *self,
                       const PmModelInfo *model,
                       PmRequest         *request,
                       guint64            salt,
-                      double             token_scale,
+                      const PmTokenFit  *fit,
                       gint64             now_us,
                       gint64             reported_read,
                       gint64             reported_written)
 {
   const PmPrefixMark *marks;
   guint n = 0;
-  gint64 min_tokens;
   gint64 default_ttl_us;
   gboolean known = reported_read >= 0 && reported_written >= 0;
   int hit_index = -1;
@@ -302,16 +299,12 @@ pm_cache_state_store (PmCacheState      *self,
 
   if (!caches_at_all (model))
     return;
-  if (token_scale <= 0)
-    token_scale = 1.0;
 
   marks = pm_request_get_marks (request, &n);
   if (n == 0)
     return;
 
   prune (self, now_us);
-  /* Minimum in estimated (unscaled) tokens. */
-  min_tokens = (gint64) (model->cache_min_tokens / token_scale);
   default_ttl_us = (gint64) (model->cache_ttl_seconds > 0 ? model->cache_ttl_seconds : DEFAULT_TTL_S) * G_USEC_PER_SEC;
 
   if (is_anthropic_style (model))
@@ -340,7 +333,7 @@ pm_cache_state_store (PmCacheState      *self,
         {
           gboolean is_bp = marks[i].breakpoint || i == bp;
 
-          if (!is_bp || marks[i].tokens < min_tokens)
+          if (!is_bp || pm_token_fit_apply (fit, marks[i].tokens) < model->cache_min_tokens)
             continue;
           put_entry (self, salted (&marks[i], salt), marks[i].tokens, now_us,
                      (gint64) (marks[i].ttl_1h ? 3600 : 300) * G_USEC_PER_SEC);
@@ -351,16 +344,16 @@ pm_cache_state_store (PmCacheState      *self,
       /* Automatic / implicit: every prefix of a cached prompt is a hit later. */
       gint64 total = marks[n - 1].tokens;
 
-      if (known && reported_read == 0 && total * token_scale >= model->cache_min_tokens * 4 &&
+      if (known && reported_read == 0 && pm_token_fit_apply (fit, total) >= model->cache_min_tokens * 4 &&
           find_hit (self, marks, (int) n - 1, salt, now_us, NULL) != NULL)
         {
           /* We expected a hit and there was none: the provider evicted it. */
           g_hash_table_remove_all (self->entries);
         }
-      if (total < min_tokens)
+      if (pm_token_fit_apply (fit, total) < model->cache_min_tokens)
         return;
       for (guint i = 0; i < n; i++)
-        if (marks[i].tokens >= min_tokens)
+        if (pm_token_fit_apply (fit, marks[i].tokens) >= model->cache_min_tokens)
           put_entry (self, salted (&marks[i], salt), marks[i].tokens, now_us, default_ttl_us);
     }
 
@@ -368,10 +361,9 @@ pm_cache_state_store (PmCacheState      *self,
    * were cached (e.g. by requests that bypassed Pointsman). */
   if (known && reported_read > 0)
     {
-      gint64 read_est = (gint64) (reported_read / token_scale);
-
       for (guint i = 0; i < n; i++)
-        if (marks[i].tokens <= read_est && marks[i].tokens >= min_tokens)
+        if (pm_token_fit_apply (fit, marks[i].tokens) <= reported_read &&
+            pm_token_fit_apply (fit, marks[i].tokens) >= model->cache_min_tokens)
           put_entry (self, salted (&marks[i], salt), marks[i].tokens, now_us, default_ttl_us);
     }
 }
@@ -389,7 +381,8 @@ pm_session_new (const char *id,
   self->parent = g_strdup (parent);
   self->created_us = now_us;
   self->last_us = now_us;
-  self->token_scale = 1.0;
+  self->fit.scale = 1.0;
+  self->fit.offset = 0;
   self->output_ema = -1.0;
   self->caches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) pm_cache_state_free);

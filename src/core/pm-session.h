@@ -9,6 +9,24 @@
 
 G_BEGIN_DECLS
 
+/* Estimated tokens → the provider's count: offset + scale × estimate, learned from the usage
+ * responses report (the offset covers what the estimate cannot see, e.g. a system prompt a
+ * transcript does not record). */
+typedef struct
+{
+  double   scale;
+  gint64   offset;
+} PmTokenFit;
+
+static inline gint64
+pm_token_fit_apply (const PmTokenFit *fit,
+                    gint64            estimate)
+{
+  if (fit == NULL)
+    return estimate;
+  return MAX ((gint64) 0, fit->offset + (gint64) (estimate * fit->scale));
+}
+
 /* What one model has cached for one session: prefix hash → tokens and expiry. */
 typedef struct _PmCacheState PmCacheState;
 
@@ -28,7 +46,7 @@ void          pm_cache_state_quote      (PmCacheState       *self,
                                          const PmModelInfo  *model,
                                          PmRequest          *request,
                                          guint64             salt,
-                                         double              token_scale,
+                                         const PmTokenFit   *fit,
                                          gint64              now_us,
                                          PmCacheQuote       *quote);
 /* The request was served: refresh hits and write entries by the provider's rules. When
@@ -37,7 +55,7 @@ void          pm_cache_state_store      (PmCacheState       *self,
                                          const PmModelInfo  *model,
                                          PmRequest          *request,
                                          guint64             salt,
-                                         double              token_scale,
+                                         const PmTokenFit   *fit,
                                          gint64              now_us,
                                          gint64              reported_read,
                                          gint64              reported_written);
@@ -60,7 +78,7 @@ typedef struct
   guint        calm_steps;          /* consecutive clean steps since the last trouble */
   guint        last_tool_results;
   guint        last_tool_errors;
-  double       token_scale;         /* reported prompt tokens / estimate (truth beats estimate) */
+  PmTokenFit   fit;                 /* estimate → reported prompt tokens (truth beats estimate) */
   double       output_ema;          /* observed output tokens per step, < 0 if none yet */
   guint        switches;
   gboolean     pending_outcome;     /* the last decision's outcome is judged at the next step */
