@@ -303,6 +303,32 @@ test_request_thinking_continuation (void)
 }
 
 static void
+test_request_thinking_foreign_turn (void)
+{
+  /* The last tool turn came from another model (no thinking); the client did not change. */
+  const char *history =
+    "\"messages\":[{\"role\":\"user\",\"content\":\"go\"},"
+    "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"Bash\",\"input\":{}}]},"
+    "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":\"ok\"}]}]";
+  g_autofree char *budget_text = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":9000,"
+                                                  "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2000},%s}", history);
+  g_autofree char *adaptive_text = g_strdup_printf ("{\"model\":\"claude-opus-5\",\"max_tokens\":9000,"
+                                                    "\"thinking\":{\"type\":\"adaptive\"},"
+                                                    "\"output_config\":{\"effort\":\"max\"},%s}", history);
+  g_autoptr(JsonNode) budget = parse (budget_text);
+  g_autoptr(JsonNode) adaptive = parse (adaptive_text);
+  g_autoptr(JsonNode) b = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, budget, FALSE, NULL);
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, adaptive, FALSE, NULL);
+  g_autoptr(JsonNode) a2 = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, adaptive, TRUE, NULL);
+
+  g_assert_null (at (b, "thinking"));
+  g_assert_cmpstr (str_at (a, "thinking/type"), ==, "adaptive");
+  g_assert_cmpstr (str_at (a, "output_config/effort"), ==, "max");
+  /* Model changed: nothing to drop here, so adaptive thinking stays too. */
+  g_assert_cmpstr (str_at (a2, "thinking/type"), ==, "adaptive");
+}
+
+static void
 test_request_responses_to_chat (void)
 {
   g_autoptr(JsonNode) body = load_fixture ("responses-request.json");
@@ -820,6 +846,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/chat-to-anthropic", test_request_chat_to_anthropic);
   g_test_add_func ("/pm/translate/request/chat-effort-to-anthropic", test_request_chat_effort_to_anthropic);
   g_test_add_func ("/pm/translate/request/thinking-continuation", test_request_thinking_continuation);
+  g_test_add_func ("/pm/translate/request/thinking-foreign-turn", test_request_thinking_foreign_turn);
   g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
   g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
   g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);

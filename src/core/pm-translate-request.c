@@ -1881,7 +1881,13 @@ pm_translate_request_for_provider (PmApi        from,
 
       if (to == PM_API_ANTHROPIC)
         {
-          if (drop_thinking_blocks (o, target_model_changed))
+          gboolean dropped = drop_thinking_blocks (o, target_model_changed);
+          const char *ttype = _pm_json_get_string (_pm_json_get_object (o, "thinking"), "type");
+
+          /* A turn another model wrote has no thinking. With budget thinking the API rejects a
+           * tool loop whose last assistant turn does not start with one; adaptive thinking
+           * tolerates it, so there only turns we changed are checked. */
+          if (dropped || g_strcmp0 (ttype, "enabled") == 0)
             fix_thinking_continuation (o);
           if (preset_name != NULL && preset != PRESET_ANTHROPIC)
             strip_billing_block (o);

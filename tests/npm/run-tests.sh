@@ -189,7 +189,7 @@ sdk_case ()       # name script.mjs client-model model=provider
   POINTSMAN_URL=$PM_URL PM_MODEL=$model timeout 120 node "$work/$script" >"$tmp/$name.client.log" 2>&1
   rc=$?
   if [ $rc = 0 ]; then
-    check_records "$name" "r.length >= 1" "r.some(x => x.model === '${pool%%=*}')" >>"$tmp/$name.client.log" 2>&1
+    check_records "$name" "r.length >= 1" "r.some(x => x.model === '${pool%%=*}' && x.provider === '${pool#*=}')" >>"$tmp/$name.client.log" 2>&1
     rc=$?
   fi
   stop_serve
@@ -218,7 +218,7 @@ if want claude-code; then
     rc=$?
     if [ $rc = 0 ] && grep -q "Hi from the scripted upstream." "$tmp/$name.client.log"; then
       check_records $name "r.length >= 1" "r.every(x => x.agent === 'claude-code')" \
-        "r.some(x => x.session_id && x.session_id.length > 8)" >>"$tmp/$name.client.log" 2>&1
+        "r.some(x => x.session && x.session.length > 8 && x.kind === 'main')" >>"$tmp/$name.client.log" 2>&1
       rc=$?
     else
       rc=1
@@ -242,14 +242,14 @@ if want claude-code-cross; then
     (cd "$tmp/$name.proj" && ANTHROPIC_BASE_URL=$PM_URL ANTHROPIC_AUTH_TOKEN=pointsman-local \
        timeout 180 "$bin/claude" -p "first question" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Answer from the scripted upstream." "$tmp/$name.client.log" &&
-      check_records $name "r.some(x => x.model === 'gpt-5-mini' && x.upstream_api === 'openai-chat' && x.client_api === 'anthropic')" \
+      check_records $name "r.some(x => x.model === 'gpt-5-mini' && x.provider === 'sim-chat' && x.api === 'anthropic')" \
         >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
     if [ $rc = 0 ] && start_serve $name "$tmp/$name.anthropic.json"; then
       (cd "$tmp/$name.proj" && ANTHROPIC_BASE_URL=$PM_URL ANTHROPIC_AUTH_TOKEN=pointsman-local \
          timeout 180 "$bin/claude" -p --continue "second question" </dev/null) >>"$tmp/$name.client.log" 2>&1 &&
         [ "$(grep -c "Answer from the scripted upstream." "$tmp/$name.client.log")" -ge 2 ] &&
-        check_records $name "r.some(x => x.model === 'claude-sonnet-4-5' && x.upstream_api === 'anthropic')" \
+        check_records $name "r.some(x => x.model === 'claude-sonnet-4-5' && x.provider === 'sim-anthropic')" \
           >>"$tmp/$name.client.log" 2>&1 || rc=1
       stop_serve
     else
@@ -281,7 +281,7 @@ EOF
     (cd "$tmp/$name.proj" && CODEX_HOME=$tmp/$name.codex POINTSMAN_API_KEY=pointsman-local \
        timeout 180 "$bin/codex" exec --skip-git-repo-check "say hi" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Hi from the scripted upstream." "$tmp/$name.client.log" &&
-      check_records "$name" "r.length >= 1" "r.every(x => x.agent === 'codex')" "r.some(x => x.client_api === 'openai-responses')" \
+      check_records "$name" "r.length >= 1" "r.every(x => x.agent === 'codex')" "r.some(x => x.api === 'openai-responses' && x.provider === '${pool#*=}')" \
         >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
   fi
@@ -318,7 +318,7 @@ if want opencode; then
 EOF
     (cd "$tmp/$name.proj" && timeout 180 "$bin/opencode" run "say hi" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Hi from the scripted upstream." "$tmp/$name.client.log" &&
-      check_records $name "r.length >= 1" "r.some(x => x.client_api === 'openai-chat' && x.upstream_api === 'anthropic')" \
+      check_records $name "r.length >= 1" "r.some(x => x.api === 'openai-chat' && x.provider === 'sim-anthropic')" \
         >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
   fi
