@@ -820,6 +820,31 @@ test_stream_chat_without_done (void)
 }
 
 static void
+test_stream_chat_calls_without_index (void)
+{
+  /* Two calls, each whole in one chunk, neither with an index. */
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+                                            "{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"Read\","
+                                            "\"arguments\":\"{\\\"path\\\":\\\"a\\\"}\"}}]},\"finish_reason\":null}]}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+                                            "{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"Read\","
+                                            "\"arguments\":\"{\\\"path\\\":\\\"b\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, NULL, "[DONE]", out, NULL));
+  r = reassemble (PM_API_ANTHROPIC, out->str);
+  g_assert_cmpuint (r->tool_names->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 1), ==, "call_2");
+  assert_json_equal_text (g_ptr_array_index (r->tool_args, 0), "{\"path\":\"a\"}");
+  assert_json_equal_text (g_ptr_array_index (r->tool_args, 1), "{\"path\":\"b\"}");
+  g_assert_cmpstr (r->stop, ==, "tool_use");
+}
+
+static void
 test_stream_bad_event (void)
 {
   g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
@@ -873,6 +898,7 @@ main (int   argc,
   g_test_add_data_func ("/pm/translate/stream/cut/anthropic", GUINT_TO_POINTER (PM_API_ANTHROPIC), test_stream_cut);
   g_test_add_data_func ("/pm/translate/stream/cut/openai-chat", GUINT_TO_POINTER (PM_API_OPENAI_CHAT), test_stream_cut);
   g_test_add_func ("/pm/translate/stream/chat-without-done", test_stream_chat_without_done);
+  g_test_add_func ("/pm/translate/stream/chat-calls-without-index", test_stream_chat_calls_without_index);
   g_test_add_func ("/pm/translate/stream/bad-event", test_stream_bad_event);
 
   return g_test_run ();

@@ -389,7 +389,7 @@ open_block (PmStreamTranslator *self,
       b->name = g_strdup (name ? name : "");
       b->tool_index = self->next_tool_index++;
       if (b->key != NULL)
-        g_hash_table_insert (self->tools, b->key, b);
+        g_hash_table_replace (self->tools, b->key, b);
       self->saw_tool = TRUE;
     }
 
@@ -895,10 +895,12 @@ feed_chat (PmStreamTranslator *self,
           JsonObject *fn = _pm_json_get_object (call, "function");
           g_autofree char *key = g_strdup_printf ("c%" G_GINT64_FORMAT, _pm_json_get_int (call, "index", j));
           Block *b = g_hash_table_lookup (self->tools, key);
+          const char *id = _pm_json_get_string (call, "id");
 
-          if (b == NULL)
-            b = open_block (self, out, BLOCK_TOOL, key, _pm_json_get_string (call, "id"),
-                            _pm_json_get_string (fn, "name"));
+          /* Some servers (Gemini's compatible endpoint among them) leave out the index: a
+           * fragment with a new id starts a new call even under an index already seen. */
+          if (b == NULL || (id != NULL && *id != '\0' && g_strcmp0 (id, b->call_id) != 0))
+            b = open_block (self, out, BLOCK_TOOL, key, id, _pm_json_get_string (fn, "name"));
           append_args (self, out, b, _pm_json_get_string (fn, "arguments"));
         }
 
