@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "pm-catalog.h"
 #include "pm-config.h"
 #include "pm-objective.h"
 #include "pm-test-utils.h"
@@ -472,6 +473,41 @@ test_never_crash (void)
   }
 }
 
+static void
+test_check_models (void)
+{
+  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autoptr(PmCatalog) catalog = NULL;
+  g_autoptr(PmConfig) good = NULL;
+  g_autoptr(PmConfig) bad = NULL;
+  g_autoptr(PmConfig) defaults = pm_config_new_default ();
+  g_autoptr(GError) error = NULL;
+
+  catalog = pm_catalog_new_from_file (catalog_path, &error);
+  g_assert_no_error (error);
+
+  good = load_fixture ("config-full.json", &error);
+  g_assert_no_error (error);
+  g_assert_true (pm_config_check_models (good, catalog, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_config_check_models (defaults, catalog, &error));
+  g_assert_no_error (error);
+
+  /* Aliases are fine; an unknown model is reported at its line. */
+  bad = pm_config_new_from_data (
+    "{\"providers\": [{\"id\": \"a\", \"preset\": \"anthropic\"}],\n"
+    " \"models\": [\n"
+    "   {\"id\": \"claude-sonnet-4-5-20250929\", \"provider\": \"a\"},\n"
+    "   {\"id\": \"anthropic/claude-haiku-4.5\", \"provider\": \"a\"},\n"
+    "   {\"id\": \"claude-sonnet-9\",\n"
+    "    \"provider\": \"a\"}]}", -1, "mine.json", &error);
+  g_assert_no_error (error);
+  g_assert_false (pm_config_check_models (bad, catalog, &error));
+  g_assert_error (error, PM_ERROR, PM_ERROR_CONFIG);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "mine.json:5: models[2].id: “claude-sonnet-9” is not in the model catalog"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -494,6 +530,7 @@ main (int   argc,
   g_test_add_func ("/pm/config/first-run", test_first_run);
   g_test_add_func ("/pm/config/roundtrip", test_roundtrip);
   g_test_add_func ("/pm/config/defaults-and-minimal", test_defaults_and_minimal);
+  g_test_add_func ("/pm/config/check-models", test_check_models);
   for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/pm/config/error/%s", error_cases[i].fixture);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "pm-catalog.h"
 #include "pm-config.h"
 #include "pm-objective.h"
 
@@ -39,6 +40,8 @@ struct _PmConfig
   GPtrArray   *providers;          /* PmProviderConfig* */
   GPtrArray   *models;             /* PmModelConfig* */
   JsonObject  *extra;              /* unknown top-level members, kept for saving */
+  char        *error_name;         /* the file name used in messages */
+  GHashTable  *lines;              /* member path → line, from the last load (may be NULL) */
 };
 
 G_DEFINE_FINAL_TYPE (PmConfig, pm_config, G_TYPE_OBJECT)
@@ -143,6 +146,8 @@ pm_config_finalize (GObject *object)
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->models, g_ptr_array_unref);
   g_clear_pointer (&self->extra, json_object_unref);
+  g_clear_pointer (&self->error_name, g_free);
+  g_clear_pointer (&self->lines, g_hash_table_unref);
 
   G_OBJECT_CLASS (pm_config_parent_class)->finalize (object);
 }
@@ -1104,6 +1109,10 @@ load_data (const char  *json,
   if (!load_root (self, &ctx, json_parser_get_root (parser), error))
     return NULL;
 
+  /* Kept so later checks (pm_config_check_models) can name lines too. */
+  self->error_name = g_strdup (name);
+  self->lines = g_steal_pointer (&lines);
+
   return g_steal_pointer (&self);
 }
 
@@ -1612,4 +1621,39 @@ pm_config_set_extra (PmConfig   *self,
     json_object_remove_member (self->extra, member);
   else
     json_object_set_member (self->extra, member, json_node_copy (node));
+}
+
+gboolean
+pm_config_check_models (PmConfig   *self,
+                        PmCatalog  *catalog,
+                        GError    **error)
+{
+  LoadContext ctx;
+
+  g_return_val_if_fail (PM_IS_CONFIG (self), FALSE);
+  g_return_val_if_fail (PM_IS_CATALOG (catalog), FALSE);
+
+  ctx.name = self->error_name ? self->error_name : (self->path ? self->path : "config.json");
+  ctx.lines = self->lines;
+
+  for (guint i = 0; i < self->models->len; i++)
+    {
+      PmModelConfig *model = g_ptr_array_index (self->models, i);
+
+      if (pm_catalog_lookup (catalog, model->id) == NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("models[%u].id", i);
+
+          return config_error (&ctx, error, path,
+                               "“%s” is not in the model catalog (“pointsman-cli catalog” lists "
+                               "the models and their names)", model->id);
+        }
+    }
+
+  if (self->default_model != NULL && self->models->len == 0 &&
+      pm_catalog_lookup (catalog, self->default_model) == NULL)
+    return config_error (&ctx, error, "default_model",
+                         "“%s” is not in the model catalog", self->default_model);
+
+  return TRUE;
 }

@@ -84,6 +84,11 @@ JsonNode         *pm_config_get_extra         (PmConfig     *self,
 void              pm_config_set_extra         (PmConfig     *self,
                                                const char   *member,
                                                JsonNode     *node);
+/* Every model of the pool (and default_model) resolves in catalog. Errors name the file and
+ * line like loading does: "config.json:12: models[3].id: “gpt-6” is not in the model catalog". */
+gboolean          pm_config_check_models      (PmConfig     *self,
+                                               PmCatalog    *catalog,
+                                               GError      **error);
 /* Add or replace a provider (the app's providers page). */
 void              pm_config_set_provider      (PmConfig     *self,
                                                const PmProviderConfig *provider);
