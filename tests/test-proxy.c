@@ -795,6 +795,99 @@ test_translated (Fixture       *f,
   assert_record_matches_upstream (f, last_record (f), "gpt-5");
 }
 
+/* Other directions: a Chat client to an Anthropic model (whole), a Responses client to a Chat
+ * model (streamed). */
+static void
+test_translated_other_ways (Fixture       *f,
+                            gconstpointer  data)
+{
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Whole and translated.");
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *message;
+
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":100,"
+                   "\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"hello\"}]}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/messages");
+    g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-api-key"), ==, PROVIDER_KEY);
+    assert_no_client_key_upstream (f);
+    node = test_response_json (r);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "object"), ==, "chat.completion");
+    message = json_object_get_object_member (json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (node), "choices"), 0), "message");
+    g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "Whole and translated.");
+    assert_record_matches_upstream (f, last_record (f), "claude-haiku-4-5");
+  }
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Responses over Chat.");
+    g_autoptr(TestResponse) r = NULL;
+    g_autofree char *text = NULL;
+    JsonObject *upstream;
+
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/responses",
+                   "{\"model\":\"gpt-5-mini\",\"stream\":true,\"input\":\"hello\"}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+    upstream = json_node_get_object (pm_sim_upstream_get_last_json (f->sim));
+    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (upstream, "stream_options"), "include_usage"));
+    g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, ==, "response.completed");
+    text = test_stream_text (r);
+    g_assert_cmpstr (text, ==, "Responses over Chat.");
+    assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
+  }
+}
+
+static const FixtureOptions short_timeouts = {
+  .extra_config = "\"limits\": {\"connect_timeout\": 1, \"idle_timeout\": 1},",
+};
+
+/* No reply within connect_timeout: 504 (a pinned model has no fallback). Silence mid-stream
+ * beyond idle_timeout: an error event ends the stream. */
+static void
+test_timeouts (Fixture       *f,
+               gconstpointer  data)
+{
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new ("too late");
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    pm_sim_reply_set_delays (reply, 2500, 0);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/messages",
+                   "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, anthropic_headers);
+    g_assert_cmpuint (r->status, ==, 504);
+    node = test_response_json (r);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "type"), ==, "error");
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+  }
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a slow stream");
+    g_autoptr(TestResponse) r = NULL;
+    TestEvent *last;
+
+    pm_sim_reply_set_delays (reply, 0, 2500);
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"gpt-5-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 200);
+    last = g_ptr_array_index (r->events, r->events->len - 1);
+    g_assert_nonnull (strstr (last->data, "\"error\""));
+    g_assert_null (strstr (r->body->str, "[DONE]"));
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+    g_assert_nonnull (strstr (pm_record_get_error (last_record (f)), "sent nothing"));
+  }
+}
+
 /* The provider's key from the real Secret Service keyring (build-aux/test.sh unlocks one). */
 static void
 test_real_keyring (Fixture       *f,
@@ -917,6 +1010,8 @@ main (int   argc,
   ADD ("/pm/proxy/fallback", &two_anthropic, test_fallback);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
+  ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
+  ADD ("/pm/proxy/timeouts", &short_timeouts, test_timeouts);
   ADD ("/pm/proxy/client-disconnects", NULL, test_client_disconnects);
   ADD ("/pm/proxy/real-keyring", NULL, test_real_keyring);
 #undef ADD
