@@ -36,7 +36,15 @@ struct _PmQuality
   GHashTable *vendor_offsets;   /* vendor name → double* */
   sqlite3    *db;
   GHashTable *outcomes;         /* "model|effort|kind" → Counts */
+  GHashTable *prior_cache;      /* model id → PriorCache */
 };
+
+typedef struct
+{
+  guint       have;             /* bit per effort */
+  double      value[PM_EFFORT_LAST];
+  const char *source[PM_EFFORT_LAST];
+} PriorCache;
 
 /* Effort rank: none 0 … max 6. */
 static int
@@ -92,6 +100,7 @@ pm_quality_new (void)
   self->relative = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->vendor_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->prior_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Without a priors file: a modest effort slope, no vendor offset. */
   for (guint i = 0; i < G_N_ELEMENTS (self->slope); i++)
     self->slope[i] = 0.1;
@@ -112,6 +121,7 @@ pm_quality_free (PmQuality *self)
   g_hash_table_unref (self->relative);
   g_hash_table_unref (self->vendor_offsets);
   g_hash_table_unref (self->outcomes);
+  g_hash_table_unref (self->prior_cache);
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self);
 }
@@ -178,6 +188,7 @@ pm_quality_load_priors (PmQuality   *self,
 
   if (!json_parser_load_from_file (parser, path, error))
     return FALSE;
+  g_hash_table_remove_all (self->prior_cache);
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, PM_ERROR, PM_ERROR_CONFIG, "%s: not a JSON object", path);
@@ -458,9 +469,21 @@ pm_quality_task_prior (PmQuality          *self,
   const char *src = NULL;
   PmEffort measured = model->default_effort;
   double s;
+  PriorCache *cache;
+  PmEffort asked = effort;
 
   g_return_val_if_fail (self != NULL, 0.5);
   g_return_val_if_fail (model != NULL, 0.5);
+  g_return_val_if_fail (effort < PM_EFFORT_LAST, 0.5);
+
+  /* Priors never change while the file stays loaded: compute once per model and effort. */
+  cache = g_hash_table_lookup (self->prior_cache, model->id);
+  if (cache != NULL && (cache->have & (1u << asked)) != 0)
+    {
+      if (source != NULL)
+        *source = cache->source[asked];
+      return cache->value[asked];
+    }
 
   s = lookup_prior (self, model->id, model->vendor, &measured, &src, 0);
   for (guint i = 0; s < 0 && model->aliases != NULL && model->aliases[i] != NULL; i++)
@@ -489,6 +512,15 @@ pm_quality_task_prior (PmQuality          *self,
 
   if (source != NULL)
     *source = src;
+
+  if (cache == NULL)
+    {
+      cache = g_new0 (PriorCache, 1);
+      g_hash_table_insert (self->prior_cache, g_strdup (model->id), cache);
+    }
+  cache->have |= 1u << asked;
+  cache->value[asked] = s;
+  cache->source[asked] = src;
 
   return s;
 }
@@ -620,13 +652,16 @@ pm_quality_get_outcomes (PmQuality  *self,
                          guint      *successes,
                          guint      *failures)
 {
-  g_autofree char *key = NULL;
-  Counts *c;
+  char key[256];
+  Counts *c = NULL;
 
   g_return_if_fail (self != NULL);
 
-  key = outcome_key (model_id, effort, kind);
-  c = g_hash_table_lookup (self->outcomes, key);
+  if (g_hash_table_size (self->outcomes) > 0)
+    {
+      g_snprintf (key, sizeof key, "%s|%s|%d", model_id, pm_effort_to_string (effort), kind);
+      c = g_hash_table_lookup (self->outcomes, key);
+    }
   if (successes != NULL)
     *successes = c != NULL ? c->successes : 0;
   if (failures != NULL)

@@ -53,6 +53,7 @@ struct _PmRequest
   gboolean            last_is_tool;   /* the newest turn carries tool results */
   guint64             last_call_hash;
   GArray             *call_hashes;    /* guint64, every tool call in history */
+  GArray             *results;        /* ToolResult, in order */
   GPtrArray          *pending_calls;  /* ids waiting for a result (char*, borrowed) */
   guint               last_real_user; /* message index of the newest real user text */
   char               *system_head;    /* the first ~200 bytes of the system prompt */
@@ -503,6 +504,50 @@ record_tool_result (PmRequest *self,
     }
 }
 
+typedef struct
+{
+  JsonNode *content;
+  gboolean  flagged;     /* is_error set by the client */
+} ToolResult;
+
+/* Only the newest results are read for error markers (their text is what the next step is
+ * about); older ones count by their is_error flag. Keeps parsing linear in the new content. */
+#define SCANNED_RESULTS 4
+
+static void
+defer_tool_result (PmRequest *self,
+                   JsonNode  *content,
+                   gboolean   flagged)
+{
+  ToolResult r = { content, flagged };
+
+  g_array_append_val (self->results, r);
+}
+
+static const char *content_text (JsonNode  *content,
+                                 char     **to_free);
+
+static void
+finish_tool_results (PmRequest *self)
+{
+  for (guint i = 0; i < self->results->len; i++)
+    {
+      ToolResult *r = &g_array_index (self->results, ToolResult, i);
+      gboolean error = r->flagged;
+
+      if (i + SCANNED_RESULTS >= self->results->len)
+        {
+          g_autofree char *to_free = NULL;
+          const char *text = content_text (r->content, &to_free);
+
+          if (text == NULL && r->content != NULL && JSON_NODE_HOLDS_OBJECT (r->content))
+            text = obj_string (json_node_get_object (r->content), "content");
+          scan_tool_output (self, text, &error);
+        }
+      record_tool_result (self, error);
+    }
+}
+
 static void
 record_tool_call (PmRequest  *self,
                   const char *name,
@@ -610,14 +655,11 @@ walk_anthropic_block (PmRequest  *self,
   else if (g_str_equal (type, "tool_result"))
     {
       JsonNode *content = json_object_get_member (block, "content");
-      g_autofree char *to_free = NULL;
-      const char *text;
       gboolean error = obj_bool (block, "is_error");
       const char *id = obj_string (block, "tool_use_id");
 
       walk_string (self, id);
       walk_node (self, content);
-      text = content_text (content, &to_free);
       if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
         {
           JsonArray *array = json_node_get_array (content);
@@ -634,8 +676,7 @@ walk_anthropic_block (PmRequest  *self,
                 }
             }
         }
-      scan_tool_output (self, text, &error);
-      record_tool_result (self, error);
+      defer_tool_result (self, content, error);
       self->last_is_tool = TRUE;
       if (id != NULL)
         g_ptr_array_add (result_ids, (gpointer) id);
@@ -1030,15 +1071,11 @@ parse_openai_chat (PmRequest  *self,
 
       if (g_str_equal (role, "tool") || g_str_equal (role, "function"))
         {
-          g_autofree char *to_free = NULL;
-          const char *text = content_text (content, &to_free);
           const char *id = obj_string (msg, "tool_call_id");
-          gboolean error = FALSE;
 
           walk_string (self, id);
           walk_chat_content (self, content);
-          scan_tool_output (self, text, &error);
-          record_tool_result (self, error);
+          defer_tool_result (self, content, FALSE);
           if (!self->last_is_tool)
             self->features.last_turn_tokens = 0;
           self->last_is_tool = TRUE;
@@ -1258,17 +1295,11 @@ parse_openai_responses (PmRequest  *self,
                  g_str_equal (type, "local_shell_call_output"))
           {
             JsonNode *output = json_object_get_member (item, "output");
-            g_autofree char *to_free = NULL;
-            const char *text = content_text (output, &to_free);
             const char *call_id = obj_string (item, "call_id");
-            gboolean error = FALSE;
 
             walk_string (self, call_id);
             walk_node (self, output);
-            if (text == NULL && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
-              text = obj_string (json_node_get_object (output), "content");
-            scan_tool_output (self, text, &error);
-            record_tool_result (self, error);
+            defer_tool_result (self, output, FALSE);
             if (!self->last_is_tool)
               self->features.last_turn_tokens = 0;
             self->last_is_tool = TRUE;
@@ -1747,6 +1778,7 @@ pm_request_free (PmRequest *self)
   g_clear_pointer (&self->parent_session_id, g_free);
   g_clear_pointer (&self->marks, g_array_unref);
   g_clear_pointer (&self->call_hashes, g_array_unref);
+  g_clear_pointer (&self->results, g_array_unref);
   g_clear_pointer (&self->system_head, g_free);
   g_free (self);
 }
@@ -1781,6 +1813,7 @@ pm_request_new (PmApi        api,
   self->body = json_node_ref (body);
   self->marks = g_array_sized_new (FALSE, FALSE, sizeof (PmPrefixMark), 64);
   self->call_hashes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->results = g_array_new (FALSE, FALSE, sizeof (ToolResult));
   self->hash = FNV_OFFSET;
   self->last_real_user = G_MAXUINT;
 
@@ -1825,6 +1858,7 @@ pm_request_new (PmApi        api,
       g_assert_not_reached ();
     }
 
+  finish_tool_results (self);
   self->input_tokens = self->tokens;
   self->features.messages_tokens = self->tokens - self->features.tools_tokens - self->features.system_tokens;
   self->has_tools = self->features.n_tools > 0;

@@ -31,7 +31,7 @@
 #define SWITCH_MARGIN       0.02
 #define MAX_SESSIONS        512
 #define SESSION_IDLE_US     (24 * G_TIME_SPAN_HOUR)
-#define EXPLAIN_CANDIDATES  12
+#define EXPLAIN_CANDIDATES  10
 /* Pseudo-count of the prior against outcomes observed on this device. */
 #define OUTCOME_PRIOR_WEIGHT 20.0
 
@@ -573,58 +573,35 @@ candidate_label (const Candidate *c)
   return g_strdup_printf ("%s (%s)", c->model->id, pm_effort_to_string (c->effort));
 }
 
-static void
-add_candidate_json (JsonBuilder     *b,
-                    const Candidate *c,
-                    gboolean         chosen)
+static JsonObject *
+candidate_json (const Candidate *c,
+                gboolean         chosen)
 {
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, c->model->id);
-  json_builder_set_member_name (b, "effort");
-  json_builder_add_string_value (b, pm_effort_to_string (c->effort));
-  json_builder_set_member_name (b, "q");
-  json_builder_add_double_value (b, round (c->q * 10000) / 10000);
-  json_builder_set_member_name (b, "cost");
-  json_builder_add_double_value (b, c->cost);
-  json_builder_set_member_name (b, "step_cost");
-  json_builder_add_double_value (b, c->cost_step);
-  json_builder_set_member_name (b, "fixup_cost");
-  json_builder_add_double_value (b, c->fixup);
-  json_builder_set_member_name (b, "utility");
-  json_builder_add_double_value (b, round (c->utility * 1e6) / 1e6);
-  json_builder_set_member_name (b, "cached_tokens");
-  json_builder_add_int_value (b, c->quote.cached);
-  json_builder_set_member_name (b, "cache_write_tokens");
-  json_builder_add_int_value (b, c->quote.written);
-  json_builder_set_member_name (b, "uncached_tokens");
-  json_builder_add_int_value (b, c->quote.uncached);
-  json_builder_set_member_name (b, "output_tokens");
-  json_builder_add_int_value (b, c->output_tokens);
-  json_builder_set_member_name (b, "reprefill_tokens");
-  json_builder_add_int_value (b, c->reprefill_tokens);
-  json_builder_set_member_name (b, "reprefill_cost");
-  json_builder_add_double_value (b, c->reprefill_cost);
-  json_builder_set_member_name (b, "prior");
-  json_builder_add_double_value (b, round (c->prior * 1000) / 1000);
-  json_builder_set_member_name (b, "prior_source");
-  json_builder_add_string_value (b, c->prior_source);
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "model", c->model->id);
+  json_object_set_string_member (o, "effort", pm_effort_to_string (c->effort));
+  json_object_set_double_member (o, "q", round (c->q * 10000) / 10000);
+  json_object_set_double_member (o, "cost", c->cost);
+  json_object_set_double_member (o, "step_cost", c->cost_step);
+  json_object_set_double_member (o, "fixup_cost", c->fixup);
+  json_object_set_double_member (o, "utility", round (c->utility * 1e6) / 1e6);
+  json_object_set_int_member (o, "cached_tokens", c->quote.cached);
+  json_object_set_int_member (o, "cache_write_tokens", c->quote.written);
+  json_object_set_int_member (o, "uncached_tokens", c->quote.uncached);
+  json_object_set_int_member (o, "output_tokens", c->output_tokens);
+  json_object_set_int_member (o, "reprefill_tokens", c->reprefill_tokens);
+  json_object_set_double_member (o, "reprefill_cost", c->reprefill_cost);
+  json_object_set_double_member (o, "prior", round (c->prior * 1000) / 1000);
+  json_object_set_string_member (o, "prior_source", c->prior_source);
   if (c->current)
-    {
-      json_builder_set_member_name (b, "current");
-      json_builder_add_boolean_value (b, TRUE);
-    }
+    json_object_set_boolean_member (o, "current", TRUE);
   if (chosen)
-    {
-      json_builder_set_member_name (b, "chosen");
-      json_builder_add_boolean_value (b, TRUE);
-    }
+    json_object_set_boolean_member (o, "chosen", TRUE);
   if (c->excluded != NULL)
-    {
-      json_builder_set_member_name (b, "excluded");
-      json_builder_add_string_value (b, c->excluded);
-    }
-  json_builder_end_object (b);
+    json_object_set_string_member (o, "excluded", c->excluded);
+
+  return o;
 }
 
 static int
@@ -655,7 +632,7 @@ judge_previous (PmRouter  *self,
   gboolean judged = TRUE;
 
   if (f->n_tool_results > session->last_tool_results)
-    failed = f->n_tool_errors > session->last_tool_errors || f->repeated_call > 0;
+    failed = f->tail_tool_errors > 0 || f->repeated_call > 0;
   else if (f->user_correction || f->interrupted)
     failed = TRUE;
   else if (pm_request_get_step (request) == PM_STEP_INSTRUCTION ||
@@ -730,47 +707,33 @@ build_explanation (PmRouter     *self,
                    double        trouble,
                    const char   *thinking_writer)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
+  JsonObject *so = json_object_new ();
+  JsonArray *array = json_array_sized_new (EXPLAIN_CANDIDATES + 8);
+  JsonArray *ra = json_array_sized_new (reasons->len);
   guint shown = 0;
   guint excluded = 0;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, decision->model);
-  json_builder_set_member_name (b, "effort");
-  json_builder_add_string_value (b, pm_effort_to_string (decision->effort));
-  json_builder_set_member_name (b, "routed");
-  json_builder_add_boolean_value (b, decision->routed);
-  json_builder_set_member_name (b, "lambda");
-  json_builder_add_double_value (b, lambda);
-  json_builder_set_member_name (b, "quality_floor");
-  json_builder_add_double_value (b, pm_objective_get_quality_floor (self->objective));
-  json_builder_set_member_name (b, "trouble");
-  json_builder_add_double_value (b, trouble);
+  json_object_set_string_member (o, "model", decision->model);
+  json_object_set_string_member (o, "effort", pm_effort_to_string (decision->effort));
+  json_object_set_boolean_member (o, "routed", decision->routed);
+  json_object_set_double_member (o, "lambda", lambda);
+  json_object_set_double_member (o, "quality_floor", pm_objective_get_quality_floor (self->objective));
+  json_object_set_double_member (o, "trouble", trouble);
   if (thinking_writer != NULL)
-    {
-      json_builder_set_member_name (b, "thinking_writer");
-      json_builder_add_string_value (b, thinking_writer);
-    }
+    json_object_set_string_member (o, "thinking_writer", thinking_writer);
 
-  json_builder_set_member_name (b, "session");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, session->id);
-  json_builder_set_member_name (b, "steps");
-  json_builder_add_int_value (b, session->steps);
-  json_builder_set_member_name (b, "previous_model");
-  json_builder_add_string_value (b, session->model);
-  json_builder_set_member_name (b, "switches");
-  json_builder_add_int_value (b, session->switches);
-  json_builder_set_member_name (b, "token_scale");
-  json_builder_add_double_value (b, round (session->fit.scale * 1000) / 1000);
-  json_builder_set_member_name (b, "token_offset");
-  json_builder_add_int_value (b, session->fit.offset);
-  json_builder_end_object (b);
+  json_object_set_string_member (so, "id", session->id);
+  json_object_set_int_member (so, "steps", session->steps);
+  if (session->model != NULL)
+    json_object_set_string_member (so, "previous_model", session->model);
+  else
+    json_object_set_null_member (so, "previous_model");
+  json_object_set_int_member (so, "switches", session->switches);
+  json_object_set_double_member (so, "token_scale", round (session->fit.scale * 1000) / 1000);
+  json_object_set_int_member (so, "token_offset", session->fit.offset);
+  json_object_set_object_member (o, "session", so);
 
-  json_builder_set_member_name (b, "candidates");
-  json_builder_begin_array (b);
   for (guint i = 0; cands != NULL && i < cands->len; i++)
     {
       const Candidate *c = &g_array_index (cands, Candidate, i);
@@ -786,22 +749,18 @@ build_explanation (PmRouter     *self,
         }
       else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
         continue;
-      add_candidate_json (b, c, i == chosen_index);
+      json_array_add_object_element (array, candidate_json (c, i == chosen_index));
     }
-  json_builder_end_array (b);
+  json_object_set_array_member (o, "candidates", array);
 
-  json_builder_set_member_name (b, "reasons");
-  json_builder_begin_array (b);
   for (guint i = 0; i < reasons->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (reasons, i));
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "features");
-  json_builder_add_value (b, pm_request_features_to_json (request));
-  json_builder_end_object (b);
+    json_array_add_string_element (ra, g_ptr_array_index (reasons, i));
+  json_object_set_array_member (o, "reasons", ra);
+  json_object_set_member (o, "features", pm_request_features_to_json (request));
 
   g_clear_pointer (&decision->explanation, json_node_unref);
-  decision->explanation = json_builder_get_root (b);
+  decision->explanation = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
 }
 
 static double
