@@ -105,7 +105,7 @@ shoot (GtkWidget  *window,
   double non_background;
 
   gtk_test_widget_wait_for_draw (window);
-  spin (150);
+  spin (450);   /* let CSS transitions (the view switcher) finish */
   g_assert_cmpint (width, >, 100);
   g_assert_cmpint (height, >, 100);
 

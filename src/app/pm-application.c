@@ -692,10 +692,13 @@ PmApplication *
 pm_application_new_for_testing (const char *config_path,
                                 PmKeyring  *keyring)
 {
+  static guint counter;
+  g_autofree char *id = g_strdup_printf ("%s.Test%u", APP_ID, ++counter);
   PmApplication *self;
 
+  /* A distinct id per instance: several apps in one test process export distinct paths. */
   self = g_object_new (PM_TYPE_APPLICATION,
-                       "application-id", APP_ID ".Test",
+                       "application-id", id,
                        "flags", G_APPLICATION_NON_UNIQUE,
                        "resource-base-path", "/io/github/pointsman/Pointsman",
                        NULL);

@@ -152,7 +152,7 @@ static void
 queue_update (PmObjectivePage *self)
 {
   if (self->update_id == 0)
-    self->update_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, update_idle, self, NULL);
+    self->update_id = g_timeout_add (40, update_idle, self);   /* coalesces a moving slider */
 }
 
 static void
@@ -327,6 +327,13 @@ pm_objective_page_get_what_if_text (PmObjectivePage *self)
 {
   g_return_val_if_fail (PM_IS_OBJECTIVE_PAGE (self), NULL);
   return self->what_if_text;
+}
+
+gboolean
+pm_objective_page_get_pending (PmObjectivePage *self)
+{
+  g_return_val_if_fail (PM_IS_OBJECTIVE_PAGE (self), FALSE);
+  return self->update_id != 0;
 }
 
 guint

@@ -24,6 +24,8 @@ const PmWhatIfResult *pm_objective_page_get_result       (PmObjectivePage *self)
 const char           *pm_objective_page_get_what_if_text (PmObjectivePage *self);
 /* Recompute now instead of on the next idle (tests). */
 void                  pm_objective_page_update_what_if   (PmObjectivePage *self);
+/* A what-if update is queued (the page recomputes shortly after a change). */
+gboolean              pm_objective_page_get_pending      (PmObjectivePage *self);
 guint                 pm_objective_page_get_n_pool_rows  (PmObjectivePage *self);
 
 G_END_DECLS

@@ -61,6 +61,16 @@ pm_format_cost (double usd)
 }
 
 char *
+pm_format_saving (double usd)
+{
+  g_autofree char *abs_cost = pm_format_cost (ABS (usd));
+
+  if (usd >= 0)
+    return g_strdup_printf (_("%s saved"), abs_cost);
+  return g_strdup_printf (_("%s more than the default model"), abs_cost);
+}
+
+char *
 pm_format_tokens (gint64 tokens)
 {
   if (tokens < 1000)
@@ -509,6 +519,9 @@ pm_request_list_init (PmRequestList *self)
                             G_CALLBACK (on_agent_selected), self);
   g_signal_connect_swapped (self->selection, "notify::selected-item",
                             G_CALLBACK (on_selection_changed), self);
+
+  /* The view's sorter drives the sort model (also bound in the template). */
+  gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
 
   /* Newest first by default. */
   gtk_column_view_sort_by_column (self->column_view, self->time_column, GTK_SORT_DESCENDING);

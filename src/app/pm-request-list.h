@@ -33,5 +33,7 @@ guint               pm_request_list_get_n_shown         (PmRequestList *self);
 /* Cell formatting, shared with the why-pane. */
 char               *pm_format_cost                      (double         usd);
 char               *pm_format_tokens                    (gint64         tokens);
+/* "$0.0123 saved" or "$0.0123 more than the default model". */
+char               *pm_format_saving                    (double         usd);
 
 G_END_DECLS

@@ -70,8 +70,8 @@ update_hover_text (PmSavingsChart *self)
   when = g_date_time_format (dt, "%H:%M:%S");
   a = pm_format_cost (p->actual);
   b = pm_format_cost (p->baseline);
-  s = pm_format_cost (p->baseline - p->actual);
-  self->hover_text = g_strdup_printf (_("%s, request %d (%s)\nactual %s · default model %s · saved %s"),
+  s = pm_format_saving (p->baseline - p->actual);
+  self->hover_text = g_strdup_printf (_("%s, request %d (%s)\nactual %s · default model %s · %s"),
                                       when, self->hover_index + 1, p->model, a, b, s);
 }
 
@@ -123,7 +123,7 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
   PmSavingsChart *self = PM_SAVINGS_CHART (widget);
   guint n = pm_savings_series_get_n_points (self->series);
   graphene_rect_t plot;
-  GdkRGBA fg, grid, accent, saved_fill, baseline_color;
+  GdkRGBA fg, grid, accent, saved_fill, lost_fill, baseline_color;
   double max = pm_savings_series_get_max (self->series);
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   GtkStyleContext *style = gtk_widget_get_style_context (widget);
@@ -136,6 +136,8 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
   gdk_rgba_parse (&accent, "#3584e4");
   gdk_rgba_parse (&saved_fill, "#33d17a");
   saved_fill.alpha = 0.25f;
+  gdk_rgba_parse (&lost_fill, "#e01b24");
+  lost_fill.alpha = 0.18f;
 
   /* grid + y labels */
   for (int i = 0; i <= 4; i++)
@@ -180,25 +182,29 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
 #define PX(v) (plot.origin.x + (v) * plot.size.width)
 #define PY(v) (plot.origin.y + (1.0 - (v)) * plot.size.height)
 
-    /* saved band: along the baseline forward, back along the actual */
-    cairo_new_path (cr);
+    /* the band between the curves: green where routing saved, red where it cost more */
     for (guint i = 0; i < n; i++)
       {
-        pm_savings_series_normalize (self->series, i, &x, &ya, &yb);
+        double x0, ya0, yb0, x1, ya1, yb1;
+
         if (i == 0)
-          cairo_move_to (cr, PX (x), PY (0));
-        cairo_line_to (cr, PX (x), PY (yb));
+          {
+            x0 = 0;
+            pm_savings_series_normalize (self->series, 0, &x0, &ya0, &yb0);
+            ya0 = yb0 = 0;
+          }
+        else
+          pm_savings_series_normalize (self->series, i - 1, &x0, &ya0, &yb0);
+        pm_savings_series_normalize (self->series, i, &x1, &ya1, &yb1);
+        cairo_new_path (cr);
+        cairo_move_to (cr, PX (x0), PY (yb0));
+        cairo_line_to (cr, PX (x1), PY (yb1));
+        cairo_line_to (cr, PX (x1), PY (ya1));
+        cairo_line_to (cr, PX (x0), PY (ya0));
+        cairo_close_path (cr);
+        gdk_cairo_set_source_rgba (cr, yb0 + yb1 >= ya0 + ya1 ? &saved_fill : &lost_fill);
+        cairo_fill (cr);
       }
-    for (guint i = n; i-- > 0;)
-      {
-        pm_savings_series_normalize (self->series, i, &x, &ya, &yb);
-        cairo_line_to (cr, PX (x), PY (ya));
-      }
-    pm_savings_series_normalize (self->series, 0, &x, &ya, &yb);
-    cairo_line_to (cr, PX (x), PY (0));
-    cairo_close_path (cr);
-    gdk_cairo_set_source_rgba (cr, &saved_fill);
-    cairo_fill (cr);
 
     cairo_set_line_width (cr, 2.0);
     cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -253,7 +259,6 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
     GArray *shares = pm_savings_series_get_shares (self->series);
     double total = 0, xpos = plot.origin.x;
     float bar_y = plot.origin.y + plot.size.height + AXIS_HEIGHT;
-    g_autoptr(GString) legend = g_string_new (NULL);
 
     for (guint i = 0; i < shares->len; i++)
       total += g_array_index (shares, PmModelShare, i).cost;
@@ -266,8 +271,6 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
         pm_model_color (s->model, &c);
         gtk_snapshot_append_color (snapshot, &c, &GRAPHENE_RECT_INIT (xpos, bar_y, MAX (w, 1), SHARE_HEIGHT));
         xpos += w;
-        g_string_append_printf (legend, "%s%s ■ %s %.0f %% (%u)", i ? "   " : "", "", s->model,
-                                total > 0 ? 100.0 * s->cost / total : 0.0, s->requests);
       }
     {
       g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
@@ -282,7 +285,7 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
                                   total > 0 ? 100.0 * s->cost / total : 0.0);
         }
       g_string_append_printf (markup, "    <span alpha='60%%'>%s</span>",
-                              _("— actual (solid) · default model (dashed) · saved (green)"));
+                              _("— actual (solid) · default model (dashed) · saved (green) · cost more (red)"));
       pango_layout_set_markup (layout, markup->str, -1);
       pango_layout_set_width (layout, plot.size.width * PANGO_SCALE);
       pango_layout_set_wrap (layout, PANGO_WRAP_WORD);

@@ -213,6 +213,8 @@ pm_what_if_run (PmWhatIf        *self,
         g_autoptr(GError) local_error = NULL;
         gint64 when = pm_record_get_time (entry->record);
         const char *effort;
+        gboolean same;
+        PmUsage usage;
 
         if (pm_record_get_state (entry->record) != PM_RECORD_DONE)
           continue;
@@ -239,18 +241,47 @@ pm_what_if_run (PmWhatIf        *self,
         result->n_requests++;
         result->actual_cost += pm_record_get_cost (entry->record);
         result->baseline_cost += pm_record_get_baseline_cost (entry->record);
-        result->what_if_cost += decision->expected_cost;
+        result->expected_cost += decision->expected_cost;
         count_model (result->actual_models, pm_record_get_model (entry->record));
         count_model (result->what_if_models, decision->model);
 
         effort = pm_effort_to_string (decision->effort);
-        if (g_strcmp0 (decision->model, pm_record_get_model (entry->record)) != 0 ||
-            (decision->effort != PM_EFFORT_UNSET &&
-             g_strcmp0 (effort, pm_record_get_effort (entry->record)) != 0))
-          result->n_changed++;
+        same = g_strcmp0 (decision->model, pm_record_get_model (entry->record)) == 0 &&
+               (decision->effort == PM_EFFORT_UNSET ||
+                g_strcmp0 (effort, pm_record_get_effort (entry->record)) == 0);
+        pm_record_get_usage (entry->record, &usage);
+        if (same)
+          {
+            /* Unchanged: what it cost is the truth. */
+            result->what_if_cost += pm_record_get_cost (entry->record);
+          }
+        else
+          {
+            const PmModelInfo *info = pm_catalog_lookup (self->catalog, decision->model);
+            PmUsage repriced = usage;
+            gint64 prompt = pm_usage_prompt_total (&usage);
 
-        /* Let the session's cache state follow the hypothetical choice. */
-        pm_router_observe (router, entry->request, decision, NULL, 200, when);
+            result->n_changed++;
+            /* The same tokens priced for the other model, with the cache it would have had;
+             * the uncached rest is written to the cache where the model bills writes. */
+            repriced.cache_read = CLAMP (decision->expected_cached_tokens, 0, prompt);
+            repriced.cache_write_1h = 0;
+            if (info != NULL && info->cache_write_5m > 0)
+              {
+                repriced.cache_write_5m = prompt - repriced.cache_read;
+                repriced.input = 0;
+              }
+            else
+              {
+                repriced.cache_write_5m = 0;
+                repriced.input = prompt - repriced.cache_read;
+              }
+            result->what_if_cost += info != NULL ? pm_usage_cost (&repriced, info) : decision->expected_cost;
+          }
+
+        /* Let the session's cache state follow the hypothetical choice (the recorded usage is
+         * the truth only when the choice is the same). */
+        pm_router_observe (router, entry->request, decision, same ? &usage : NULL, 200, when);
       }
   }
   return TRUE;

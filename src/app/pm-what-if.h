@@ -20,7 +20,9 @@ typedef struct
   guint       n_changed;        /* requests whose model or effort would change */
   double      actual_cost;      /* what they cost (USD, measured) */
   double      baseline_cost;    /* what the default model would have cost (measured usage) */
-  double      what_if_cost;     /* the router's expected cost under the objective */
+  double      what_if_cost;     /* the recorded usage priced for the model the router picks, with
+                                 * the cache it expects (unchanged requests: what they cost) */
+  double      expected_cost;    /* the router's own expected cost (includes the failure risk) */
   GHashTable *actual_models;    /* model id → GUINT_TO_POINTER (count) */
   GHashTable *what_if_models;   /* model id → GUINT_TO_POINTER (count) */
 } PmWhatIfResult;

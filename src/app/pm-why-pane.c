@@ -318,7 +318,7 @@ refresh (PmWhyPane *self)
   cost = pm_format_cost (pm_record_get_cost (self->record));
   baseline = pm_format_cost (pm_record_get_baseline_cost (self->record));
   saved_usd = pm_record_get_baseline_cost (self->record) - pm_record_get_cost (self->record);
-  saved = pm_format_cost (saved_usd);
+  saved = pm_format_saving (saved_usd);
   {
     g_autofree char *in = pm_format_tokens (usage.input);
     g_autofree char *cr = pm_format_tokens (usage.cache_read);
@@ -326,7 +326,7 @@ refresh (PmWhyPane *self)
     g_autofree char *out = pm_format_tokens (usage.output);
     gint64 prompt = pm_usage_prompt_total (&usage);
 
-    figures = g_strdup_printf (_("Cost %s, default model %s, saved %s\n"
+    figures = g_strdup_printf (_("Cost %s, default model %s: %s\n"
                                  "Tokens: %s uncached, %s cache read (%.0f %%), %s cache write, %s output"),
                                cost, baseline, saved, in, cr,
                                prompt > 0 ? 100.0 * usage.cache_read / prompt : 0.0, cw, out);

@@ -165,13 +165,13 @@ update_totals (gpointer user_data)
     }
 
   cost_s = pm_format_cost (cost);
-  saved_s = pm_format_cost (baseline - cost);
+  saved_s = pm_format_saving (baseline - cost);
   baseline_s = pm_format_cost (baseline);
-  text = g_strdup_printf (_("%u requests · %s spent · %s saved"), n, cost_s, saved_s);
+  text = g_strdup_printf (_("%u requests · %s spent · %s"), n, cost_s, saved_s);
   gtk_label_set_label (self->totals_label, n > 0 ? text : "");
   if (baseline > 0)
-    savings = g_strdup_printf (_("%s spent, %s with the default model: %s saved (%.0f %%)"),
-                               cost_s, baseline_s, saved_s, 100.0 * (baseline - cost) / baseline);
+    savings = g_strdup_printf (_("%s spent, %s with the default model: %s (%.0f %%)"),
+                               cost_s, baseline_s, saved_s, 100.0 * ABS (baseline - cost) / baseline);
   else
     savings = g_strdup (_("No cost recorded yet"));
   gtk_label_set_label (self->savings_label, savings);
