@@ -1807,6 +1807,7 @@ pm_proxy_start (PmProxy  *self,
       if (local != NULL)
         self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
     }
+  g_slist_free (listeners);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);

@@ -1969,6 +1969,7 @@ pm_sim_upstream_start (PmSimUpstream  *self,
       if (local != NULL)
         self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
     }
+  g_slist_free (listeners);
 
   return TRUE;
 }
