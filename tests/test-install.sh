@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/root
 
-tap_plan 11
+tap_plan 12
 
 if out=$("$meson" install -C "$build" --no-rebuild --destdir "$dest" 2>&1); then
   tap_ok "meson install --destdir"
@@ -109,14 +109,27 @@ fi
 
 # 7. Translations, one catalog per language in LINGUAS.
 mos=""
-for l in $(sed 's/#.*//' "$src/po/LINGUAS" | tr -s ' \t' '\n\n' | grep -v '^$'); do
+langs=$(sed 's/#.*//' "$src/po/LINGUAS" | tr -s ' \t' '\n\n' | grep -v '^$' | tr '\n' ' ')
+for l in $langs; do
   mos="$mos $localedir/$l/LC_MESSAGES/pointsman.mo"
 done
 if [ -z "$mos" ]; then
   tap_fail "translations: po/LINGUAS is empty"
 else
   # shellcheck disable=SC2086
-  expect "translations:$(echo "$mos" | sed 's|[^ ]*/locale/\([^/]*\)/[^ ]*| \1|g')" $mos
+  expect "translations for: $langs" $mos
+fi
+
+# The installed German catalog and desktop file are really German.
+if [ -s "$dest$localedir/de/LC_MESSAGES/pointsman.mo" ] && command -v gettext >/dev/null 2>&1; then
+  got=$(LC_ALL=C.UTF-8 LANGUAGE=de TEXTDOMAINDIR="$dest$localedir" gettext -d pointsman "Model Router")
+  if [ "$got" = "Modell-Router" ] && grep -q '^Comment\[de\]=' "$dest$desktop"; then
+    tap_ok "the installed catalog and desktop file speak German"
+  else
+    tap_fail "installed de catalog gives \"$got\" for \"Model Router\", or no Comment[de]"
+  fi
+else
+  tap_skip "the installed catalog speaks German" "no de catalog installed or no gettext(1)"
 fi
 
 # 8. Man pages, readable by man.
