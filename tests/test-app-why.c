@@ -181,8 +181,15 @@ test_live_update (void)
   usage.seen = TRUE;
   pm_record_set_usage (r, &usage, 0.0015, 0.02);
   pm_record_set_state (r, PM_RECORD_DONE, 200, NULL);
-  spin (50);
-  after = pm_why_pane_dup_text (why);
+  /* The pane coalesces a burst of notifications into one refresh shortly after. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_free (after);
+      after = pm_why_pane_dup_text (why);
+      if (strstr (after, "gpt-5-mini") != NULL)
+        break;
+      spin (10);
+    }
   g_assert_nonnull (strstr (after, "gpt-5-mini · effort low"));
   g_assert_nonnull (strstr (after, "Sub-agent search"));
   g_assert_nonnull (strstr (after, "$0.0015"));

@@ -249,7 +249,14 @@ pm_providers_page_store_key (PmProvidersPage *self,
   op->self = g_object_ref (self);
   op->provider = g_strdup (provider);
   self->busy++;
-  g_hash_table_insert (self->statuses, g_strdup (provider), g_strdup (_("Storing…")));
+  {
+    const char *waiting = _("Storing… (the keyring may ask to be unlocked)");
+    GtkWidget *row = g_hash_table_lookup (self->status_rows, provider);
+
+    g_hash_table_insert (self->statuses, g_strdup (provider), g_strdup (waiting));
+    if (row != NULL)
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), waiting);
+  }
   pm_keyring_store_async (keyring, provider, key, self->cancellable, store_cb, op);
 #else
   (void) op;

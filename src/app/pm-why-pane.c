@@ -392,7 +392,7 @@ on_record_notify (PmWhyPane *self)
 {
   /* A streaming record notifies several properties at once: coalesce. */
   if (self->refresh_id == 0)
-    self->refresh_id = g_idle_add (refresh_idle, self);
+    self->refresh_id = g_timeout_add (30, refresh_idle, self);
 }
 
 void
