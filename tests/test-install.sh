@@ -69,18 +69,26 @@ fi
 
 # 3. The desktop file, valid where it was installed.
 desktop=$datadir/applications/$app_id.desktop
+exec_bin=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$dest$desktop" 2>/dev/null | head -n 1)
 if [ -s "$dest$desktop" ] && { ! command -v desktop-file-validate >/dev/null 2>&1 ||
-     desktop-file-validate "$dest$desktop" >/dev/null 2>&1; }; then
-  tap_ok "desktop file $desktop"
+     desktop-file-validate "$dest$desktop" >/dev/null 2>&1; } &&
+   [ -n "$exec_bin" ] && [ -x "$dest$bindir/$exec_bin" ]; then
+  tap_ok "desktop file $desktop, its Exec=$exec_bin installed in $bindir"
 else
   tap_fail "desktop file $desktop is missing or invalid"
 fi
 
 # 4. The metainfo.
 metainfo=$datadir/metainfo/$app_id.metainfo.xml
+provided_ok=yes
+for b in $(sed -n 's|.*<binary>\(.*\)</binary>.*|\1|p' "$dest$metainfo" 2>/dev/null); do
+  [ -x "$dest$bindir/$b" ] || provided_ok=no
+done
 if [ -s "$dest$metainfo" ] && { ! command -v appstreamcli >/dev/null 2>&1 ||
-     appstreamcli validate --no-net "$dest$metainfo" >/dev/null 2>&1; }; then
-  tap_ok "metainfo $metainfo"
+     appstreamcli validate --no-net "$dest$metainfo" >/dev/null 2>&1; } &&
+   grep -q "<launchable type=\"desktop-id\">$app_id.desktop</launchable>" "$dest$metainfo" &&
+   [ "$provided_ok" = yes ]; then
+  tap_ok "metainfo $metainfo, its launchable and provided binaries installed"
 else
   tap_fail "metainfo $metainfo is missing or invalid"
 fi
