@@ -1225,13 +1225,24 @@ pm_router_decide (PmRouter   *self,
               prev_prior = o->prior;
           }
 
-        if (trouble >= 1 && prev_prior >= 0 && c->prior > prev_prior + 0.005)
+        gboolean bound = FALSE;
+
+        for (guint i = 0; i < cands->len && !bound; i++)
+          bound = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
+                             "signed thinking of another model in this turn") == 0;
+
+        if (bound)
+          summary = g_strdup_printf ("switched from %s to %s: this turn carries %s's signed thinking, "
+                                     "which no other model may continue.",
+                                     prev != NULL ? prev->id : "?", label, c->model->id);
+        else if (trouble >= 1 && prev_prior >= 0 && c->prior > prev_prior + 0.005)
           summary = g_strdup_printf ("escalated from %s to %s: the session shows trouble (%.0f), so a "
                                      "stronger model is worth re-prefilling %s tokens (%s).",
                                      prev != NULL ? prev->id : "?", label, trouble, tok_s, re_s);
-        else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && c->reprefill_tokens > 0)
-          summary = g_strdup_printf ("came back down from %s to %s: the session recovered, and the "
-                                     "saving outweighs re-prefilling %s tokens (%s) over the next steps.",
+        else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && session->last_trouble >= 1 &&
+                 trouble < session->last_trouble)
+          summary = g_strdup_printf ("came back down from %s to %s: the session recovered; re-prefilling "
+                                     "%s tokens (%s) is repaid over the next steps.",
                                      prev != NULL ? prev->id : "?", label, tok_s, re_s);
         else if (c->reprefill_tokens > 0)
           summary = g_strdup_printf ("switched from %s to %s: the saving outweighs re-prefilling %s "
@@ -1322,9 +1333,17 @@ done:
       g_free (session->model);
       session->model = g_strdup (decision->model);
       session->effort = decision->effort;
-      /* The next signed thinking in this history will be the chosen model's. */
-      g_free (session->thinking_model);
-      session->thinking_model = g_strdup (decision->model);
+      /* The next signed thinking in this history will be the chosen model's — if it writes
+       * thinking the client's API carries back signed (Claude on Anthropic Messages, encrypted
+       * reasoning on Responses). Otherwise the history keeps its earlier writer. */
+      if (chosen_info != NULL &&
+          ((pm_request_get_api (request) == PM_API_ANTHROPIC && g_str_has_prefix (chosen_info->effort_style, "anthropic")) ||
+           (pm_request_get_api (request) == PM_API_OPENAI_RESPONSES && chosen_info->api == PM_API_OPENAI_RESPONSES)))
+        {
+          g_free (session->thinking_model);
+          session->thinking_model = g_strdup (chosen_info->id);
+        }
+      session->last_trouble = trouble_level (request, session);
     }
   g_mutex_unlock (&self->mutex);
 

@@ -75,6 +75,7 @@ typedef struct
   PmEffort     effort;
   char        *thinking_model;      /* model that wrote the signed thinking in the history */
   double       trouble;             /* 0 = fine; grows with errors, loops, corrections */
+  double       last_trouble;        /* trouble as of the previous decision */
   guint        calm_steps;          /* consecutive clean steps since the last trouble */
   guint        last_tool_results;
   guint        last_tool_errors;
