@@ -149,6 +149,38 @@ test_json_depth (void)
 }
 
 static void
+test_json_single_value (void)
+{
+  const char *single[] = {
+    "", "   ", "{}", " {\"a\":[1,{\"b\":\"}{\"}]} \n", "[1,2]", "\"x\\\"y\"", "42", "true", "null ",
+    "{\"a\":\"\\\\\"}",
+  };
+  const char *several[] = {
+    "{}{}", "{\"a\":1}\n{\"b\":2}", "[1] [2]", "\"a\" \"b\"", "1 2", "{} x", "true false",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (single); i++)
+    {
+      g_test_message ("single: %s", single[i]);
+      g_assert_true (pm_guard_json_single_value (single[i], strlen (single[i])));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (several); i++)
+    {
+      g_test_message ("several: %s", several[i]);
+      g_assert_false (pm_guard_json_single_value (several[i], strlen (several[i])));
+    }
+  /* Agrees with json-glib on what a single valid document is. */
+  for (guint i = 0; i < G_N_ELEMENTS (single); i++)
+    {
+      g_autofree char *stripped = g_strstrip (g_strdup (single[i]));
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (*stripped != '\0')
+        g_assert_true (json_parser_load_from_data (parser, single[i], -1, NULL));
+    }
+}
+
+static void
 test_token (void)
 {
   g_autofree char *a = pm_guard_generate_token ();
@@ -1152,6 +1184,7 @@ main (int   argc,
   g_test_add_func ("/pm/guard/host", test_host);
   g_test_add_func ("/pm/guard/origin", test_origin);
   g_test_add_func ("/pm/guard/json-depth", test_json_depth);
+  g_test_add_func ("/pm/guard/json-single-value", test_json_single_value);
   g_test_add_func ("/pm/guard/token", test_token);
   g_test_add_func ("/pm/guard/check-headers", test_check_headers);
   g_test_add_func ("/pm/guard/check-token", test_check_token);

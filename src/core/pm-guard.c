@@ -447,6 +447,69 @@ pm_guard_json_depth (const char *data,
   return deepest;
 }
 
+gboolean
+pm_guard_json_single_value (const char *data,
+                            gsize       length)
+{
+  gsize i = 0;
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  if (data == NULL)
+    return TRUE;
+
+  while (i < length && g_ascii_isspace (data[i]))
+    i++;
+  if (i == length)
+    return TRUE;
+
+  if (data[i] == '{' || data[i] == '[' || data[i] == '"')
+    {
+      /* Up to the end of the first value. */
+      for (; i < length; i++)
+        {
+          char c = data[i];
+
+          if (in_string)
+            {
+              if (c == '\\')
+                i++;
+              else if (c == '"')
+                {
+                  in_string = FALSE;
+                  if (depth == 0)
+                    {
+                      i++;
+                      break;
+                    }
+                }
+              continue;
+            }
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '{' || c == '[')
+            depth++;
+          else if ((c == '}' || c == ']') && depth > 0 && --depth == 0)
+            {
+              i++;
+              break;
+            }
+        }
+    }
+  else
+    {
+      /* A bare literal or number. */
+      while (i < length && !g_ascii_isspace (data[i]) && data[i] != '{' && data[i] != '[' &&
+             data[i] != '"')
+        i++;
+    }
+
+  while (i < length && g_ascii_isspace (data[i]))
+    i++;
+
+  return i >= length;
+}
+
 char *
 pm_guard_generate_token (void)
 {

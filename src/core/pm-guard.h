@@ -110,6 +110,11 @@ gboolean    pm_guard_address_is_loopback   (const char    *address);
 guint       pm_guard_json_depth            (const char    *data,
                                             gsize          length,
                                             guint          limit);
+/* TRUE when the text holds at most one JSON value (plus whitespace). json-glib 1.6 accepts
+ * "{…}\n{…}" (e.g. an SSE event with two data: lines), keeps the last value and leaks the
+ * first: check with this before json_parser_load_from_data on untrusted text. */
+gboolean    pm_guard_json_single_value     (const char    *data,
+                                            gsize          length);
 /* A fresh random token ("pm-local-" + 43 base64url characters). */
 char       *pm_guard_generate_token        (void);
 /* Constant-time comparison (for equal lengths). */
