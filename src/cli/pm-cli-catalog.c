@@ -50,9 +50,13 @@ efforts_string (const PmModelInfo *info)
 static char *
 price_string (double per_token)
 {
+  double per_million = per_token * 1e6;
+
   if (per_token <= 0)
     return g_strdup ("-");
-  return g_strdup_printf ("%.3f", per_token * 1e6);
+  if (per_million < 0.1)
+    return g_strdup_printf ("%.4f", per_million);
+  return g_strdup_printf ("%.3f", per_million);
 }
 
 static char *
