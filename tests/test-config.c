@@ -336,6 +336,10 @@ test_inline_errors (void)
     { "{\"limits\": {\"max_body_bytes\": 10}}", -1, "config.json:1: limits.max_body_bytes: 10 is out of range" },
     { "{\"a\": \"\xff\xfe\"}", -1, "config.json: not valid UTF-8 text" },
     { "{\"a\": 1,}", -1, "config.json:1: syntax error" },
+    { "{\"providers\": [\n{\"id\": \"a\", \"api\": \"anthropic\",\n \"base_url\": \"https://api.anthropic.com/v1\"}]}", -1,
+      "config.json:3: providers[0].base_url: Anthropic's base URL has no path (no /v1)" },
+    { "{\"providers\": [{\"id\": \"o\", \"api\": \"openai-responses\", \"base_url\": \"https://api.openai.com\"}]}", -1,
+      "config.json:1: providers[0].base_url: OpenAI's base URL includes /v1" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

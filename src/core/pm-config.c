@@ -672,6 +672,31 @@ valid_base_url (const char *url)
   return g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
 }
 
+/* The two SDK conventions people mix up, for the two hosts where the right form is known:
+ * Anthropic's base has no /v1 (the client appends /v1/messages), OpenAI's includes it. */
+static const char *
+base_url_mistake (PmApi       api,
+                  const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *path = NULL;
+  const char *host;
+
+  if (uri == NULL)
+    return NULL;
+  host = g_uri_get_host (uri);
+  path = g_strdup (g_uri_get_path (uri));
+  while (g_str_has_suffix (path, "/"))
+    path[strlen (path) - 1] = '\0';
+
+  if (g_strcmp0 (host, "api.anthropic.com") == 0 && api == PM_API_ANTHROPIC && *path != '\0')
+    return "Anthropic's base URL has no path (no /v1): use “https://api.anthropic.com”";
+  if (g_strcmp0 (host, "api.openai.com") == 0 && api != PM_API_ANTHROPIC && !g_str_equal (path, "/v1"))
+    return "OpenAI's base URL includes /v1: use “https://api.openai.com/v1”";
+
+  return NULL;
+}
+
 static gboolean
 load_provider (PmConfig     *self,
                LoadContext  *ctx,
@@ -766,6 +791,16 @@ load_provider (PmConfig     *self,
       g_string_printf (path, "%s.base_url", prefix);
       return config_error (ctx, error, path->str, "“%s” is not an http:// or https:// URL", base_url);
     }
+  {
+    const char *hint = base_url_mistake (provider->api, base_url);
+
+    if (hint != NULL)
+      {
+        pm_provider_config_free (provider);
+        g_string_printf (path, "%s.base_url", prefix);
+        return config_error (ctx, error, path->str, "%s", hint);
+      }
+  }
   /* Keep "https://host/v1" and "https://host/v1/" equivalent. */
   provider->base_url = g_strdup (base_url);
   while (g_str_has_suffix (provider->base_url, "/") && strlen (provider->base_url) > 8)
