@@ -6,16 +6,19 @@
 src=${PM_SOURCE_DIR:?}
 icons=$src/data/icons/hicolor
 app=$icons/scalable/apps/io.github.pointsman.Pointsman.svg
+devel=$icons/scalable/apps/io.github.pointsman.Pointsman.Devel.svg
 sym=$icons/symbolic/apps/io.github.pointsman.Pointsman-symbolic.svg
 
 tap_plan 3
 
-tap_check "scalable icon: 128x128 SVG" python3 - "$app" <<'PY'
+tap_check "scalable icons (release and .Devel): 128x128 SVG" python3 - "$app" "$devel" <<'PY'
 import sys, xml.etree.ElementTree as ET
-r = ET.parse(sys.argv[1]).getroot()
-ok = (r.tag == "{http://www.w3.org/2000/svg}svg" and r.get("viewBox") == "0 0 128 128"
-      and r.get("width") == "128" and r.get("height") == "128")
-print("root", r.tag, r.get("width"), r.get("height"), r.get("viewBox"))
+ok = True
+for path in sys.argv[1:]:
+    r = ET.parse(path).getroot()
+    ok = ok and (r.tag == "{http://www.w3.org/2000/svg}svg" and r.get("viewBox") == "0 0 128 128"
+                 and r.get("width") == "128" and r.get("height") == "128")
+    print(path.rsplit("/", 1)[-1], r.get("width"), r.get("height"), r.get("viewBox"))
 sys.exit(0 if ok else 1)
 PY
 
@@ -48,7 +51,7 @@ PY
 
 # Render both through gdk-pixbuf (librsvg), as GTK does, and make sure they are not blank.
 if /usr/bin/python3 -c 'import gi; gi.require_version("GdkPixbuf", "2.0"); from gi.repository import GdkPixbuf' 2>/dev/null; then
-  tap_check "both icons render and are not blank" /usr/bin/python3 - "$app" "$sym" <<'PY'
+  tap_check "the icons render and are not blank" /usr/bin/python3 - "$app" "$sym" "$devel" <<'PY'
 import sys
 import gi
 gi.require_version("GdkPixbuf", "2.0")
@@ -69,12 +72,14 @@ def coverage(path, size):
     return opaque / (pb.get_width() * pb.get_height()), len(colours)
 
 a, ac = coverage(sys.argv[1], 64)
+d, dc = coverage(sys.argv[3], 64)
 s, _ = coverage(sys.argv[2], 16)
-print(f"app icon at 64 px: {a:.0%} covered, {ac} colours; symbolic at 16 px: {s:.0%} covered")
-sys.exit(0 if a > 0.5 and ac > 8 and 0.1 < s < 0.9 else 1)
+print(f"app icon at 64 px: {a:.0%} covered, {ac} colours; .Devel: {d:.0%}, {dc} colours; "
+      f"symbolic at 16 px: {s:.0%} covered")
+sys.exit(0 if a > 0.5 and ac > 8 and d > 0.5 and dc > 8 and 0.1 < s < 0.9 else 1)
 PY
 else
-  tap_skip "both icons render and are not blank" "python3-gi with GdkPixbuf is not available"
+  tap_skip "the icons render and are not blank" "python3-gi with GdkPixbuf is not available"
 fi
 
 tap_done
