@@ -37,7 +37,7 @@ fi
 
 icon=$(key Icon)
 if [ "$icon" = "$app_id" ] &&
-   [ -f "$src/data/icons/hicolor/scalable/apps/io.github.pointsman.Pointsman.svg" ] &&
+   [ -f "$src/data/icons/hicolor/scalable/apps/$app_id.svg" ] &&
    [ -f "$src/data/icons/hicolor/symbolic/apps/io.github.pointsman.Pointsman-symbolic.svg" ]; then
   tap_ok "Icon=$icon and the scalable and symbolic icons exist"
 else
