@@ -826,6 +826,112 @@ test_outcomes_persist (void)
   g_assert_cmpfloat (q_after, <, q_before);
 }
 
+
+static void
+test_failover_keeps_thinking_rules (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .session = "failover", .tokens_per_pair = 200, .first_tokens = 300,
+                  .last = LAST_OK, .thinking_sig = "EqQBsig-failover", .ttl = "1h" };
+  g_autoptr(PmDecision) pinned = NULL;
+  g_autoptr(PmDecision) routed = NULL;
+  g_autoptr(PmRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+
+  shape.model = "claude-opus-4-6";
+  shape.pairs = 1;
+  pinned = step (router, &shape, T0);
+
+  shape.model = "pointsman/auto";
+  shape.pairs = 2;
+  request = make_request (&shape);
+  routed = pm_router_decide (router, request, T0 + 10 * SEC, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (routed->model, ==, "claude-opus-4-6");
+
+  /* The proxy fails over with a bare decision (no explanation): the router still knows that
+   * opus wrote this turn's thinking. */
+  {
+    g_autoptr(PmDecision) other = pm_decision_new ("claude-haiku-4-5", PM_EFFORT_LOW);
+    g_autoptr(PmDecision) same = pm_decision_new ("claude-opus-4-6", PM_EFFORT_HIGH);
+    g_autoptr(JsonNode) b1 = deep_copy (pm_request_get_body (request));
+    g_autoptr(JsonNode) b2 = deep_copy (pm_request_get_body (request));
+
+    g_assert_true (pm_router_apply_decision (router, request, other, PM_API_ANTHROPIC, NULL, b1, &error));
+    g_assert_false (body_has_thinking (b1));
+    g_assert_true (pm_router_apply_decision (router, request, same, PM_API_ANTHROPIC, NULL, b2, &error));
+    g_assert_true (body_has_thinking (b2));
+  }
+}
+
+static void
+test_daily_budget (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.0, 0.0);
+  g_autoptr(PmDecision) free_d = NULL;
+  g_autoptr(PmDecision) d = NULL;
+  Shape shape = { .model = "pointsman/auto", .session = "budget", .tokens_per_pair = 3000,
+                  .first_tokens = 500, .last = LAST_INSTRUCTION, .pairs = 2 };
+  JsonArray *array;
+  double cheapest = G_MAXDOUBLE;
+
+  /* quality first and no budget: the strongest */
+  free_d = step (router, &shape, T0);
+  g_assert_cmpstr (free_d->model, ==, "claude-opus-4-6");
+
+  /* a budget already spent: only the cheapest candidate is left */
+  pm_objective_set_daily_budget (pm_router_get_objective (router), 0.0001);
+  shape.session = "budget-2";
+  d = step (router, &shape, T0 + 60 * SEC);
+  array = candidates (d);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    cheapest = MIN (cheapest, json_object_get_double_member (json_array_get_object_element (array, i), "step_cost"));
+  g_assert_cmpfloat (json_object_get_double_member (chosen (d), "step_cost"), ==, cheapest);
+  g_assert_nonnull (find_candidate (d, "claude-opus-4-6", NULL));
+  g_assert_cmpstr (json_object_get_string_member (find_candidate (d, "claude-opus-4-6", NULL), "excluded"), ==,
+                   "over the daily budget");
+}
+
+static void
+test_client_effort_policy (void)
+{
+  const char *pool[] = { "claude-opus-4-6", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.0, 0.0);
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = json_from_string ("{\"model\":\"pointsman/auto\",\"max_tokens\":8000,"
+                                               "\"output_config\":{\"effort\":\"low\"},\"thinking\":{\"type\":\"adaptive\"},"
+                                               "\"messages\":[{\"role\":\"user\",\"content\":\"Refactor the parser.\"}]}", &error);
+  g_autoptr(PmRequest) request = NULL;
+  PmObjective *objective = pm_router_get_objective (router);
+  struct { PmClientEffortPolicy policy; PmEffort lo; PmEffort hi; } cases[] = {
+    { PM_CLIENT_EFFORT_CEILING, PM_EFFORT_NONE, PM_EFFORT_LOW },
+    { PM_CLIENT_EFFORT_FLOOR, PM_EFFORT_LOW, PM_EFFORT_MAX },
+    { PM_CLIENT_EFFORT_EXACT, PM_EFFORT_LOW, PM_EFFORT_LOW },
+    { PM_CLIENT_EFFORT_IGNORE, PM_EFFORT_MAX, PM_EFFORT_MAX },   /* quality first: the top effort */
+  };
+
+  g_assert_no_error (error);
+  g_hash_table_insert (headers, g_strdup ("x-claude-code-session-id"), g_strdup ("effort-policy"));
+  request = pm_request_new (PM_API_ANTHROPIC, headers, body, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pm_request_get_effort (request), ==, PM_EFFORT_LOW);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      pm_router_reset (router);
+      pm_objective_set_client_effort_policy (objective, cases[i].policy);
+      d = pm_router_decide (router, request, T0, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (d->effort, >=, cases[i].lo);
+      g_assert_cmpint (d->effort, <=, cases[i].hi);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -845,6 +951,9 @@ main (int   argc,
   g_test_add_func ("/pm/router/pin-honoured", test_pin_honoured);
   g_test_add_func ("/pm/router/usage-truth", test_usage_truth);
   g_test_add_func ("/pm/router/outcomes-persist", test_outcomes_persist);
+  g_test_add_func ("/pm/router/failover-keeps-thinking-rules", test_failover_keeps_thinking_rules);
+  g_test_add_func ("/pm/router/daily-budget", test_daily_budget);
+  g_test_add_func ("/pm/router/client-effort-policy", test_client_effort_policy);
 
   return g_test_run ();
 }

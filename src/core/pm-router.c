@@ -1325,6 +1325,9 @@ done:
         session->switches++;
       session->steps++;
       session->last_us = now_us;
+      g_free (session->history_writer);
+      session->history_writer = g_strdup (thinking_writer);
+      session->history_request = request;
       session->pending_outcome = TRUE;
       g_free (session->pending_model);
       session->pending_model = g_strdup (chosen_info != NULL ? chosen_info->id : decision->model);
@@ -1508,14 +1511,26 @@ pm_router_apply_decision (PmRouter         *self,
   if (decision->explanation != NULL && JSON_NODE_HOLDS_OBJECT (decision->explanation))
     writer = json_object_get_string_member_with_default (json_node_get_object (decision->explanation),
                                                          "thinking_writer", NULL);
+  g_mutex_lock (&self->mutex);
   if (writer == NULL && request != NULL && pm_request_has_thinking_blocks (request))
     {
-      const PmModelInfo *asked = pm_catalog_lookup (self->catalog, pm_request_get_model (request));
+      /* A decision without our explanation (the proxy's fail-over attempts): the session
+       * knows who wrote this request's thinking. */
+      PmSession *session = g_hash_table_lookup (self->sessions, pm_request_get_session_id (request));
 
-      writer = asked != NULL ? asked->id : pm_request_get_model (request);
+      if (session != NULL && session->history_request == (gconstpointer) request)
+        writer = session->history_writer;
+      else
+        {
+          const PmModelInfo *asked = pm_catalog_lookup (self->catalog, pm_request_get_model (request));
+
+          /* Unknown writer (an auto name, no session): keep the blocks. */
+          writer = asked != NULL ? asked->id : NULL;
+        }
     }
   if (writer != NULL)
     drop = !(info != NULL ? g_str_equal (writer, info->id) : g_str_equal (writer, decision->model));
+  g_mutex_unlock (&self->mutex);
 
   if (info == NULL)
     {

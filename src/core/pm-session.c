@@ -399,6 +399,7 @@ pm_session_free (PmSession *self)
   g_free (self->parent);
   g_free (self->model);
   g_free (self->thinking_model);
+  g_free (self->history_writer);
   g_free (self->pending_model);
   g_hash_table_unref (self->caches);
   g_free (self);

@@ -74,6 +74,8 @@ typedef struct
   char        *model;               /* model that served the last request, or NULL */
   PmEffort     effort;
   char        *thinking_model;      /* model that wrote the signed thinking in the history */
+  char        *history_writer;      /* writer of the thinking in the request last decided */
+  gconstpointer history_request;    /* that request (compared, never dereferenced) */
   double       trouble;             /* 0 = fine; grows with errors, loops, corrections */
   double       last_trouble;        /* trouble as of the previous decision */
   guint        calm_steps;          /* consecutive clean steps since the last trouble */
