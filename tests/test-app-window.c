@@ -170,6 +170,36 @@ test_proxy_state (Fixture       *f,
 
   g_assert_true (pm_application_start_proxy (f->app, &error));
   g_assert_no_error (error);
+
+  /* The port preference: the proxy moves to the new port at once. */
+  {
+    g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+    g_autofree char *expect = NULL;
+    g_autofree char *new_url = NULL;
+    guint free_port;
+
+    g_assert_true (g_socket_bind (probe, any, TRUE, &error));
+    bound = g_socket_get_local_address (probe, &error);
+    free_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_socket_close (probe, NULL);
+
+    g_settings_set_uint (pm_application_get_settings (f->app), "listen-port", free_port);
+    g_assert_true (pm_application_get_proxy_running (f->app));
+    g_assert_cmpuint (pm_proxy_get_port (pm_application_get_proxy (f->app)), ==, free_port);
+    new_url = pm_application_dup_url (f->app);
+    expect = g_strdup_printf ("http://127.0.0.1:%u", free_port);
+    g_assert_cmpstr (new_url, ==, expect);
+    g_assert_nonnull (strstr (pm_window_get_status_text (f->window), expect));
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (pm_window_get_setup_page (f->window), "aider"), expect));
+    conn = g_socket_client_connect_to_host (client, "127.0.0.1", free_port, NULL, &error);
+    g_assert_no_error (error);
+    g_clear_object (&conn);
+    g_settings_reset (pm_application_get_settings (f->app), "listen-port");
+    g_assert_true (pm_application_get_proxy_running (f->app));
+  }
 }
 
 static void

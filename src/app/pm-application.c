@@ -34,6 +34,7 @@ struct _PmApplication
   GListModel     *empty_log;
   char           *proxy_error;
   char           *core_error;
+  guint           config_port;
 };
 
 G_DEFINE_FINAL_TYPE (PmApplication, pm_application, ADW_TYPE_APPLICATION)
@@ -157,11 +158,12 @@ load_core (PmApplication  *self,
   self->objective = g_object_ref (pm_config_get_objective (self->config));
   bind_objective (self);
 
+  if (self->testing)
+    pm_config_set_listen_port (self->config, 0);   /* any free port */
+  self->config_port = pm_config_get_listen_port (self->config);
   port = g_settings_get_uint (self->settings, "listen-port");
   if (port != 0)
     pm_config_set_listen_port (self->config, port);
-  else if (self->testing)
-    pm_config_set_listen_port (self->config, 0);   /* any free port */
 
   if (self->keyring == NULL)
     self->keyring = pm_keyring_new ();
@@ -428,6 +430,28 @@ pm_application_get_what_if (PmApplication *self)
   return self->what_if;
 }
 
+static void
+on_listen_port_changed (PmApplication *self)
+{
+#if PM_APP_HAVE_CORE
+  guint port = g_settings_get_uint (self->settings, "listen-port");
+  gboolean running;
+  g_autoptr(GError) error = NULL;
+
+  if (self->config == NULL || self->proxy == NULL)
+    return;
+
+  pm_config_set_listen_port (self->config, port != 0 ? port : self->config_port);
+  running = pm_proxy_is_running (self->proxy);
+  if (running)
+    {
+      pm_proxy_stop (self->proxy);
+      if (!pm_application_start_proxy (self, &error))
+        g_debug ("Proxy did not restart: %s", error->message);
+    }
+#endif
+}
+
 /* --- actions ------------------------------------------------------------------------------- */
 
 static void
@@ -531,6 +555,8 @@ pm_application_startup (GApplication *app)
       self->core_error = g_strdup (error->message);
       g_message ("The routing core is not available: %s", error->message);
     }
+  g_signal_connect_swapped (self->settings, "changed::listen-port",
+                            G_CALLBACK (on_listen_port_changed), self);
 }
 
 static void

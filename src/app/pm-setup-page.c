@@ -57,6 +57,8 @@ struct _PmSetupPage
   AdwActionRow        *demo_row;
   GtkButton           *demo_button;
   AdwPreferencesGroup *agents_group;
+  GtkSpinButton       *port_spin;
+  GtkSwitch           *start_switch;
 
   PmApplication       *app;      /* weak */
   GtkLabel            *snippet_labels[G_N_ELEMENTS (agents)];
@@ -129,6 +131,11 @@ pm_setup_page_bind (PmSetupPage   *self,
   g_return_if_fail (PM_IS_SETUP_PAGE (self));
 
   self->app = app;
+  g_settings_bind (pm_application_get_settings (app), "listen-port",
+                   gtk_spin_button_get_adjustment (self->port_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (pm_application_get_settings (app), "start-proxy",
+                   self->start_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (app, "notify::demo-running", G_CALLBACK (on_demo_running), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::demo-progress", G_CALLBACK (on_demo_running), self,
@@ -174,6 +181,8 @@ pm_setup_page_class_init (PmSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, demo_row);
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, demo_button);
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, agents_group);
+  gtk_widget_class_bind_template_child (widget_class, PmSetupPage, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, PmSetupPage, start_switch);
 }
 
 static void
