@@ -114,11 +114,16 @@ typedef struct
   PmUsage             usage;
   char               *stream_error;
   gboolean            saw_end;         /* the stream's own last event arrived */
+  gboolean            committed;       /* the stream's headers went to the client */
+  GByteArray         *pending;         /* passthrough bytes held until the first valid event */
+  char               *precommit_failure; /* the stream was bad before its first valid event */
+  char               *abort_reason;    /* the stream must end with an error event */
   gboolean            started;         /* response headers went to the client */
   gboolean            done;
 } Exchange;
 
 static void exchange_try_next   (Exchange *x);
+static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
 
 /* ---- small helpers ---- */
@@ -293,6 +298,10 @@ exchange_clear_attempt (Exchange *x)
   x->provider = NULL;
   x->timed_out = FALSE;
   x->saw_end = FALSE;
+  x->committed = FALSE;
+  g_clear_pointer (&x->pending, g_byte_array_unref);
+  g_clear_pointer (&x->precommit_failure, g_free);
+  g_clear_pointer (&x->abort_reason, g_free);
   x->upstream_status = 0;
   pm_usage_init (&x->usage);
 }
@@ -517,6 +526,65 @@ note_stream_error (Exchange   *x,
     x->stream_error = g_strdup (message);
 }
 
+/* Before anything goes to the client, the first event must be a real one: JSON (or Chat's
+ * [DONE] after content), not an error. Anything else is a failure before the first byte. */
+static char *
+first_event_problem (Exchange   *x,
+                     const char *event,
+                     const char *data,
+                     gsize       len)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *copy = NULL;
+  JsonObject *object;
+  JsonNode *error;
+
+  if (len == 6 && memcmp (data, "[DONE]", 6) == 0)
+    return g_strdup ("the stream ended before any content");
+
+  copy = g_strndup (data, len);
+  node = json_from_string (copy, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return g_strdup ("the stream's first event is not JSON");
+
+  object = json_node_get_object (node);
+  error = json_object_get_member (object, "error");
+  if (g_strcmp0 (event, "error") == 0 || g_strcmp0 (event, "response.failed") == 0 ||
+      (error != NULL && !JSON_NODE_HOLDS_NULL (error)))
+    {
+      const char *message = NULL;
+
+      if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
+        message = json_object_get_string_member_with_default (json_node_get_object (error), "message", NULL);
+      if (message == NULL)
+        message = json_object_get_string_member_with_default (object, "message", "no message");
+      return g_strdup_printf ("the stream began with an error: %s", message);
+    }
+
+  return NULL;
+}
+
+static void
+exchange_commit_stream (Exchange *x)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
+
+  x->committed = TRUE;
+  x->started = TRUE;
+  x->first_byte_us = g_get_real_time ();
+
+  exchange_add_headers (x);
+  copy_upstream_headers (x);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_replace (headers, "cache-control", "no-cache");
+  soup_server_message_set_status (x->msg, x->upstream_status, NULL);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (x->msg), FALSE);
+  soup_server_message_unpause (x->msg);
+
+  pm_record_set_state (x->record, PM_RECORD_STREAMING, x->upstream_status, NULL);
+}
+
 static gboolean
 upstream_event_cb (const char *event,
                    const char *data,
@@ -526,6 +594,14 @@ upstream_event_cb (const char *event,
   Exchange *x = user_data;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *object = NULL;
+
+  if (!x->committed)
+    {
+      x->precommit_failure = first_event_problem (x, event, data, len);
+      if (x->precommit_failure != NULL)
+        return FALSE;
+      exchange_commit_stream (x);
+    }
 
   switch (x->upstream_api)
     {
@@ -559,7 +635,11 @@ upstream_event_cb (const char *event,
       g_autoptr(GError) error = NULL;
 
       if (!pm_stream_translator_feed (x->translator, event, data, x->out, &error))
-        g_debug ("Stream translation: %s", error != NULL ? error->message : "failed");
+        {
+          x->abort_reason = g_strdup_printf ("The upstream sent an event Pointsman could not translate: %s",
+                                             error != NULL ? error->message : "unknown error");
+          return FALSE;
+        }
     }
   else if (x->strip_usage)
     {
@@ -601,7 +681,7 @@ exchange_stream_ended (Exchange *x,
   const char *message = NULL;
   g_autofree char *owned = NULL;
 
-  gboolean broken = error != NULL || (!x->saw_end && x->stream_error == NULL);
+  gboolean broken = error != NULL || x->abort_reason != NULL || (!x->saw_end && x->stream_error == NULL);
 
   if (x->translator != NULL && !broken)
     {
@@ -614,7 +694,9 @@ exchange_stream_ended (Exchange *x,
     {
       g_autofree char *event = NULL;
 
-      if (x->timed_out)
+      if (x->abort_reason != NULL)
+        owned = g_strdup (x->abort_reason);
+      else if (x->timed_out)
         owned = g_strdup_printf ("The upstream sent nothing for %u s",
                                  pm_config_get_idle_timeout (x->proxy->config));
       else if (error != NULL)
@@ -638,6 +720,37 @@ exchange_stream_ended (Exchange *x,
     }
 
   exchange_finish_record (x, message != NULL ? PM_RECORD_FAILED : PM_RECORD_DONE, 200, message);
+
+  /* Let go of the upstream connection now, not when the client's message is finished. */
+  exchange_arm_timer (x, 0);
+  g_clear_object (&x->stream);
+}
+
+/* The stream was bad before anything reached the client: the next candidate, or an error. */
+static void
+exchange_precommit_failed (Exchange   *x,
+                           const char *problem)
+{
+  g_autofree char *reason = g_strdup_printf ("%s (%s) failed before the first byte: %s",
+                                             x->attempt_decision->model, x->provider->id, problem);
+
+  exchange_arm_timer (x, 0);
+  if (x->cancellable != NULL)
+    g_cancellable_cancel (x->cancellable);
+
+  if (x->attempt + 1 < x->candidates->len)
+    {
+      g_autofree char *with_next = g_strdup_printf ("%s; trying %s", reason,
+                                                    (char *) g_ptr_array_index (x->candidates, x->attempt + 1));
+
+      pm_decision_add_reason (x->decision, with_next);
+      x->attempt++;
+      exchange_try_next (x);
+    }
+  else
+    {
+      exchange_fail (x, x->timed_out ? 504 : 502, "api_error", reason);
+    }
 }
 
 static void
@@ -651,7 +764,7 @@ stream_read_cb (GObject      *object,
   gsize size;
   const char *data;
 
-  if (x->done || x->client_finished)
+  if (x->done || x->client_finished || G_INPUT_STREAM (object) != x->stream)
     {
       exchange_unref (x);
       return;
@@ -660,26 +773,76 @@ stream_read_cb (GObject      *object,
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
       exchange_arm_timer (x, 0);
-      exchange_stream_ended (x, error);
+      if (!x->committed)
+        {
+          g_autofree char *problem = NULL;
+
+          if (x->timed_out)
+            problem = g_strdup_printf ("nothing for %u s", pm_config_get_idle_timeout (x->proxy->config));
+          else if (error != NULL)
+            problem = g_strdup_printf ("the connection failed (%s)", error->message);
+          else
+            problem = g_strdup ("the stream ended before its first event");
+          exchange_precommit_failed (x, problem);
+        }
+      else
+        {
+          exchange_stream_ended (x, error);
+        }
       exchange_unref (x);
       return;
     }
 
   data = g_bytes_get_data (bytes, &size);
-  if (x->first_byte_us == 0)
-    x->first_byte_us = g_get_real_time ();
+  g_string_truncate (x->out, 0);
 
   if (x->passthrough)
     {
-      /* Bytes go out as they came; the parser only watches for usage. */
-      send_to_client (x, data, size);
-      pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+      /* Bytes go out as they came; the parser watches for usage (and, until the first valid
+       * event, for a broken stream). */
+      if (!x->committed)
+        {
+          if (x->pending == NULL)
+            x->pending = g_byte_array_new ();
+          g_byte_array_append (x->pending, (const guint8 *) data, size);
+          pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+          if (x->committed)
+            {
+              send_to_client (x, (const char *) x->pending->data, x->pending->len);
+              g_clear_pointer (&x->pending, g_byte_array_unref);
+            }
+        }
+      else
+        {
+          send_to_client (x, data, size);
+          pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+        }
     }
   else
     {
-      g_string_truncate (x->out, 0);
       pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
-      send_to_client (x, x->out->str, x->out->len);
+      if (x->committed)
+        send_to_client (x, x->out->str, x->out->len);
+    }
+
+  if (x->precommit_failure != NULL)
+    {
+      g_autofree char *problem = g_steal_pointer (&x->precommit_failure);
+
+      exchange_precommit_failed (x, problem);
+      exchange_unref (x);
+      return;
+    }
+
+  if (x->abort_reason != NULL)
+    {
+      /* Stop reading; end the client's stream with an error event. */
+      exchange_arm_timer (x, 0);
+      if (x->cancellable != NULL)
+        g_cancellable_cancel (x->cancellable);
+      exchange_stream_ended (x, NULL);
+      exchange_unref (x);
+      return;
     }
 
   exchange_read_more (x);
@@ -828,7 +991,7 @@ whole_read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
 
-  if (x->done || x->client_finished)
+  if (x->done || x->client_finished || G_INPUT_STREAM (object) != x->stream)
     {
       exchange_unref (x);
       return;
@@ -959,25 +1122,13 @@ upstream_sent_cb (GObject      *object,
   if (x->upstream_status >= 200 && x->upstream_status < 300 &&
       g_strcmp0 (content_type, "text/event-stream") == 0)
     {
-      SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
-
-      /* Streaming from here on: headers now, then events as they arrive. */
-      x->started = TRUE;
-      exchange_add_headers (x);
-      copy_upstream_headers (x);
-      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-      soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
-      soup_message_headers_replace (headers, "cache-control", "no-cache");
-      soup_server_message_set_status (x->msg, x->upstream_status, NULL);
-      soup_message_body_set_accumulate (soup_server_message_get_response_body (x->msg), FALSE);
-      soup_server_message_unpause (x->msg);
-
+      /* Streaming: the client gets the headers with the first valid event, then every event
+       * as it arrives. */
       x->parser = pm_sse_parser_new ();
       x->passthrough = (x->upstream_api == x->client_api) && !x->strip_usage;
       if (x->upstream_api != x->client_api)
         x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
 
-      pm_record_set_state (x->record, PM_RECORD_STREAMING, x->upstream_status, NULL);
       exchange_read_more (x);
     }
   else
