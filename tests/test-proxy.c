@@ -753,6 +753,51 @@ test_fallback (Fixture       *f,
   assert_record_matches_upstream (f, record, chosen);
 }
 
+/* A stream whose first event is an error is a failure before the first byte, too. */
+static void
+test_fallback_error_first (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(PmSimReply) broken = pm_sim_reply_new ("never shown");
+  g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Served by the other model.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+  PmRecord *record;
+
+  pm_sim_reply_set_fail (broken, PM_SIM_FAIL_ERROR_EVENT, 0);
+  pm_sim_upstream_push_reply (f->sim, broken);
+  pm_sim_upstream_push_reply (f->sim, fine);
+
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"pointsman/auto\",\"max_tokens\":200,\"stream\":true,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Add a unit test for parse_args\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 2);
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Served by the other model.");
+  g_assert_null (strstr (r->body->str, "overloaded_error"));
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "began with an error"));
+}
+
+/* Agents send multi-megabyte bodies: they go through whole. */
+static void
+test_large_body (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *filler = g_strnfill (3 * 1024 * 1024, 'x');
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+                                           filler);
+  g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions", body, NULL, openai_headers);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (pm_sim_upstream_get_last_body (f->sim)), >=, strlen (body) - 64);
+  assert_body_unchanged (body, pm_sim_upstream_get_last_json (f->sim));
+  assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
+}
+
 static void
 test_unreachable_upstream (Fixture       *f,
                            gconstpointer  data)
@@ -1008,6 +1053,8 @@ main (int   argc,
   ADD ("/pm/proxy/too-large", &small_body, test_too_large);
   ADD ("/pm/proxy/local-endpoints", NULL, test_local_endpoints);
   ADD ("/pm/proxy/fallback", &two_anthropic, test_fallback);
+  ADD ("/pm/proxy/fallback-error-first", &two_anthropic, test_fallback_error_first);
+  ADD ("/pm/proxy/large-body", NULL, test_large_body);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
