@@ -826,6 +826,36 @@ load_provider (PmConfig     *self,
       return FALSE;
     }
 
+  /* Header names are HTTP tokens and values single lines, or libsoup would refuse them later. */
+  {
+    GHashTableIter iter;
+    gpointer name, value;
+
+    g_hash_table_iter_init (&iter, provider->headers);
+    while (g_hash_table_iter_next (&iter, &name, &value))
+      {
+        const char *problem = NULL;
+
+        if (*(const char *)name == '\0')
+          problem = "a header name must not be empty";
+        for (const char *c = name; problem == NULL && *c != '\0'; c++)
+          {
+            if (!g_ascii_isalnum (*c) && strchr ("!#$%&'*+-.^_`|~", *c) == NULL)
+              problem = "not a valid HTTP header name";
+          }
+        if (problem == NULL && strpbrk (value, "\r\n") != NULL)
+          problem = "a header value must be one line";
+        if (problem != NULL)
+          {
+            g_autofree char *sub = g_strdup_printf ("%s.headers.%s", prefix, (const char *)name);
+            gboolean ret = config_error (ctx, error, sub, "%s", problem);
+
+            pm_provider_config_free (provider);
+            return ret;
+          }
+      }
+  }
+
   g_ptr_array_add (self->providers, provider);
   return TRUE;
 }
