@@ -1287,7 +1287,8 @@ exchange_send (Exchange   *x,
         soup_message_headers_replace (headers, name, value);
     }
 
-  x->cancellable = g_cancellable_new ();
+  if (x->cancellable == NULL)
+    x->cancellable = g_cancellable_new ();
   exchange_arm_timer (x, pm_config_get_connect_timeout (self->config));
   soup_session_send_async (self->session, x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
                            upstream_sent_cb, exchange_ref (x));
@@ -1307,12 +1308,16 @@ key_looked_up_cb (GObject      *object,
       exchange_unref (x);
       return;
     }
+  exchange_arm_timer (x, 0);
 
   if (key == NULL)
     {
       g_autofree char *reason = NULL;
 
-      if (error != NULL)
+      if (x->timed_out)
+        reason = g_strdup_printf ("No key for provider “%s”: the keyring did not answer within %u s (is it locked?)",
+                                  x->provider->id, pm_config_get_connect_timeout (x->proxy->config));
+      else if (error != NULL)
         reason = g_strdup_printf ("No key for provider “%s”: the keyring failed (%s)", x->provider->id, error->message);
       else
         reason = g_strdup_printf ("No key for provider “%s” in the keyring: run “pointsman-cli keys set %s”",
@@ -1435,7 +1440,10 @@ exchange_try_next (Exchange *x)
           exchange_fail (x, 401, "authentication_error", message);
           return;
         }
-      pm_keyring_lookup_async (self->keyring, x->provider->id, NULL, key_looked_up_cb, exchange_ref (x));
+      /* A locked keyring may prompt and never answer: the connect timeout covers the lookup. */
+      x->cancellable = g_cancellable_new ();
+      exchange_arm_timer (x, pm_config_get_connect_timeout (self->config));
+      pm_keyring_lookup_async (self->keyring, x->provider->id, x->cancellable, key_looked_up_cb, exchange_ref (x));
       return;
     }
 
