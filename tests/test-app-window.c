@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <gtk/gtk.h>
+#include <libsoup/soup.h>
 
 #include "pm-application.h"
 #include "pm-test-utils.h"
@@ -656,6 +657,154 @@ test_providers_keys (Fixture       *f,
   g_assert_null (stored);
 }
 
+/* --- a real client through the app's own proxy ------------------------------------------ */
+
+typedef struct
+{
+  gboolean done;
+  guint    status;
+  GBytes  *body;
+} Reply;
+
+static void
+read_all_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (object), result, &error);
+  g_assert_no_error (error);
+  reply->body = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (object));
+  reply->done = TRUE;
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Reply *reply = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+  g_assert_no_error (error);
+  reply->status = soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (object), result));
+  g_output_stream_splice_async (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, read_all_cb, reply);
+}
+
+static gboolean
+reply_done (gpointer data)
+{
+  return ((Reply *) data)->done;
+}
+
+static gboolean
+log_has_finished (gpointer data)
+{
+  GListModel *log = data;
+  guint n = g_list_model_get_n_items (log);
+  g_autoptr(PmRecord) last = n ? g_list_model_get_item (log, n - 1) : NULL;
+
+  return last != NULL && pm_record_get_state (last) >= PM_RECORD_DONE;
+}
+
+static void
+test_agent_live_and_history (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sim_url = NULL, *proxy_url = NULL, *endpoint = NULL, *config_path = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(PmRecord) record = NULL;
+  g_autofree char *record_id = NULL;
+  PmConfig *config = pm_application_get_config (f->app);
+  PmProviderConfig *anthropic = pm_config_lookup_provider (config, "anthropic");
+  PmProviderConfig copy;
+  GListModel *log = pm_application_get_log (f->app);
+  PmRequestList *list = pm_window_get_request_list (f->window);
+  Reply reply = { 0 };
+  const char *json =
+    "{\"model\":\"pointsman/auto\",\"max_tokens\":1024,\"stream\":true,"
+    "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.\"}],"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the failing test in parse.py\"}]}";
+
+  /* The user's provider is a gateway; here the scripted upstream stands in for it. */
+  g_assert_true (pm_sim_upstream_start (sim, 0, &error));
+  g_assert_no_error (error);
+  sim_url = pm_sim_upstream_dup_url (sim);
+  g_assert_nonnull (anthropic);
+  copy = *anthropic;
+  copy.base_url = sim_url;
+  copy.key = (char *) "none";
+  pm_config_set_provider (config, &copy);
+
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, 0);
+
+  /* A Claude Code-shaped request to the address the window shows. */
+  proxy_url = pm_application_dup_url (f->app);
+  endpoint = g_strconcat (proxy_url, "/v1/messages", NULL);
+  msg = soup_message_new ("POST", endpoint);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "anthropic-version", "2023-06-01");
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "user-agent", "claude-cli/2.1.90 (external, cli)");
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "x-claude-code-session-id", "app-test-session-1");
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "x-api-key", "test-key-not-real-1234");
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
+
+  /* It appears in the list while it is in flight or right after. */
+  g_assert_true (wait_until (reply_done, &reply, 30000));
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (reply.body, NULL), "message_stop"));
+  g_assert_true (wait_until (log_has_finished, log, 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, 1);
+  spin (100);
+  g_assert_cmpuint (pm_request_list_get_n_shown (list), ==, 1);
+  record = g_list_model_get_item (log, 0);
+  record_id = g_strdup (pm_record_get_id (record));
+  g_assert_cmpstr (pm_record_get_session (record), ==, "app-test-session-1");
+  g_assert_cmpstr (pm_record_get_agent (record), ==, pm_agent_to_string (PM_AGENT_CLAUDE_CODE));
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  g_assert_nonnull (pm_record_get_model (record));
+  g_assert_cmpfloat (pm_record_get_cost (record), >, 0);
+  g_bytes_unref (reply.body);
+
+  /* The status bar counts it; the provider shows healthy. */
+  spin (400);
+  g_assert_nonnull (strstr (pm_window_get_status_text (f->window), proxy_url));
+
+  /* A restart of the app shows it again, from the request database. */
+  config_path = g_build_filename (f->tmpdir, "config.json", NULL);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  pm_application_stop_proxy (f->app);
+  spin (50);
+  g_clear_object (&f->app);
+
+  f->app = pm_application_new_for_testing (config_path, NULL);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_application_start_proxy (f->app, &error));
+  f->window = pm_window_new (f->app);
+  gtk_window_present (GTK_WINDOW (f->window));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+  log = pm_application_get_log (f->app);
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, 1);
+  {
+    g_autoptr(PmRecord) again = g_list_model_get_item (log, 0);
+
+    g_assert_cmpstr (pm_record_get_id (again), ==, record_id);
+    g_assert_cmpstr (pm_record_get_session (again), ==, "app-test-session-1");
+  }
+  g_assert_cmpuint (pm_request_list_get_n_shown (pm_window_get_request_list (f->window)), ==, 1);
+}
+
 #endif /* PM_APP_HAVE_CORE */
 
 int
@@ -687,6 +836,7 @@ main (int   argc,
   }
 
   g_test_add ("/app/proxy-state", Fixture, NULL, fixture_setup, test_proxy_state, fixture_teardown);
+  g_test_add ("/app/agent/live-and-history", Fixture, NULL, fixture_setup, test_agent_live_and_history, fixture_teardown);
   g_test_add ("/app/demo/list-and-why", Fixture, NULL, fixture_setup, test_demo_list_and_why, fixture_teardown);
   g_test_add ("/app/list/filter-sort", Fixture, NULL, fixture_setup, test_list_filter_sort, fixture_teardown);
   g_test_add ("/app/objective/what-if-sliders", Fixture, NULL, fixture_setup, test_what_if_sliders, fixture_teardown);

@@ -130,6 +130,44 @@ on_demo_notify (PmApplication *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_PROGRESS]);
 }
 
+#define HISTORY_ITEMS 2000
+
+/* The dashboard starts with the recent history from the store (oldest first, as the log is). */
+static void
+load_history (PmApplication *self)
+{
+#if PM_APP_HAVE_CORE
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) recent = NULL;
+  PmRequestLog *log;
+  guint n;
+
+  if (self->store == NULL || self->proxy == NULL)
+    return;
+
+  recent = pm_store_list_recent (self->store, HISTORY_ITEMS, &error);
+  if (recent == NULL)
+    {
+      g_message ("Request history not loaded: %s", error->message);
+      return;
+    }
+
+  log = pm_proxy_get_log (self->proxy);
+  n = json_array_get_length (recent);
+  for (guint i = n; i-- > 0;)
+    {
+      JsonNode *node = json_array_get_element (recent, i);
+      g_autoptr(PmRecord) record = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      record = pm_record_new_from_json (json_node_get_object (node));
+      if (record != NULL && pm_request_log_lookup (log, pm_record_get_id (record)) == NULL)
+        pm_request_log_append (log, record);
+    }
+#endif
+}
+
 static gboolean
 load_core (PmApplication  *self,
            GError        **error)
@@ -168,13 +206,21 @@ load_core (PmApplication  *self,
   if (self->keyring == NULL)
     self->keyring = pm_keyring_new ();
 
-  if (!self->testing)
+  /* Tests keep their database next to their configuration file, never in the user's. */
+  if (self->testing && self->config_path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->config_path);
+      g_autofree char *db = g_build_filename (dir, "requests.db", NULL);
+
+      pm_config_set_database (self->config, db);
+    }
+  if (!self->testing || self->config_path != NULL)
     {
       g_autoptr(GError) store_error = NULL;
 
       self->store = pm_store_open (pm_config_get_database (self->config), &store_error);
       if (self->store == NULL)
-        g_warning ("Request history is not saved: %s", store_error->message);
+        g_message ("Request history is not saved: %s", store_error->message);
     }
 
   pool = pm_config_dup_pool (self->config);
@@ -184,6 +230,7 @@ load_core (PmApplication  *self,
   self->what_if = pm_what_if_new (self->catalog, (const char * const *) pool,
                                   pm_config_get_default_model (self->config));
   pm_what_if_attach_proxy (self->what_if, self->proxy);
+  load_history (self);
 
   return TRUE;
 #else
@@ -610,6 +657,12 @@ pm_application_dispose (GObject *object)
       g_clear_object (&self->demo);
     }
   g_clear_object (&self->what_if);
+#if PM_APP_HAVE_CORE
+  if (self->proxy != NULL)
+    pm_proxy_stop (self->proxy);
+  if (self->store != NULL)
+    pm_store_close (self->store);   /* writes what is queued */
+#endif
   g_clear_object (&self->proxy);
   g_clear_object (&self->router);
   g_clear_object (&self->store);
