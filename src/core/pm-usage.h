@@ -27,7 +27,10 @@ struct _PmUsage
 void     pm_usage_init              (PmUsage           *usage);
 gint64   pm_usage_prompt_total      (const PmUsage     *usage);
 /* Parse a usage object of the given API (Anthropic usage, Chat usage, Responses usage), replacing
- * fields it carries. Anthropic message_delta usage is cumulative, so replacing is right. */
+ * fields it carries. Anthropic message_delta usage is cumulative, so replacing is right. Chat
+ * usage may be DeepSeek's prompt_cache_hit/miss_tokens; a "cost" member (OpenRouter) becomes
+ * reported_cost. An Anthropic creation total without its 5m/1h split keeps the split already
+ * known, else counts as 5m. */
 void     pm_usage_merge_json        (PmUsage           *usage,
                                      PmApi              api,
                                      JsonObject        *usage_object);
@@ -40,7 +43,9 @@ void     pm_usage_feed_event        (PmUsage           *usage,
 void     pm_usage_feed_response     (PmUsage           *usage,
                                      PmApi              api,
                                      JsonObject        *response);
-/* Dollars by the model's prices, long-context tier included. Ignores reported_cost. */
+/* Dollars by the model's prices, long-context tier included (chosen by the prompt total: all of
+ * the prompt is billed at the long rates once it is above long_threshold). Cache writes to a
+ * model without a write price cost its input price. Ignores reported_cost. */
 double   pm_usage_cost              (const PmUsage     *usage,
                                      const PmModelInfo *model);
 JsonNode *pm_usage_to_json          (const PmUsage     *usage);
