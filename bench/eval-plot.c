@@ -110,6 +110,10 @@ frontier (JsonObject *o, const char *out, const char *title)
   JsonArray *router = json_object_get_array_member (o, "router");
   JsonArray *text_router = json_object_has_member (o, "router_text_only")
                            ? json_object_get_array_member (o, "router_text_only") : NULL;
+  JsonArray *cascades = json_object_has_member (o, "router_cascades")
+                        ? json_object_get_array_member (o, "router_cascades") : NULL;
+  JsonArray *priors = json_object_has_member (o, "router_priors_only")
+                      ? json_object_get_array_member (o, "router_priors_only") : NULL;
   JsonArray *ver = json_object_has_member (o, "simulated_verifier_cascades")
                    ? json_object_get_array_member (o, "simulated_verifier_cascades") : NULL;
   JsonObject *oracle = json_object_get_object_member (o, "oracle");
@@ -189,8 +193,18 @@ frontier (JsonObject *o, const char *out, const char *title)
       polyline (cr, &a, text_router, 0.95, 0.6, 0.1, 1.5, TRUE);
       legend (cr, row++, 0.95, 0.6, 0.1, "text-only router (CV)", 1);
     }
+  if (cascades != NULL)
+    {
+      polyline (cr, &a, cascades, 0.1, 0.6, 0.6, 1.5, TRUE);
+      legend (cr, row++, 0.1, 0.6, 0.6, "observable cascades (CV)", 1);
+    }
+  if (priors != NULL)
+    {
+      polyline (cr, &a, priors, 0.9, 0.5, 0.7, 1.5, TRUE);
+      legend (cr, row++, 0.9, 0.5, 0.7, "router, priors only", 1);
+    }
   polyline (cr, &a, router, 0.85, 0.1, 0.1, 2, TRUE);
-  legend (cr, row++, 0.85, 0.1, 0.1, "router sweep", 1);
+  legend (cr, row++, 0.85, 0.1, 0.1, priors != NULL ? "router (pm_router_decide)" : "router sweep", 1);
   if (ver != NULL)
     {
       for (guint i = 0; i < json_array_get_length (ver); i++)

@@ -23,7 +23,7 @@ P=$DATA/swebench_verified_problems.jsonl
 R=$DATA/swebench_verified_bash_only_per_instance.csv
 run () { name=$1; shift; "$CLI" eval "$@" > "$OUT/$name.txt"; "$CLI" eval "$@" --json > "$OUT/$name.json"; }
 
-run swebench swebench --train-problems "$P" --train-results "$R"
+"$CLI" eval swebench --train-problems "$P" --train-results "$R" --json-out "$OUT/swebench.json" > "$OUT/swebench.txt"
 run livecodebench livecodebench --data "$DATA/livecodebench_generation_2025-04-28.csv"
 run livecodebench-o1 livecodebench --data "$DATA/livecodebench_generation_2025-01-15.csv"
 run routerbench routerbench --train "$DATA/routerbench_mbpp_train.csv" --test "$DATA/routerbench_mbpp_test.csv"

@@ -778,8 +778,10 @@ eval_swebench (int argc, char **argv)
   EvalOptions opt = { FALSE, 5, 1, 1000, 100, 0, PM_QUALITY_MODEL_DEFAULT_HASH_BITS, NULL, NULL };
   int folds = 5, seed = 1, boot = 1000, bits = PM_QUALITY_MODEL_DEFAULT_HASH_BITS;
   gboolean no_router = FALSE;
+  g_autofree char *json_out = NULL;
   int sweep = 100;
   GOptionEntry entries[] = {
+    { "json-out", 0, 0, G_OPTION_ARG_FILENAME, &json_out, "Also write the JSON report to FILE (one run for both)", "FILE" },
     { "sweep-steps", 0, 0, G_OPTION_ARG_INT, &sweep, "Trade-off values swept from 0 to 1 (default 100)", "N" },
     { "train-problems", 0, 0, G_OPTION_ARG_FILENAME, &train_problems, "Problems JSONL for training", "FILE" },
     { "train-results", 0, 0, G_OPTION_ARG_FILENAME, &train_results, "Per-instance results CSV for training", "FILE" },
@@ -992,6 +994,8 @@ eval_swebench (int argc, char **argv)
     g_autofree double *scores = g_new (double, n);
     g_autofree gboolean *labels = g_new (gboolean, n);
     guint n_auc = 0;
+    guint step_counts[PM_STEP_LAST] = { 0 };
+    g_autofree double *obs_auc = NULL;
     int vf, vs;
     struct { double recall, fa; } vrates[] = { { 1.0, 0.0 }, { 0.85, 0.10 }, { 0.70, 0.10 } };
 
@@ -1017,10 +1021,34 @@ eval_swebench (int argc, char **argv)
           aucs[k - 1] = tmp;
         }
 
+    /* How the request parser classifies each task's first message (the router's input). */
+    if (test->task_texts[0] != NULL)
+      for (guint t = 0; t < n; t++)
+        {
+          g_autoptr(PmRequest) req = first_message_request ("eval-step-kind", test->task_texts[t], NULL);
+
+          if (req != NULL)
+            step_counts[pm_request_get_step (req)]++;
+        }
+    /* What a session can observe about a run: fewer steps / less spent ⇒ success? AUC per model. */
+    obs_auc = g_new (double, 2 * nm);
+    for (guint j = 0; j < nm; j++)
+      {
+        for (guint t = 0; t < n; t++)
+          {
+            scores[t] = -PM_EVAL_AT (test, steps, t, j);
+            labels[t] = PM_EVAL_AT (test, quality, t, j) >= 0.5;
+          }
+        obs_auc[2 * j] = pm_eval_auc (scores, labels, n);
+        for (guint t = 0; t < n; t++)
+          scores[t] = -PM_EVAL_AT (test, cost, t, j);
+        obs_auc[2 * j + 1] = pm_eval_auc (scores, labels, n);
+      }
+
     vf = pm_eval_matrix_find_model (test, opt.verifier_first ? opt.verifier_first : "deepseek-v3.2-reasoner");
     vs = pm_eval_matrix_find_model (test, opt.verifier_second ? opt.verifier_second : "gemini-3-pro-preview");
 
-    if (opt.json)
+    if (opt.json || json_out != NULL)
       {
         json_builder_begin_object (b);
         json_builder_set_member_name (b, "dataset");
@@ -1120,6 +1148,28 @@ eval_swebench (int argc, char **argv)
               pm_cli_eval_add_point (b, goal_q[k] >= 0.77 ? "met" : "not met", goal_c[k], goal_q[k]);
             }
         json_builder_end_object (b);
+        json_builder_set_member_name (b, "first_message_steps");
+        json_builder_begin_object (b);
+        for (guint k = 0; k < PM_STEP_LAST; k++)
+          {
+            json_builder_set_member_name (b, pm_step_to_string (k));
+            json_builder_add_int_value (b, step_counts[k]);
+          }
+        json_builder_end_object (b);
+        json_builder_set_member_name (b, "observable_signal_auc");
+        json_builder_begin_array (b);
+        for (guint j = 0; j < nm; j++)
+          {
+            json_builder_begin_object (b);
+            json_builder_set_member_name (b, "model");
+            json_builder_add_string_value (b, test->model_ids[j]);
+            json_builder_set_member_name (b, "fewer_steps");
+            json_builder_add_double_value (b, isnan (obs_auc[2 * j]) ? 0.5 : obs_auc[2 * j]);
+            json_builder_set_member_name (b, "less_spent");
+            json_builder_add_double_value (b, isnan (obs_auc[2 * j + 1]) ? 0.5 : obs_auc[2 * j + 1]);
+            json_builder_end_object (b);
+          }
+        json_builder_end_array (b);
         json_builder_set_member_name (b, "quality_model");
         json_builder_begin_object (b);
         json_builder_set_member_name (b, "l2");
@@ -1164,9 +1214,22 @@ eval_swebench (int argc, char **argv)
             json_builder_end_array (b);
           }
         json_builder_end_object (b);
-        pm_cli_eval_print_json (b);
-        ret = 0;
-        goto out;
+        if (json_out != NULL)
+          {
+            g_autoptr(JsonGenerator) gen = json_generator_new ();
+            g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+            json_generator_set_root (gen, root);
+            json_generator_set_pretty (gen, TRUE);
+            if (!json_generator_to_file (gen, json_out, &error))
+              goto out;
+          }
+        if (opt.json)
+          {
+            pm_cli_eval_print_json (b);
+            ret = 0;
+            goto out;
+          }
       }
 
     printf ("SWE-bench Verified, mini-SWE-agent bash-only: %u tasks × %u models; %s\n", n, nm,
@@ -1222,6 +1285,15 @@ eval_swebench (int argc, char **argv)
       printf ("Learned quality model (text only, %s): AUC median %.3f (min %.3f, max %.3f) over %u models; L2 %g\n",
               cv ? "out-of-fold" : "on the test set", aucs[n_auc / 2], aucs[0], aucs[n_auc - 1], n_auc,
               l2_used);
+
+    printf ("First messages as the request parser classifies them:");
+    for (guint k = 0; k < PM_STEP_LAST; k++)
+      if (step_counts[k] > 0)
+        printf (" %s %u", pm_step_to_string (k), step_counts[k]);
+    printf ("\nObservable signals (AUC of fewer steps / less spent for the run's own success), models under $0.10/task:\n");
+    for (guint j = 0; j < nm; j++)
+      if (singles[j].cost < 0.10)
+        printf ("  %-32s steps %.3f  spend %.3f\n", test->model_ids[j], obs_auc[2 * j], obs_auc[2 * j + 1]);
 
     if (vf >= 0 && vs >= 0)
       {
