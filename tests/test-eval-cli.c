@@ -252,6 +252,7 @@ test_swebench_public_slice (void)
 {
   g_autofree char *dir = NULL;
   g_autofree char *train = NULL, *test = NULL, *prob = NULL, *out = NULL, *text = NULL;
+  g_autofree char *json_out = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *o;
   JsonArray *ver, *pool, *router;
@@ -296,9 +297,24 @@ test_swebench_public_slice (void)
   g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (ver, 0), "quality"), >=,
                      json_object_get_double_member (json_array_get_object_element (ver, 2), "quality"));
 
-  /* The human-readable report says which mode ran and labels the verifier table. */
+  /* The human-readable report says which mode ran and labels the verifier table; --json-out
+   * writes the JSON report in the same run. */
+  json_out = g_build_filename (dir, "report.json", NULL);
   text = run_cli ("eval", "swebench", "--train-problems", prob, "--train-results", train,
-                  "--folds", "3", "--bootstrap", "50", "--l2", "0.01", "--sweep-steps", "10", NULL);
+                  "--folds", "3", "--bootstrap", "50", "--l2", "0.01", "--sweep-steps", "10",
+                  "--json-out", json_out, NULL);
+  {
+    g_autoptr(JsonParser) p2 = json_parser_new ();
+    g_autoptr(GError) error = NULL;
+    JsonObject *o2;
+
+    g_assert_true (json_parser_load_from_file (p2, json_out, &error));
+    g_assert_no_error (error);
+    o2 = json_node_get_object (json_parser_get_root (p2));
+    check_report (o2);
+    g_assert_cmpstr (json_object_get_string_member (o2, "mode"), ==, "cross-validation");
+    g_assert_cmpint (json_object_get_int_member (o2, "folds"), ==, 3);
+  }
   g_assert_nonnull (strstr (text, "3-fold cross-validation"));
   g_assert_nonnull (strstr (text, "SIMULATED VERIFIER"));
   g_assert_nonnull (strstr (text, "area vs the hull"));
