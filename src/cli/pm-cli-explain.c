@@ -202,12 +202,12 @@ print_text (PmRequest  *request,
               json_object_get_boolean_member_with_default (c, "chosen", FALSE) ? "*" : " ",
               json_object_get_string_member (c, "model"),
               json_object_get_string_member (c, "effort"),
-              json_object_get_double_member (c, "q"),
-              json_object_get_double_member (c, "cost"),
-              json_object_get_double_member (c, "step_cost"),
-              json_object_get_double_member (c, "utility"),
-              json_object_get_int_member (c, "cached_tokens"),
-              json_object_get_int_member (c, "reprefill_tokens"),
+              json_object_get_double_member_with_default (c, "q", 0),
+              json_object_get_double_member_with_default (c, "cost", 0),
+              json_object_get_double_member_with_default (c, "step_cost", 0),
+              json_object_get_double_member_with_default (c, "utility", 0),
+              json_object_get_int_member_with_default (c, "cached_tokens", 0),
+              json_object_get_int_member_with_default (c, "reprefill_tokens", 0),
               excluded != NULL ? excluded : "");
     }
 }

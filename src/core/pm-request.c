@@ -2089,96 +2089,66 @@ pm_request_get_marks (PmRequest *self,
 JsonNode *
 pm_request_features_to_json (PmRequest *self)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonObject *o = json_object_new ();
+  JsonArray *cues = json_array_new ();
+  JsonNode *node;
   const PmRequestFeatures *f;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   f = &self->features;
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "api");
-  json_builder_add_string_value (b, pm_api_to_string (self->api));
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, self->model);
-  json_builder_set_member_name (b, "effort");
-  json_builder_add_string_value (b, pm_effort_to_string (self->effort));
-  json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, self->stream);
-  json_builder_set_member_name (b, "agent");
-  json_builder_add_string_value (b, pm_agent_to_string (self->agent));
-  json_builder_set_member_name (b, "agent_reason");
-  json_builder_add_string_value (b, f->agent_reason);
-  json_builder_set_member_name (b, "session");
-  json_builder_add_string_value (b, self->session_id);
-  json_builder_set_member_name (b, "session_source");
-  json_builder_add_string_value (b, f->session_source);
+  json_object_set_string_member (o, "api", pm_api_to_string (self->api));
+  json_object_set_string_member (o, "model", self->model);
+  json_object_set_string_member (o, "effort", pm_effort_to_string (self->effort));
+  json_object_set_boolean_member (o, "stream", self->stream);
+  json_object_set_string_member (o, "agent", pm_agent_to_string (self->agent));
+  json_object_set_string_member (o, "agent_reason", f->agent_reason);
+  json_object_set_string_member (o, "session", self->session_id);
+  json_object_set_string_member (o, "session_source", f->session_source);
   if (self->parent_session_id != NULL)
     {
-      json_builder_set_member_name (b, "parent_session");
-      json_builder_add_string_value (b, self->parent_session_id);
+      json_object_set_string_member (o, "parent_session", self->parent_session_id);
     }
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, pm_kind_to_string (self->kind));
-  json_builder_set_member_name (b, "kind_reason");
-  json_builder_add_string_value (b, f->kind_reason);
-  json_builder_set_member_name (b, "step");
-  json_builder_add_string_value (b, pm_step_to_string (self->step));
-  json_builder_set_member_name (b, "input_tokens");
-  json_builder_add_int_value (b, self->input_tokens);
-  json_builder_set_member_name (b, "tools_tokens");
-  json_builder_add_int_value (b, f->tools_tokens);
-  json_builder_set_member_name (b, "system_tokens");
-  json_builder_add_int_value (b, f->system_tokens);
-  json_builder_set_member_name (b, "messages_tokens");
-  json_builder_add_int_value (b, f->messages_tokens);
-  json_builder_set_member_name (b, "last_turn_tokens");
-  json_builder_add_int_value (b, f->last_turn_tokens);
-  json_builder_set_member_name (b, "max_output");
-  json_builder_add_int_value (b, self->max_output);
-  json_builder_set_member_name (b, "messages");
-  json_builder_add_int_value (b, f->n_messages);
-  json_builder_set_member_name (b, "user_turns");
-  json_builder_add_int_value (b, f->n_user_turns);
-  json_builder_set_member_name (b, "tools");
-  json_builder_add_int_value (b, f->n_tools);
-  json_builder_set_member_name (b, "images");
-  json_builder_add_int_value (b, f->image_count);
-  json_builder_set_member_name (b, "tool_results");
-  json_builder_add_int_value (b, f->n_tool_results);
-  json_builder_set_member_name (b, "tool_errors");
-  json_builder_add_int_value (b, f->n_tool_errors);
-  json_builder_set_member_name (b, "tail_tool_errors");
-  json_builder_add_int_value (b, f->tail_tool_errors);
-  json_builder_set_member_name (b, "repeated_call");
-  json_builder_add_int_value (b, f->repeated_call);
-  json_builder_set_member_name (b, "cache_breakpoints");
-  json_builder_add_int_value (b, f->breakpoints);
-  json_builder_set_member_name (b, "thinking_blocks");
-  json_builder_add_boolean_value (b, self->has_thinking);
-  json_builder_set_member_name (b, "thinking_in_turn");
-  json_builder_add_boolean_value (b, f->thinking_in_turn);
-  json_builder_set_member_name (b, "orphan_tool_use");
-  json_builder_add_boolean_value (b, f->orphan_tool_use);
-  json_builder_set_member_name (b, "cues");
-  json_builder_begin_array (b);
+  json_object_set_string_member (o, "kind", pm_kind_to_string (self->kind));
+  json_object_set_string_member (o, "kind_reason", f->kind_reason);
+  json_object_set_string_member (o, "step", pm_step_to_string (self->step));
+  json_object_set_int_member (o, "input_tokens", self->input_tokens);
+  json_object_set_int_member (o, "tools_tokens", f->tools_tokens);
+  json_object_set_int_member (o, "system_tokens", f->system_tokens);
+  json_object_set_int_member (o, "messages_tokens", f->messages_tokens);
+  json_object_set_int_member (o, "last_turn_tokens", f->last_turn_tokens);
+  json_object_set_int_member (o, "max_output", self->max_output);
+  json_object_set_int_member (o, "messages", f->n_messages);
+  json_object_set_int_member (o, "user_turns", f->n_user_turns);
+  json_object_set_int_member (o, "tools", f->n_tools);
+  json_object_set_int_member (o, "images", f->image_count);
+  json_object_set_int_member (o, "tool_results", f->n_tool_results);
+  json_object_set_int_member (o, "tool_errors", f->n_tool_errors);
+  json_object_set_int_member (o, "tail_tool_errors", f->tail_tool_errors);
+  json_object_set_int_member (o, "repeated_call", f->repeated_call);
+  json_object_set_int_member (o, "cache_breakpoints", f->breakpoints);
+  json_object_set_boolean_member (o, "thinking_blocks", self->has_thinking);
+  json_object_set_boolean_member (o, "thinking_in_turn", f->thinking_in_turn);
+  json_object_set_boolean_member (o, "orphan_tool_use", f->orphan_tool_use);
   if (f->stack_trace)
-    json_builder_add_string_value (b, "stack-trace");
+    json_array_add_string_element (cues, "stack-trace");
   if (f->failing_tests)
-    json_builder_add_string_value (b, "failing-tests");
+    json_array_add_string_element (cues, "failing-tests");
   if (f->nonzero_exit)
-    json_builder_add_string_value (b, "non-zero-exit");
+    json_array_add_string_element (cues, "non-zero-exit");
   if (f->think_cue)
-    json_builder_add_string_value (b, "think");
+    json_array_add_string_element (cues, "think");
   if (f->planning_cue)
-    json_builder_add_string_value (b, "planning");
+    json_array_add_string_element (cues, "planning");
   if (f->user_correction)
-    json_builder_add_string_value (b, "user-correction");
+    json_array_add_string_element (cues, "user-correction");
   if (f->interrupted)
-    json_builder_add_string_value (b, "interrupted");
+    json_array_add_string_element (cues, "interrupted");
   if (f->web_search)
-    json_builder_add_string_value (b, "web-search");
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+    json_array_add_string_element (cues, "web-search");
+  json_object_set_array_member (o, "cues", cues);
 
-  return json_builder_get_root (b);
+  node = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
+  return node;
 }

@@ -31,7 +31,7 @@
 #define SWITCH_MARGIN       0.02
 #define MAX_SESSIONS        512
 #define SESSION_IDLE_US     (24 * G_TIME_SPAN_HOUR)
-#define EXPLAIN_CANDIDATES  10
+#define EXPLAIN_CANDIDATES  8
 /* Pseudo-count of the prior against outcomes observed on this device. */
 #define OUTCOME_PRIOR_WEIGHT 20.0
 
@@ -573,6 +573,8 @@ candidate_label (const Candidate *c)
   return g_strdup_printf ("%s (%s)", c->model->id, pm_effort_to_string (c->effort));
 }
 
+/* Full detail for the chosen candidate, the figures that rank them for the others, and the
+ * reason for excluded ones (the explanation is built on every decision: keep it lean). */
 static JsonObject *
 candidate_json (const Candidate *c,
                 gboolean         chosen)
@@ -582,24 +584,29 @@ candidate_json (const Candidate *c,
   json_object_set_string_member (o, "model", c->model->id);
   json_object_set_string_member (o, "effort", pm_effort_to_string (c->effort));
   json_object_set_double_member (o, "q", round (c->q * 10000) / 10000);
-  json_object_set_double_member (o, "cost", c->cost);
   json_object_set_double_member (o, "step_cost", c->cost_step);
-  json_object_set_double_member (o, "fixup_cost", c->fixup);
-  json_object_set_double_member (o, "utility", round (c->utility * 1e6) / 1e6);
   json_object_set_int_member (o, "cached_tokens", c->quote.cached);
-  json_object_set_int_member (o, "cache_write_tokens", c->quote.written);
-  json_object_set_int_member (o, "uncached_tokens", c->quote.uncached);
-  json_object_set_int_member (o, "output_tokens", c->output_tokens);
+  if (c->excluded != NULL)
+    {
+      json_object_set_string_member (o, "excluded", c->excluded);
+      return o;
+    }
+  json_object_set_double_member (o, "cost", c->cost);
+  json_object_set_double_member (o, "utility", round (c->utility * 1e6) / 1e6);
   json_object_set_int_member (o, "reprefill_tokens", c->reprefill_tokens);
   json_object_set_double_member (o, "reprefill_cost", c->reprefill_cost);
   json_object_set_double_member (o, "prior", round (c->prior * 1000) / 1000);
-  json_object_set_string_member (o, "prior_source", c->prior_source);
   if (c->current)
     json_object_set_boolean_member (o, "current", TRUE);
   if (chosen)
-    json_object_set_boolean_member (o, "chosen", TRUE);
-  if (c->excluded != NULL)
-    json_object_set_string_member (o, "excluded", c->excluded);
+    {
+      json_object_set_boolean_member (o, "chosen", TRUE);
+      json_object_set_double_member (o, "fixup_cost", c->fixup);
+      json_object_set_int_member (o, "cache_write_tokens", c->quote.written);
+      json_object_set_int_member (o, "uncached_tokens", c->quote.uncached);
+      json_object_set_int_member (o, "output_tokens", c->output_tokens);
+      json_object_set_string_member (o, "prior_source", c->prior_source);
+    }
 
   return o;
 }

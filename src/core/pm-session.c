@@ -31,7 +31,36 @@ typedef struct
 struct _PmCacheState
 {
   GHashTable *entries;     /* guint64* (in the entry) → CacheEntry */
+  guint64     salts[8];    /* salts entries were written under (lookups of others can skip) */
+  guint       n_salts;     /* G_MAXUINT: too many to track */
 };
+
+static void
+note_salt (PmCacheState *self,
+           guint64       salt)
+{
+  if (self->n_salts == G_MAXUINT)
+    return;
+  for (guint i = 0; i < self->n_salts; i++)
+    if (self->salts[i] == salt)
+      return;
+  if (self->n_salts == G_N_ELEMENTS (self->salts))
+    self->n_salts = G_MAXUINT;
+  else
+    self->salts[self->n_salts++] = salt;
+}
+
+static gboolean
+may_hold_salt (PmCacheState *self,
+               guint64       salt)
+{
+  if (self->n_salts == G_MAXUINT)
+    return TRUE;
+  for (guint i = 0; i < self->n_salts; i++)
+    if (self->salts[i] == salt)
+      return TRUE;
+  return FALSE;
+}
 
 static guint
 key_hash (gconstpointer key)
@@ -72,6 +101,7 @@ pm_cache_state_clear (PmCacheState *self)
 {
   g_return_if_fail (self != NULL);
   g_hash_table_remove_all (self->entries);
+  self->n_salts = 0;
 }
 
 guint
@@ -152,6 +182,30 @@ find_hit (PmCacheState       *self,
           gint64              now_us,
           int                *index_out)
 {
+  if (g_hash_table_size (self->entries) == 0)
+    return NULL;
+  /* Messages written under another salt cannot match; tools/system marks are unsalted. */
+  if (!may_hold_salt (self, salt))
+    {
+      int last = -1;
+
+      while (last + 1 <= upto && marks[last + 1].section != PM_SECTION_MESSAGES)
+        last++;
+      for (int i = last; i >= 0; i--)
+        {
+          CacheEntry *entry;
+
+          entry = g_hash_table_lookup (self->entries, &marks[i].hash);
+          if (entry != NULL && entry->expires_us > now_us)
+            {
+              if (index_out != NULL)
+                *index_out = i;
+              return entry;
+            }
+        }
+      return NULL;
+    }
+
   for (int i = upto; i >= 0; i--)
     {
       guint64 key = salted (&marks[i], salt);
@@ -274,7 +328,10 @@ prune (PmCacheState *self,
 
   /* Still too many live entries: keep the longest prefixes only. */
   if (g_hash_table_size (self->entries) >= MAX_ENTRIES)
-    g_hash_table_remove_all (self->entries);
+    {
+      g_hash_table_remove_all (self->entries);
+      self->n_salts = 0;
+    }
 }
 
 void
@@ -305,6 +362,7 @@ pm_cache_state_store (PmCacheState      *self,
     return;
 
   prune (self, now_us);
+  note_salt (self, salt);
   default_ttl_us = (gint64) (model->cache_ttl_seconds > 0 ? model->cache_ttl_seconds : DEFAULT_TTL_S) * G_USEC_PER_SEC;
 
   if (is_anthropic_style (model))
@@ -348,7 +406,7 @@ pm_cache_state_store (PmCacheState      *self,
           find_hit (self, marks, (int) n - 1, salt, now_us, NULL) != NULL)
         {
           /* We expected a hit and there was none: the provider evicted it. */
-          g_hash_table_remove_all (self->entries);
+          pm_cache_state_clear (self);
         }
       if (pm_token_fit_apply (fit, total) < model->cache_min_tokens)
         return;
