@@ -351,6 +351,7 @@ test_anthropic_stream (Fixture       *f,
   g_assert_cmpstr (pm_record_get_agent (record), ==, "claude-code");
   g_assert_cmpstr (pm_record_get_provider (record), ==, "sim-anthropic");
   g_assert_cmpstr (pm_record_get_requested_model (record), ==, "claude-haiku-4-5");
+  g_assert_null (pm_record_get_prompt (record));   /* store_prompts is off by default */
   assert_record_matches_upstream (f, record, "claude-haiku-4-5");
   assert_record_published (f, record);
 }
@@ -798,6 +799,32 @@ test_large_body (Fixture       *f,
   assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
 }
 
+static const FixtureOptions with_prompts = {
+  .extra_config = "\"store_prompts\": true,",
+};
+
+/* With store_prompts on, the latest user text lands in the record, the endpoint and SQLite. */
+static void
+test_store_prompts (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                         "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                                         "{\"role\":\"user\",\"content\":\"Why does the build fail on arm64?\"}]}",
+                                         NULL, openai_headers);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (pm_record_get_prompt (last_record (f)));
+  g_assert_nonnull (strstr (pm_record_get_prompt (last_record (f)), "Why does the build fail on arm64?"));
+  g_assert_true (pm_store_flush (f->store, &error));
+  rows = pm_store_list_recent (f->store, 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "prompt"),
+                            "Why does the build fail on arm64?"));
+}
+
 static void
 test_unreachable_upstream (Fixture       *f,
                            gconstpointer  data)
@@ -1055,6 +1082,7 @@ main (int   argc,
   ADD ("/pm/proxy/fallback", &two_anthropic, test_fallback);
   ADD ("/pm/proxy/fallback-error-first", &two_anthropic, test_fallback_error_first);
   ADD ("/pm/proxy/large-body", NULL, test_large_body);
+  ADD ("/pm/proxy/store-prompts", &with_prompts, test_store_prompts);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

@@ -144,6 +144,14 @@ test_record_json_roundtrip (void)
   pm_record_set_timing (record, 80.0, 1500.0);
   pm_record_set_state (record, PM_RECORD_FAILED, 502, "upstream closed the connection");
 
+  /* No prompt: no member at all. */
+  {
+    g_autoptr(JsonNode) plain = pm_record_to_json (record);
+
+    g_assert_false (json_object_has_member (json_node_get_object (plain), "prompt"));
+  }
+  pm_record_set_prompt (record, "fix the failing test in utils.c");
+
   json = pm_record_to_json (record);
   object = json_node_get_object (json);
   /* The explanation is embedded as JSON, not as a string. */
@@ -173,6 +181,7 @@ test_record_json_roundtrip (void)
   g_assert_cmpuint (pm_record_get_status (back), ==, 502);
   g_assert_cmpint (pm_record_get_state (back), ==, PM_RECORD_FAILED);
   g_assert_cmpstr (pm_record_get_error (back), ==, "upstream closed the connection");
+  g_assert_cmpstr (pm_record_get_prompt (back), ==, "fix the failing test in utils.c");
   pm_record_get_usage (back, &back_usage);
   g_assert_cmpint (back_usage.input, ==, 100);
   g_assert_cmpint (back_usage.cache_write_1h, ==, 40);

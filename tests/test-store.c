@@ -95,12 +95,12 @@ test_open_and_schema (void)
 
   mode = query_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
-  g_assert_cmpint (query_int (path, "SELECT MAX(version) FROM schema_version"), ==, 2);
+  g_assert_cmpint (query_int (path, "SELECT MAX(version) FROM schema_version"), ==, 3);
   /* Reopening does not migrate twice. */
   store = pm_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_finalize_object (store);
-  g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM schema_version"), ==, 2);
+  g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM schema_version"), ==, 3);
 }
 
 static void
@@ -244,14 +244,41 @@ test_migrate_from_v1 (void)
 
   store = pm_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (query_int (path, "SELECT MAX(version) FROM schema_version"), ==, 2);
+  g_assert_cmpint (query_int (path, "SELECT MAX(version) FROM schema_version"), ==, 3);
   g_assert_cmpint (query_int (path, "SELECT usage_seen FROM requests WHERE id = 'legacy'"), ==, 0);
+  g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM requests WHERE prompt IS NULL"), ==, 1);
 
   rows = pm_store_list_recent (store, 5, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (rows), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "model"), ==, "gpt-5-mini");
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (json_array_get_object_element (rows, 0), "usage"), "input"), ==, 1234);
+}
+
+/* No prompt text unless a record carries one (the user allowed it); then it round-trips. */
+static void
+test_prompt_only_when_set (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "prompts.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmStore) store = pm_store_open (path, &error);
+  g_autoptr(PmRecord) without = make_record ("no-prompt", 1, 0.1, 10);
+  g_autoptr(PmRecord) with = make_record ("with-prompt", 2, 0.1, 10);
+  g_autoptr(JsonArray) rows = NULL;
+
+  g_assert_no_error (error);
+  pm_record_set_prompt (with, "Rename x to count — “quoted” ünïcode");
+  pm_store_save (store, without);
+  pm_store_save (store, with);
+  g_assert_true (pm_store_flush (store, &error));
+  g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM requests WHERE prompt IS NOT NULL"), ==, 1);
+
+  rows = pm_store_list_recent (store, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "prompt"), ==,
+                   "Rename x to count — “quoted” ünïcode");
+  g_assert_false (json_object_has_member (json_array_get_object_element (rows, 1), "prompt"));
 }
 
 static void
@@ -408,6 +435,7 @@ main (int   argc,
   g_test_add_func ("/pm/store/save-update-list", test_save_update_list);
   g_test_add_func ("/pm/store/persist-and-spend", test_persist_and_spend);
   g_test_add_func ("/pm/store/migrate-from-v1", test_migrate_from_v1);
+  g_test_add_func ("/pm/store/prompt-only-when-set", test_prompt_only_when_set);
   g_test_add_func ("/pm/store/newer-schema-refused", test_newer_schema_refused);
   g_test_add_func ("/pm/store/bad-path", test_bad_path);
   g_test_add_func ("/pm/store/full-disk", test_full_disk);

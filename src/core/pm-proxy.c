@@ -22,6 +22,7 @@
 #include "pm-proxy.h"
 #include "pm-record.h"
 #include "pm-request.h"
+#include "pm-request-private.h"
 #include "pm-router.h"
 #include "pm-sse.h"
 #include "pm-store.h"
@@ -32,6 +33,7 @@
 #define MAX_ERROR_BODY     (1024 * 1024)
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
 #define DEFAULT_LOG_ITEMS  5000
+#define MAX_PROMPT_CHARS   8000
 
 struct _PmProxy
 {
@@ -1696,6 +1698,20 @@ handle_proxied (PmProxy           *self,
                          pm_request_get_model (x->request));
   pm_record_set_decision (x->record, x->decision->model, effort_or_null (x->decision->effort), NULL,
                           x->decision->routed, x->decision->summary, x->decision->explanation);
+  if (pm_config_get_store_prompts (self->config))
+    {
+      /* Only when the user allows it: the latest user text, capped. */
+      g_autofree char *text = pm_request_dup_last_user_text (x->request);
+
+      if (text != NULL && g_utf8_validate (text, -1, NULL) && g_utf8_strlen (text, -1) > MAX_PROMPT_CHARS)
+        {
+          g_autofree char *cut = g_utf8_substring (text, 0, MAX_PROMPT_CHARS);
+
+          g_free (text);
+          text = g_strconcat (cut, "…", NULL);
+        }
+      pm_record_set_prompt (x->record, text);
+    }
   pm_request_log_append (self->log, x->record);
   if (self->store != NULL)
     pm_store_save (self->store, x->record);

@@ -35,6 +35,7 @@ struct _PmRecord
   char          *summary;
   char          *explanation;
   char          *error;
+  char          *prompt;
 };
 
 G_DEFINE_FINAL_TYPE (PmRecord, pm_record, G_TYPE_OBJECT)
@@ -68,6 +69,7 @@ enum {
   PROP_SUMMARY,
   PROP_EXPLANATION,
   PROP_ERROR,
+  PROP_PROMPT,
   N_PROPS
 };
 
@@ -115,6 +117,7 @@ pm_record_finalize (GObject *object)
   g_clear_pointer (&self->summary, g_free);
   g_clear_pointer (&self->explanation, g_free);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->prompt, g_free);
 
   G_OBJECT_CLASS (pm_record_parent_class)->finalize (object);
 }
@@ -210,6 +213,9 @@ pm_record_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_string (value, self->error);
       break;
+    case PROP_PROMPT:
+      g_value_set_string (value, self->prompt);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -300,6 +306,9 @@ pm_record_class_init (PmRecordClass *klass)
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_EXPLANATION] =
     g_param_spec_string ("explanation", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+  properties[PROP_PROMPT] =
+    g_param_spec_string ("prompt", NULL, NULL, NULL,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
   properties[PROP_ERROR] =
     g_param_spec_string ("error", NULL, NULL, NULL,
@@ -477,6 +486,7 @@ pm_record_new_from_json (JsonObject *object)
   self->state = state_from_string (object_get_string (object, "state"));
   self->summary = g_strdup (object_get_string (object, "summary"));
   self->error = g_strdup (object_get_string (object, "error"));
+  self->prompt = g_strdup (object_get_string (object, "prompt"));
 
   node = json_object_get_member (object, "explanation");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
@@ -599,6 +609,9 @@ pm_record_to_json (PmRecord *self)
   }
 
   add_string (builder, "error", self->error);
+  /* Only there when the user turned prompt storing on. */
+  if (self->prompt != NULL)
+    add_string (builder, "prompt", self->prompt);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -742,6 +755,28 @@ pm_record_get_error (PmRecord *self)
 {
   g_return_val_if_fail (PM_IS_RECORD (self), NULL);
   return self->error;
+}
+
+const char *
+pm_record_get_prompt (PmRecord *self)
+{
+  g_return_val_if_fail (PM_IS_RECORD (self), NULL);
+  return self->prompt;
+}
+
+/**
+ * pm_record_set_prompt:
+ *
+ * The latest user text of the request. Only set when the configuration allows prompt text in
+ * the log ("store_prompts"); NULL otherwise.
+ */
+void
+pm_record_set_prompt (PmRecord   *self,
+                      const char *prompt)
+{
+  g_return_if_fail (PM_IS_RECORD (self));
+
+  set_string (self, &self->prompt, prompt, PROP_PROMPT);
 }
 
 void

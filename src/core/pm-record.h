@@ -31,7 +31,8 @@ G_DECLARE_FINAL_TYPE (PmRecord, pm_record, PM, RECORD, GObject)
  *   "cache-write-tokens" int64, "output-tokens" int64, "reasoning-tokens" int64,
  *   "cache-hit" double (0..1 of prompt), "cost" double, "baseline-cost" double, "saved" double,
  *   "ttfb-ms" double, "total-ms" double, "status" int (HTTP), "state" int (PmRecordState),
- *   "summary" string, "explanation" string (JSON), "error" string. */
+ *   "summary" string, "explanation" string (JSON), "error" string, "prompt" string (NULL unless
+ *   the user allows prompt text in the log). */
 PmRecord     *pm_record_new                 (const char     *id,
                                              gint64          time_us);
 PmRecord     *pm_record_new_from_json       (JsonObject     *object);
@@ -50,6 +51,10 @@ double        pm_record_get_ttfb_ms         (PmRecord       *self);
 double        pm_record_get_total_ms        (PmRecord       *self);
 guint         pm_record_get_status          (PmRecord       *self);
 const char   *pm_record_get_error           (PmRecord       *self);
+/* NULL unless the configuration allows prompt text in the log. */
+const char   *pm_record_get_prompt          (PmRecord       *self);
+void          pm_record_set_prompt          (PmRecord       *self,
+                                             const char     *prompt);
 const char   *pm_record_get_model           (PmRecord       *self);
 const char   *pm_record_get_effort          (PmRecord       *self);
 double        pm_record_get_cost            (PmRecord       *self);

@@ -104,15 +104,18 @@ static const char *migrations[] = {
   "ALTER TABLE requests ADD COLUMN usage_seen INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE requests ADD COLUMN reported_cost REAL;"
   "CREATE INDEX requests_session ON requests (session, time);",
+
+  /* 3: the latest user text, only when the user allows prompt text in the log */
+  "ALTER TABLE requests ADD COLUMN prompt TEXT;",
 };
 
 static const char *upsert_sql =
   "INSERT INTO requests (id, time, session, agent, kind, api, requested_model, model, effort,"
   "  provider, routed, input_tokens, cache_read_tokens, cache_write_5m_tokens,"
   "  cache_write_1h_tokens, output_tokens, reasoning_tokens, cost, baseline_cost, ttfb_ms,"
-  "  total_ms, status, state, summary, explanation, error, usage_seen, reported_cost)"
+  "  total_ms, status, state, summary, explanation, error, usage_seen, reported_cost, prompt)"
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-  "  ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+  "  ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
   " ON CONFLICT (id) DO UPDATE SET time = excluded.time, session = excluded.session,"
   "  agent = excluded.agent, kind = excluded.kind, api = excluded.api,"
   "  requested_model = excluded.requested_model, model = excluded.model,"
@@ -124,13 +127,14 @@ static const char *upsert_sql =
   "  cost = excluded.cost, baseline_cost = excluded.baseline_cost, ttfb_ms = excluded.ttfb_ms,"
   "  total_ms = excluded.total_ms, status = excluded.status, state = excluded.state,"
   "  summary = excluded.summary, explanation = excluded.explanation, error = excluded.error,"
-  "  usage_seen = excluded.usage_seen, reported_cost = excluded.reported_cost";
+  "  usage_seen = excluded.usage_seen, reported_cost = excluded.reported_cost,"
+  "  prompt = excluded.prompt";
 
 static const char *select_columns =
   "SELECT id, time, session, agent, kind, api, requested_model, model, effort, provider, routed,"
   " input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,"
   " reasoning_tokens, cost, baseline_cost, ttfb_ms, total_ms, status, state, summary, explanation,"
-  " error, usage_seen, reported_cost FROM requests";
+  " error, usage_seen, reported_cost, prompt FROM requests";
 
 static void
 op_free (Op *op)
@@ -347,6 +351,7 @@ write_record (sqlite3_stmt  *stmt,
   bind_text (stmt, 24, obj_string (object, "summary"));
   bind_text (stmt, 25, explanation);
   bind_text (stmt, 26, obj_string (object, "error"));
+  bind_text (stmt, 29, obj_string (object, "prompt"));
 
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
@@ -829,6 +834,11 @@ row_to_json (sqlite3_stmt *stmt)
     {
       json_builder_set_member_name (builder, "error");
       json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 25));
+    }
+  if (sqlite3_column_type (stmt, 28) != SQLITE_NULL)
+    {
+      json_builder_set_member_name (builder, "prompt");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 28));
     }
   json_builder_end_object (builder);
 
