@@ -57,7 +57,7 @@ read_key (const char *provider,
           quiet = saved;
           quiet.c_lflag &= ~(ECHO);
           quiet.c_lflag |= ECHONL;
-          if (tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0)
+          if (tcsetattr (STDIN_FILENO, TCSANOW, &quiet) == 0)
             restored = FALSE;
         }
     }
@@ -72,7 +72,7 @@ read_key (const char *provider,
     }
 
   if (!restored)
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved);
 
   g_strstrip (key->str);
   key->len = strlen (key->str);
