@@ -33,7 +33,8 @@ trap cleanup EXIT
 # ---- install the pinned clients -----------------------------------------------------------
 
 mkdir -p "$work"
-if ! cmp -s "$src/package-lock.json" "$work/package-lock.json" || [ ! -x "$work/node_modules/.bin/claude" ]; then
+# .installed holds the lockfile of the last complete install.
+if ! cmp -s "$src/package-lock.json" "$work/.installed" || [ ! -x "$work/node_modules/.bin/claude" ]; then
   if ! command -v npm >/dev/null; then
     echo "1..0 # SKIP npm is not installed"
     exit 0
@@ -44,10 +45,14 @@ if ! cmp -s "$src/package-lock.json" "$work/package-lock.json" || [ ! -x "$work/
   fi
   cp "$src/package.json" "$src/package-lock.json" "$work/"
   rm -f "$work/.installed"
-  if ! (cd "$work" && timeout 900 npm ci --no-audit --no-fund) >"$tmp/npm.log" 2>&1; then
-    echo "Bail out! npm ci failed: $(tail -3 "$tmp/npm.log" | tr '\n' ' ')"
+  # `npm install --no-save` with the lockfile in place installs exactly the locked versions;
+  # `npm ci` refuses this lockfile because opencode-ai lists platform packages that npm
+  # leaves out of it.
+  if ! (cd "$work" && rm -rf node_modules && timeout 900 npm install --no-save --no-audit --no-fund) >"$tmp/npm.log" 2>&1; then
+    echo "Bail out! npm install failed: $(tail -3 "$tmp/npm.log" | tr '\n' ' ')"
     exit 1
   fi
+  cp "$src/package-lock.json" "$work/.installed"
 fi
 cp "$src"/*.mjs "$work/"
 bin=$work/node_modules/.bin
@@ -121,6 +126,7 @@ write_config ()   # file model=provider...
     done
     echo
     echo '  ],'
+    echo '  "objective": {"pinned_models": "route-all"},'
     echo "  \"default_model\": \"${1%%=*}\""
     echo '}'
   } >"$file"
@@ -206,19 +212,26 @@ sdk_case openai-responses-native    sdk-openai-responses-stream.mjs gpt-5       
 sdk_case openai-responses-to-anthropic sdk-openai-responses-stream.mjs gpt-5          claude-sonnet-4-5=sim-anthropic
 sdk_case openai-responses-to-chat   sdk-openai-responses-stream.mjs gpt-5             gpt-5-mini=sim-chat
 
-# Claude Code: a scripted turn, its session recognised in the records.
+# Claude Code: a scripted turn that starts a sub-agent; Pointsman recognises the session and the
+# sub-agent (its own session under the parent's) in the records.
 if want claude-code; then
   name=claude-code
-  text_script "$tmp/$name.script.json" "Hi from the scripted upstream."
+  cat >"$tmp/$name.script.json" <<'EOF'
+[{"text": "I will ask a sub-agent.", "tool_calls": [{"name": "Agent", "arguments": {"description": "List the files", "prompt": "List the files in the current directory and report.", "subagent_type": "general-purpose"}}]},
+ {"text": "Sub-agent report: nothing here."},
+ {"text": "Done with the sub-agent.", "repeat": 20}]
+EOF
   if start_sim $name "$tmp/$name.script.json" && write_config "$tmp/$name.config.json" claude-sonnet-4-5=sim-anthropic claude-haiku-4-5=sim-anthropic &&
      start_serve $name "$tmp/$name.config.json"; then
     mkdir -p "$tmp/$name.proj"
     (cd "$tmp/$name.proj" && ANTHROPIC_BASE_URL=$PM_URL ANTHROPIC_AUTH_TOKEN=pointsman-local \
-       timeout 180 "$bin/claude" -p "say hi" </dev/null) >"$tmp/$name.client.log" 2>&1
+       timeout 180 "$bin/claude" -p "use a sub-agent to list the files" </dev/null) >"$tmp/$name.client.log" 2>&1
     rc=$?
-    if [ $rc = 0 ] && grep -q "Hi from the scripted upstream." "$tmp/$name.client.log"; then
-      check_records $name "r.length >= 1" "r.every(x => x.agent === 'claude-code')" \
-        "r.some(x => x.session && x.session.length > 8 && x.kind === 'main')" >>"$tmp/$name.client.log" 2>&1
+    if [ $rc = 0 ] && grep -q "Done with the sub-agent." "$tmp/$name.client.log"; then
+      check_records $name "r.length >= 3" "r.every(x => x.agent === 'claude-code')" \
+        "r.some(x => x.kind === 'main' && x.session && x.session.length > 8)" \
+        "r.some(x => x.kind === 'subagent' && r.some(y => y.kind === 'main' && x.session.startsWith(y.session + '/')))" \
+        >>"$tmp/$name.client.log" 2>&1
       rc=$?
     else
       rc=1
@@ -326,6 +339,9 @@ EOF
 fi
 
 # A real gateway in the path: Pointsman → @portkey-ai/gateway (loopback) → scripted upstream.
+# Whole responses: the pinned gateway answers streamed requests for the openai provider with
+# "Something went wrong" under Node (its own response headers are immutable there); the client
+# script checks that such a failure still reaches the client as an error in its own shape.
 if want portkey; then
   name=portkey
   rc=1
@@ -338,9 +354,9 @@ if want portkey; then
     PORTKEY_URL=http://127.0.0.1:$port
     for i in $(seq 1 100); do curl -s -m 1 -o /dev/null "$PORTKEY_URL/" && break; sleep 0.1; done
     if write_config "$tmp/$name.config.json" gpt-5-mini=portkey && start_serve $name "$tmp/$name.config.json"; then
-      POINTSMAN_URL=$PM_URL PM_MODEL=claude-sonnet-4-5 timeout 120 node "$work/sdk-anthropic-stream.mjs" \
+      POINTSMAN_URL=$PM_URL PM_MODEL=claude-sonnet-4-5 timeout 120 node "$work/sdk-anthropic-create.mjs" \
         >"$tmp/$name.client.log" 2>&1 &&
-        check_records $name "r.some(x => x.provider === 'portkey')" >>"$tmp/$name.client.log" 2>&1 && rc=0
+        check_records $name "r.some(x => x.provider === 'portkey' && x.state === 'done' && x.api === 'anthropic')" >>"$tmp/$name.client.log" 2>&1 && rc=0
       stop_serve
     fi
     unset PORTKEY_URL
