@@ -805,6 +805,86 @@ test_agent_live_and_history (Fixture       *f,
   g_assert_cmpuint (pm_request_list_get_n_shown (pm_window_get_request_list (f->window)), ==, 1);
 }
 
+/* --- window chrome ------------------------------------------------------------------------ */
+
+static void
+test_window_state (Fixture       *f,
+                   gconstpointer  data)
+{
+  GSettings *settings = pm_application_get_settings (f->app);
+  g_autofree char *page = NULL;
+  int width, height;
+
+  /* Pane position and page are remembered as they change. */
+  gtk_paned_set_position (pm_window_get_requests_paned (f->window), 555);
+  g_assert_cmpint (g_settings_get_int (settings, "requests-pane-position"), ==, 555);
+  pm_window_show_page (f->window, "savings");
+  page = g_settings_get_string (settings, "last-page");
+  g_assert_cmpstr (page, ==, "savings");
+
+  /* The size is saved on close. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 640);
+  gtk_window_close (GTK_WINDOW (f->window));
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 640);
+
+  /* A new window comes back the same. */
+  f->window = pm_window_new (f->app);
+  gtk_window_get_default_size (GTK_WINDOW (f->window), &width, &height);
+  g_assert_cmpint (width, ==, 900);
+  g_assert_cmpint (height, ==, 640);
+  g_assert_cmpint (gtk_paned_get_position (pm_window_get_requests_paned (f->window)), ==, 555);
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (pm_window_get_stack (f->window)), ==, "savings");
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  /* Keyboard: Alt+number pages go through the window action. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.page", "s", "providers"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (pm_window_get_stack (f->window)), ==, "providers");
+
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  g_settings_reset (settings, "requests-pane-position");
+  g_settings_reset (settings, "last-page");
+}
+
+static void
+test_about_shortcuts_style (Fixture       *f,
+                            gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+  g_auto(GStrv) accels = NULL;
+  AdwAboutWindow *about = NULL;
+
+  /* The shortcuts window is the app's help overlay, on Ctrl+?. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (f->window)));
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "win.show-help-overlay");
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>question"));
+  g_clear_pointer (&accels, g_strfreev);
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.demo");
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>d"));
+
+  /* About. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (w))
+        about = ADW_ABOUT_WINDOW (w);
+    }
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Pointsman");
+  gtk_window_destroy (GTK_WINDOW (about));
+
+  /* Dark style from the menu's action. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "color-scheme", g_variant_new_string ("dark"));
+  g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==, ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "color-scheme", g_variant_new_string ("default"));
+  g_assert_cmpint (adw_style_manager_get_color_scheme (adw_style_manager_get_default ()), ==, ADW_COLOR_SCHEME_DEFAULT);
+}
+
 #endif /* PM_APP_HAVE_CORE */
 
 int
@@ -842,6 +922,8 @@ main (int   argc,
   g_test_add ("/app/objective/what-if-sliders", Fixture, NULL, fixture_setup, test_what_if_sliders, fixture_teardown);
   g_test_add ("/app/objective/what-if-pool", Fixture, NULL, fixture_setup, test_what_if_pool, fixture_teardown);
   g_test_add ("/app/savings/chart", Fixture, NULL, fixture_setup, test_savings_chart, fixture_teardown);
+  g_test_add ("/app/window/state", Fixture, NULL, fixture_setup, test_window_state, fixture_teardown);
+  g_test_add ("/app/window/about-shortcuts-style", Fixture, NULL, fixture_setup, test_about_shortcuts_style, fixture_teardown);
   g_test_add ("/app/providers/keys", Fixture, NULL, fixture_setup, test_providers_keys, fixture_teardown);
 
   return g_test_run ();

@@ -432,6 +432,13 @@ pm_window_get_stack (PmWindow *self)
   return self->stack;
 }
 
+GtkPaned *
+pm_window_get_requests_paned (PmWindow *self)
+{
+  g_return_val_if_fail (PM_IS_WINDOW (self), NULL);
+  return self->requests_paned;
+}
+
 PmRequestList *
 pm_window_get_request_list (PmWindow *self)
 {

@@ -23,6 +23,7 @@ PmWindow        *pm_window_new                (PmApplication *app);
 void             pm_window_show_page          (PmWindow      *self,
                                                const char    *name);
 AdwViewStack    *pm_window_get_stack          (PmWindow      *self);
+GtkPaned        *pm_window_get_requests_paned (PmWindow      *self);
 PmRequestList   *pm_window_get_request_list   (PmWindow      *self);
 PmWhyPane       *pm_window_get_why_pane       (PmWindow      *self);
 PmObjectivePage *pm_window_get_objective_page (PmWindow      *self);
