@@ -799,6 +799,39 @@ test_large_body (Fixture       *f,
   assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
 }
 
+/* A pinned model outside the pool goes to the provider that speaks its API, under the client's
+ * own name. */
+static void
+test_unlisted_pin (Fixture       *f,
+                   gconstpointer  data)
+{
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages",
+                                           "{\"model\":\"claude-opus-4-5-20251101\",\"max_tokens\":50,"
+                                           "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                                           NULL, anthropic_headers);
+    PmRecord *record = last_record (f);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "model"),
+                     ==, "claude-opus-4-5-20251101");
+    g_assert_cmpstr (pm_record_get_provider (record), ==, "sim-anthropic");
+    g_assert_nonnull (strstr (pm_record_get_explanation (record), "not in the configured pool"));
+    assert_record_matches_upstream (f, record, pm_catalog_lookup (f->catalog, "claude-opus-4-5-20251101")->id);
+  }
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                           "{\"model\":\"my-local-model:7b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                                           NULL, openai_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "model"),
+                     ==, "my-local-model:7b");
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_DONE);
+  }
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1083,6 +1116,7 @@ main (int   argc,
   ADD ("/pm/proxy/fallback-error-first", &two_anthropic, test_fallback_error_first);
   ADD ("/pm/proxy/large-body", NULL, test_large_body);
   ADD ("/pm/proxy/store-prompts", &with_prompts, test_store_prompts);
+  ADD ("/pm/proxy/unlisted-pin", NULL, test_unlisted_pin);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

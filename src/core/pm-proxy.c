@@ -1351,6 +1351,33 @@ key_looked_up_cb (GObject      *object,
   exchange_unref (x);
 }
 
+/* A model outside the configured pool (a client pin): the provider that speaks its API,
+ * preferring one named after its vendor. */
+static PmProviderConfig *
+provider_for_unlisted (PmProxy           *self,
+                       const PmModelInfo *info,
+                       PmApi              client_api)
+{
+  GPtrArray *providers = pm_config_get_providers (self->config);
+  PmApi api = info != NULL ? info->api : client_api;
+  PmProviderConfig *found = NULL;
+
+  for (guint i = 0; providers != NULL && i < providers->len; i++)
+    {
+      PmProviderConfig *provider = g_ptr_array_index (providers, i);
+
+      if (provider->api != api)
+        continue;
+      if (info != NULL && info->vendor != NULL &&
+          (g_strcmp0 (provider->id, info->vendor) == 0 || g_strcmp0 (provider->preset, info->vendor) == 0))
+        return provider;
+      if (found == NULL)
+        found = provider;
+    }
+
+  return found;
+}
+
 /* Start the attempt for candidates[attempt]. */
 static void
 exchange_try_next (Exchange *x)
@@ -1374,6 +1401,21 @@ exchange_try_next (Exchange *x)
       if (x->provider != NULL)
         break;
 
+      if (model_config == NULL && x->attempt == 0 && !x->decision->routed)
+        {
+          /* The client pinned a model the pool does not list: send it where its API is spoken,
+           * under the name the client used. */
+          x->provider = provider_for_unlisted (self, x->model_info, x->client_api);
+          if (x->provider != NULL)
+            {
+              g_autofree char *reason = g_strdup_printf ("%s is not in the configured pool; sent to %s as the client asked",
+                                                         model_id, x->provider->id);
+
+              pm_decision_add_reason (x->decision, reason);
+              break;
+            }
+        }
+
       {
         g_autofree char *reason = g_strdup_printf ("%s has no configured provider; skipped", model_id);
 
@@ -1395,10 +1437,12 @@ exchange_try_next (Exchange *x)
   x->attempt_decision = pm_decision_new (model_id, x->decision->effort);
   x->attempt_decision->routed = x->decision->routed;
 
-  if (model_config->upstream_name != NULL)
+  if (model_config != NULL && model_config->upstream_name != NULL)
     upstream_name = model_config->upstream_name;
-  else if (x->provider->model_names != NULL)
+  else if (x->provider->model_names != NULL && g_hash_table_lookup (x->provider->model_names, model_id) != NULL)
     upstream_name = g_hash_table_lookup (x->provider->model_names, model_id);
+  else if (model_config == NULL && pm_request_get_model (x->request) != NULL)
+    upstream_name = pm_request_get_model (x->request);
   x->upstream_model = g_strdup (upstream_name != NULL ? upstream_name : model_id);
 
   x->strip_usage = FALSE;
