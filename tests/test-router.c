@@ -70,6 +70,8 @@ make_body (const Shape *shape)
   guint results = shape->pairs;
 
   g_string_append_printf (s, "{\"model\":\"%s\",\"max_tokens\":16000,\"stream\":true,", shape->model);
+  if (shape->thinking_sig != NULL)
+    g_string_append (s, "\"thinking\":{\"type\":\"adaptive\"},");
   g_string_append (s, "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a shell command.\","
                       "\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}}}}],");
   if (shape->agent_id != NULL)

@@ -850,6 +850,17 @@ decide_pinned (PmRouter          *self,
   return decision;
 }
 
+static gboolean
+decision_thinks (PmRequest        *request,
+                 const PmDecision *decision)
+{
+  if (decision->effort == PM_EFFORT_UNSET)
+    return pm_request_get_features (request)->thinking_enabled ||
+           pm_request_get_api (request) != PM_API_ANTHROPIC;
+
+  return decision->effort != PM_EFFORT_NONE;
+}
+
 PmDecision *
 pm_router_decide (PmRouter   *self,
                   PmRequest  *request,
@@ -1343,10 +1354,14 @@ done:
       g_free (session->model);
       session->model = g_strdup (decision->model);
       session->effort = decision->effort;
-      /* The next signed thinking in this history will be the chosen model's — if it writes
-       * thinking the client's API carries back signed (Claude on Anthropic Messages, encrypted
-       * reasoning on Responses). Otherwise the history keeps its earlier writer. */
-      if (chosen_info != NULL &&
+      /* A writer we only inferred (the client's pinned model) becomes known. */
+      if (session->thinking_model == NULL && thinking_writer != NULL)
+        session->thinking_model = g_strdup (thinking_writer);
+      /* The next signed thinking in this history will be the chosen model's — if it thinks
+       * (effort above none) and the client's API carries thinking back signed (Claude on
+       * Anthropic Messages, encrypted reasoning on Responses). Otherwise the history keeps its
+       * earlier writer. */
+      if (chosen_info != NULL && decision_thinks (request, decision) &&
           ((pm_request_get_api (request) == PM_API_ANTHROPIC && g_str_has_prefix (chosen_info->effort_style, "anthropic")) ||
            (pm_request_get_api (request) == PM_API_OPENAI_RESPONSES && chosen_info->api == PM_API_OPENAI_RESPONSES)))
         {
