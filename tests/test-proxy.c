@@ -832,6 +832,52 @@ test_unlisted_pin (Fixture       *f,
   }
 }
 
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+/* The app switches the proxy off and on again: it listens anew and keeps its log. */
+static void
+test_restart (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint running_changes = 0;
+  g_autofree char *url = NULL;
+
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                           "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"one\"}]}",
+                                           NULL, openai_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+
+  g_signal_connect (f->proxy, "notify::running", G_CALLBACK (count_notify_cb), &running_changes);
+  pm_proxy_stop (f->proxy);
+  g_assert_false (pm_proxy_is_running (f->proxy));
+  g_assert_cmpuint (pm_proxy_get_port (f->proxy), ==, 0);
+  g_assert_true (pm_proxy_start (f->proxy, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_proxy_is_running (f->proxy));
+  g_assert_cmpuint (running_changes, ==, 2);
+  g_signal_handlers_disconnect_by_func (f->proxy, count_notify_cb, &running_changes);
+
+  url = pm_proxy_dup_url (f->proxy);
+  {
+    g_autoptr(TestResponse) r = test_post (url, "/v1/chat/completions",
+                                           "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"two\"}]}",
+                                           NULL, openai_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pm_proxy_get_log (f->proxy))), ==, 2);
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1117,6 +1163,7 @@ main (int   argc,
   ADD ("/pm/proxy/large-body", NULL, test_large_body);
   ADD ("/pm/proxy/store-prompts", &with_prompts, test_store_prompts);
   ADD ("/pm/proxy/unlisted-pin", NULL, test_unlisted_pin);
+  ADD ("/pm/proxy/restart", NULL, test_restart);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
