@@ -683,6 +683,27 @@ test_cli (void)
       g_assert_cmpfloat (pm_catalog_lookup (written, "claude-sonnet-4-5")->input, ==, 3e-6);
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&err, g_free);
+
+      /* Without --output it writes the user catalog, which the default catalog then applies:
+       * the local model of the stale file shows up next to the shipped ones. */
+      {
+        g_autofree char *user = pm_catalog_user_path ();
+
+        g_unsetenv ("PM_CATALOG");
+        g_assert_false (g_file_test (user, G_FILE_TEST_EXISTS));
+        g_assert_cmpint (run_cli (&out, &err, "catalog", "import", prices, "--catalog", stale, NULL), ==, 0);
+        g_assert_nonnull (strstr (out, user));
+        g_assert_true (g_file_test (user, G_FILE_TEST_IS_REGULAR));
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+
+        g_assert_cmpint (run_cli (&out, &err, "catalog", NULL), ==, 0);
+        g_assert_nonnull (strstr (out, "my-local-model"));
+        g_assert_nonnull (strstr (out, "kimi-k2"));
+        g_clear_pointer (&out, g_free);
+        g_clear_pointer (&err, g_free);
+        g_unlink (user);
+      }
     }
 
   /* errors */
