@@ -65,11 +65,16 @@ make_record (const char *id,
 }
 
 static const char *good_explanation =
-  "{\"candidates\":["
-  "{\"model\":\"claude-sonnet-4-5\",\"effort\":\"medium\",\"q\":0.81,\"cost\":0.0213,\"utility\":0.62,\"cached_tokens\":40000},"
-  "{\"model\":\"claude-haiku-4-5\",\"effort\":\"low\",\"q\":0.55,\"cost\":0.0310,\"utility\":0.31,\"cached_tokens\":0,"
+  "{\"model\":\"claude-sonnet-4-5\",\"lambda\":0.42,\"quality_floor\":0.9,"
+  "\"session\":{\"id\":\"session-aaaa-1111\",\"steps\":7,\"previous_model\":\"claude-sonnet-4-5\",\"switches\":1},"
+  "\"candidates\":["
+  "{\"model\":\"claude-sonnet-4-5\",\"effort\":\"medium\",\"q\":0.81,\"cost\":0.0213,\"utility\":0.62,\"cached_tokens\":40000,"
+  "\"reprefill_tokens\":0,\"chosen\":true,\"current\":true,\"fixup_cost\":0.0040,\"uncached_tokens\":1200,"
+  "\"cache_write_tokens\":300,\"output_tokens\":900,\"prior_source\":\"SWE-bench Verified\"},"
+  "{\"model\":\"claude-haiku-4-5\",\"effort\":\"low\",\"q\":0.55,\"step_cost\":0.0310,\"cached_tokens\":0,"
   "\"excluded\":\"below the quality floor\"},"
-  "{\"model\":\"gpt-5\",\"effort\":\"high\",\"q\":0.84,\"cost\":0.0921,\"utility\":0.12,\"cached_tokens\":0}],"
+  "{\"model\":\"gpt-5\",\"effort\":\"high\",\"q\":0.84,\"cost\":0.0921,\"utility\":0.12,\"cached_tokens\":0,"
+  "\"reprefill_tokens\":41500}],"
   "\"reasons\":[\"Main-agent step digesting a failing test run.\","
   "\"Switching to haiku would re-read 40000 cached tokens uncached.\"]}";
 
@@ -105,6 +110,14 @@ test_render_explanation (void)
   g_assert_nonnull (strstr (text, "$0.0367"));
   g_assert_nonnull (strstr (text, "1 request in this session"));
   g_assert_null (strstr (text, "✓ gpt-5"));
+  /* the excluded candidate shows its step cost; tokens at stake for a switch */
+  g_assert_nonnull (strstr (text, "$0.0310"));
+  g_assert_nonnull (strstr (text, "41.5k"));
+  /* the decision's figures in words */
+  g_assert_nonnull (strstr (text, "failure risk priced at $0.0040"));
+  g_assert_nonnull (strstr (text, "quality prior from SWE-bench Verified"));
+  g_assert_nonnull (strstr (text, "λ = 0.42"));
+  g_assert_nonnull (strstr (text, "step 7"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -150,7 +150,7 @@ render_explanation (PmWhyPane  *self,
                     const char *json)
 {
   static const char *headers[] = {
-    N_("Model"), N_("Effort"), N_("Q"), N_("Cost"), N_("Utility"), N_("Cached"),
+    N_("Model"), N_("Effort"), N_("Q"), N_("Cost"), N_("Utility"), N_("Cached"), N_("Re-read"),
   };
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root = NULL;
@@ -160,6 +160,7 @@ render_explanation (PmWhyPane  *self,
   const char *effort = pm_record_get_effort (self->record);
   guint n;
   guint row = 0;
+  JsonObject *chosen_obj = NULL;
 
   clear_container (GTK_WIDGET (self->candidates_grid));
   clear_container (GTK_WIDGET (self->reasons_box));
@@ -193,6 +194,7 @@ render_explanation (PmWhyPane  *self,
           JsonObject *cand;
           gboolean chosen;
           g_autofree char *m = NULL, *e = NULL, *q = NULL, *cost = NULL, *u = NULL, *cached = NULL;
+          g_autofree char *reread = NULL;
 
           if (!JSON_NODE_HOLDS_OBJECT (node))
             continue;
@@ -201,12 +203,22 @@ render_explanation (PmWhyPane  *self,
           m = member_text (cand, "model", "%g");
           e = member_text (cand, "effort", "%g");
           q = member_text (cand, "q", "%.2f");
-          cost = member_text (cand, "cost", "cost");
+          /* excluded candidates carry only the step's own cost */
+          cost = member_text (cand, json_object_has_member (cand, "cost") ? "cost" : "step_cost", "cost");
+          reread = member_text (cand, "reprefill_tokens", "tokens");
           u = member_text (cand, "utility", "%.3f");
           cached = member_text (cand, "cached_tokens", "tokens");
           if (chosen)
             {
               g_autofree char *marked = g_strdup_printf ("✓ %s", m);
+
+              g_free (m);
+              m = g_steal_pointer (&marked);
+              chosen_obj = cand;
+            }
+          else if (json_object_get_boolean_member_with_default (cand, "current", FALSE))
+            {
+              g_autofree char *marked = g_strdup_printf (_("%s (current)"), m);
 
               g_free (m);
               m = g_steal_pointer (&marked);
@@ -220,6 +232,7 @@ render_explanation (PmWhyPane  *self,
           gtk_grid_attach (self->candidates_grid, cell (cost, TRUE, chosen, FALSE), 3, row, 1, 1);
           gtk_grid_attach (self->candidates_grid, cell (u, TRUE, chosen, FALSE), 4, row, 1, 1);
           gtk_grid_attach (self->candidates_grid, cell (cached, TRUE, chosen, FALSE), 5, row, 1, 1);
+          gtk_grid_attach (self->candidates_grid, cell (reread, TRUE, chosen, FALSE), 6, row, 1, 1);
 
           /* A candidate may say why it was excluded. */
           if (json_object_has_member (cand, "excluded") || json_object_has_member (cand, "note"))
@@ -231,7 +244,7 @@ render_explanation (PmWhyPane  *self,
                   GtkWidget *note = cell (why, FALSE, FALSE, TRUE);
 
                   gtk_widget_add_css_class (note, "caption");
-                  gtk_grid_attach (self->candidates_grid, note, 0, ++row, 6, 1);
+                  gtk_grid_attach (self->candidates_grid, note, 0, ++row, 7, 1);
                 }
             }
         }
@@ -239,7 +252,7 @@ render_explanation (PmWhyPane  *self,
         {
           g_autofree char *more = g_strdup_printf (_("and %u more"), n - MAX_CANDIDATES);
 
-          gtk_grid_attach (self->candidates_grid, cell (more, FALSE, FALSE, TRUE), 0, ++row, 6, 1);
+          gtk_grid_attach (self->candidates_grid, cell (more, FALSE, FALSE, TRUE), 0, ++row, 7, 1);
         }
     }
   else
@@ -249,8 +262,58 @@ render_explanation (PmWhyPane  *self,
                                ? _("The router recorded no candidates for this request.")
                                : _("Not routed: the client's model was used as asked."),
                              FALSE, FALSE, TRUE),
-                       0, 0, 6, 1);
+                       0, 0, 7, 1);
     }
+
+  /* The decision's own figures, in words. */
+  {
+    g_autoptr(GString) details = g_string_new (NULL);
+
+    if (chosen_obj != NULL)
+      {
+        g_autofree char *uncached = member_text (chosen_obj, "uncached_tokens", "tokens");
+        g_autofree char *written = member_text (chosen_obj, "cache_write_tokens", "tokens");
+        g_autofree char *output = member_text (chosen_obj, "output_tokens", "tokens");
+        g_autofree char *fixup = member_text (chosen_obj, "fixup_cost", "cost");
+        g_autofree char *prior = member_text (chosen_obj, "prior_source", "%g");
+
+        g_string_append_printf (details,
+                                _("Expected: %s uncached, %s written to cache, %s output tokens; "
+                                  "failure risk priced at %s; quality prior from %s."),
+                                uncached, written, output, fixup, prior);
+      }
+    if (root != NULL && json_object_has_member (root, "lambda"))
+      {
+        g_autofree char *lambda = member_text (root, "lambda", "%.3g");
+        g_autofree char *floor = member_text (root, "quality_floor", "%.2f");
+
+        if (details->len > 0)
+          g_string_append_c (details, '\n');
+        g_string_append_printf (details, _("Objective: λ = %s, quality floor %s."), lambda, floor);
+        if (json_object_has_member (root, "session") &&
+            JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "session")))
+          {
+            JsonObject *so = json_object_get_object_member (root, "session");
+            g_autofree char *steps = member_text (so, "steps", "%g");
+            g_autofree char *previous = member_text (so, "previous_model", "%g");
+            g_autofree char *switches = member_text (so, "switches", "%g");
+
+            g_string_append_printf (details, _(" Session: step %s, previous model %s, %s switches."),
+                                    steps, previous, switches);
+          }
+      }
+    if (details->len > 0)
+      {
+        GtkWidget *label = cell (details->str, FALSE, FALSE, TRUE);
+
+        gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+        gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_NONE);
+        gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+        gtk_widget_add_css_class (label, "caption");
+        gtk_widget_set_margin_top (label, 6);
+        gtk_grid_attach (self->candidates_grid, label, 0, ++row, 7, 1);
+      }
+  }
 
   for (guint i = 0; reasons != NULL && i < json_array_get_length (reasons); i++)
     {
