@@ -466,8 +466,11 @@ test_errors (Fixture       *f,
     g_autoptr(TestResponse) r2 = test_post (f->url, "/v1/messages", anthropic, NULL, right);
     g_autoptr(TestResponse) r3 = test_post (f->url, "/v1/chat/completions", chat, NULL, bearer);
 
+    g_autoptr(TestResponse) r4 = test_post (f->url, "/v1/messages/count_tokens", anthropic, NULL, wrong);
+
     g_assert_cmpuint (r1->status, ==, 401);
     g_assert_nonnull (strstr (r1->body->str, "authentication_error"));
+    g_assert_cmpuint (r4->status, ==, 401);
     g_assert_cmpuint (r2->status, ==, 200);
     g_assert_cmpuint (r3->status, ==, 200);
     g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer test-key-not-real-1234");

@@ -1436,6 +1436,14 @@ exchange_try_next (Exchange *x)
   x->upstream_api = x->provider->api;
   x->attempt_decision = pm_decision_new (model_id, x->decision->effort);
   x->attempt_decision->routed = x->decision->routed;
+  if (g_strcmp0 (model_id, x->decision->model) == 0)
+    {
+      /* The router's own expectations, for what it learns from the outcome. */
+      x->attempt_decision->expected_cached_tokens = x->decision->expected_cached_tokens;
+      x->attempt_decision->expected_cost = x->decision->expected_cost;
+      x->attempt_decision->expected_baseline_cost = x->decision->expected_baseline_cost;
+      x->attempt_decision->summary = g_strdup (x->decision->summary);
+    }
 
   if (model_config != NULL && model_config->upstream_name != NULL)
     upstream_name = model_config->upstream_name;

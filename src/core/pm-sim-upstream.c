@@ -1798,6 +1798,12 @@ handle_count_tokens (PmSimUpstream     *self,
   gint64 total;
 
   remember_request (self, msg, path);
+  if (self->required_key != NULL && g_strcmp0 (request_key (msg), self->required_key) != 0)
+    {
+      respond_json (msg, 401, error_body (SIM_ANTHROPIC, "authentication_error", "invalid x-api-key",
+                                          401, ++self->counter));
+      return;
+    }
   if (self->last_json == NULL || !JSON_NODE_HOLDS_OBJECT (self->last_json))
     {
       respond_json (msg, 400, error_body (SIM_ANTHROPIC, "invalid_request_error",
