@@ -462,11 +462,11 @@ test_errors (Fixture       *f,
     const char *wrong[] = { "x-api-key", "test-key-wrong", NULL };
     const char *right[] = { "x-api-key", "test-key-not-real-1234", NULL };
     const char *bearer[] = { "authorization", "Bearer test-key-not-real-1234", NULL };
+    g_autoptr(TestResponse) r4 = test_post (f->url, "/v1/messages/count_tokens", anthropic, NULL, wrong);
     g_autoptr(TestResponse) r1 = test_post (f->url, "/v1/messages", anthropic, NULL, wrong);
     g_autoptr(TestResponse) r2 = test_post (f->url, "/v1/messages", anthropic, NULL, right);
     g_autoptr(TestResponse) r3 = test_post (f->url, "/v1/chat/completions", chat, NULL, bearer);
 
-    g_autoptr(TestResponse) r4 = test_post (f->url, "/v1/messages/count_tokens", anthropic, NULL, wrong);
 
     g_assert_cmpuint (r1->status, ==, 401);
     g_assert_nonnull (strstr (r1->body->str, "authentication_error"));
