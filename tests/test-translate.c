@@ -853,6 +853,17 @@ test_stream_bad_event (void)
 
   g_assert_false (pm_stream_translator_feed (tr, NULL, "{not json", out, &error));
   g_assert_error (error, PM_ERROR, PM_ERROR_UPSTREAM);
+  g_clear_error (&error);
+  /* Two data: lines in one event join into two JSON values: rejected as a whole. */
+  g_assert_false (pm_stream_translator_feed (tr, NULL, "{\"id\":\"a\",\"choices\":[]}\n{\"id\":\"b\"}", out, &error));
+  g_assert_error (error, PM_ERROR, PM_ERROR_UPSTREAM);
+  g_clear_error (&error);
+  /* Braces inside strings do not confuse the check. */
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"} {\\\"\"},"
+                                            "\"finish_reason\":null}]}", out, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out->str, "} {\\\""));
 }
 
 int

@@ -23,6 +23,9 @@ JsonObject *_pm_json_get_object  (JsonObject  *object,
                                   const char  *member);
 JsonArray  *_pm_json_get_array   (JsonObject  *object,
                                   const char  *member);
+/* The element as an object, or NULL (no warning) when it is something else. */
+JsonObject *_pm_json_array_get_object (JsonArray *array,
+                                       guint      index);
 char       *_pm_json_object_to_string (JsonObject *object);
 /* json_node_copy shares objects and arrays; this copies all the way down. */
 JsonNode   *_pm_json_deep_copy   (JsonNode    *node);

@@ -140,7 +140,7 @@ chat_content_from_parts (JsonArray *parts)
 
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
-      JsonObject *part = json_array_get_object_element (parts, i);
+      JsonObject *part = _pm_json_array_get_object (parts, i);
 
       if (g_strcmp0 (_pm_json_get_string (part, "type"), "text") != 0 ||
           json_object_has_member (part, "cache_control"))
@@ -675,7 +675,7 @@ chat_content_to_text (JsonNode *content)
   chat_content_to_blocks (content, blocks);
   for (guint i = 0; i < json_array_get_length (blocks); i++)
     {
-      const char *t = _pm_json_get_string (json_array_get_object_element (blocks, i), "text");
+      const char *t = _pm_json_get_string (_pm_json_array_get_object (blocks, i), "text");
 
       if (t != NULL)
         {
@@ -696,7 +696,7 @@ last_message_with_role (JsonArray  *messages,
 
   if (n == 0)
     return NULL;
-  last = json_array_get_object_element (messages, n - 1);
+  last = _pm_json_array_get_object (messages, n - 1);
   if (g_strcmp0 (_pm_json_get_string (last, "role"), role) != 0)
     return NULL;
   return last;
@@ -811,7 +811,7 @@ chat_to_anthropic (JsonObject *c)
           chat_content_to_blocks (json_object_get_member (m, "content"), blocks);
           for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
             {
-              JsonObject *call = json_array_get_object_element (calls, j);
+              JsonObject *call = _pm_json_array_get_object (calls, j);
               JsonObject *fn = _pm_json_get_object (call, "function");
               JsonObject *b = json_object_new ();
               g_autofree char *id = NULL;
@@ -851,7 +851,7 @@ chat_to_anthropic (JsonObject *c)
               JsonArray *existing = _pm_json_get_array (last, "content");
               guint n = existing ? json_array_get_length (existing) : 0;
 
-              if (n > 0 && g_strcmp0 (_pm_json_get_string (json_array_get_object_element (existing, n - 1),
+              if (n > 0 && g_strcmp0 (_pm_json_get_string (_pm_json_array_get_object (existing, n - 1),
                                                            "type"), "tool_result") == 0)
                 {
                   json_array_add_object_element (existing, b);
@@ -889,7 +889,7 @@ chat_to_anthropic (JsonObject *c)
 
       for (guint i = 0; i < json_array_get_length (tools); i++)
         {
-          JsonObject *t = json_array_get_object_element (tools, i);
+          JsonObject *t = _pm_json_array_get_object (tools, i);
           JsonObject *fn = _pm_json_get_object (t, "function");
           JsonObject *at;
 
@@ -1077,7 +1077,7 @@ responses_output_to_text (JsonNode *output)
   parts = responses_content_to_chat_parts (output);
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
-      const char *t = _pm_json_get_string (json_array_get_object_element (parts, i), "text");
+      const char *t = _pm_json_get_string (_pm_json_array_get_object (parts, i), "text");
 
       if (t == NULL)
         continue;
@@ -1183,7 +1183,7 @@ responses_to_chat (JsonObject  *r,
                   GString *text = g_string_new (NULL);
 
                   for (guint j = 0; j < json_array_get_length (parts); j++)
-                    g_string_append (text, _pm_json_get_string (json_array_get_object_element (parts, j),
+                    g_string_append (text, _pm_json_get_string (_pm_json_array_get_object (parts, j),
                                                                 "text") ?: "");
                   json_object_set_string_member (m, "content", text->str);
                   g_string_free (text, TRUE);
@@ -1239,7 +1239,7 @@ responses_to_chat (JsonObject  *r,
 
       for (guint i = 0; i < json_array_get_length (tools); i++)
         {
-          JsonObject *t = json_array_get_object_element (tools, i);
+          JsonObject *t = _pm_json_array_get_object (tools, i);
           const char *type = _pm_json_get_string (t, "type");
           JsonObject *ct;
           JsonObject *fn;
@@ -1418,7 +1418,7 @@ chat_to_responses (JsonObject *c)
           chat_content_to_blocks (json_object_get_member (m, "content"), blocks);
           for (guint j = 0; j < json_array_get_length (blocks); j++)
             {
-              JsonObject *b = json_array_get_object_element (blocks, j);
+              JsonObject *b = _pm_json_array_get_object (blocks, j);
               JsonObject *p = json_object_new ();
 
               if (g_strcmp0 (_pm_json_get_string (b, "type"), "text") == 0)
@@ -1467,7 +1467,7 @@ chat_to_responses (JsonObject *c)
 
           for (guint j = 0; assistant && calls != NULL && j < json_array_get_length (calls); j++)
             {
-              JsonObject *call = json_array_get_object_element (calls, j);
+              JsonObject *call = _pm_json_array_get_object (calls, j);
               JsonObject *fn = _pm_json_get_object (call, "function");
               JsonObject *item;
 
@@ -1494,7 +1494,7 @@ chat_to_responses (JsonObject *c)
 
       for (guint i = 0; i < json_array_get_length (tools); i++)
         {
-          JsonObject *t = json_array_get_object_element (tools, i);
+          JsonObject *t = _pm_json_array_get_object (tools, i);
           JsonObject *fn = _pm_json_get_object (t, "function");
           JsonObject *rt;
 
@@ -1588,14 +1588,14 @@ drop_thinking_blocks (JsonObject *a,
 
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
     {
-      JsonObject *m = json_array_get_object_element (messages, i);
+      JsonObject *m = _pm_json_array_get_object (messages, i);
       JsonArray *content = _pm_json_get_array (m, "content");
 
       if (content == NULL || g_strcmp0 (_pm_json_get_string (m, "role"), "assistant") != 0)
         continue;
       for (guint j = json_array_get_length (content); j > 0; j--)
         {
-          JsonObject *b = json_array_get_object_element (content, j - 1);
+          JsonObject *b = _pm_json_array_get_object (content, j - 1);
           const char *type = _pm_json_get_string (b, "type");
           const char *sig = _pm_json_get_string (b, "signature");
 
@@ -1638,7 +1638,7 @@ fix_thinking_continuation (JsonObject *a)
 
   for (guint i = json_array_get_length (messages); i > 0; i--)
     {
-      JsonObject *m = json_array_get_object_element (messages, i - 1);
+      JsonObject *m = _pm_json_array_get_object (messages, i - 1);
 
       if (g_strcmp0 (_pm_json_get_string (m, "role"), "assistant") == 0)
         {
@@ -1649,7 +1649,7 @@ fix_thinking_continuation (JsonObject *a)
   content = _pm_json_get_array (last_assistant, "content");
   for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
     {
-      const char *type = _pm_json_get_string (json_array_get_object_element (content, i), "type");
+      const char *type = _pm_json_get_string (_pm_json_array_get_object (content, i), "type");
 
       if (g_strcmp0 (type, "tool_use") == 0)
         has_tool_use = TRUE;
@@ -1675,7 +1675,7 @@ strip_billing_block (JsonObject *a)
 
   for (guint i = system ? json_array_get_length (system) : 0; i > 0; i--)
     {
-      JsonObject *b = json_array_get_object_element (system, i - 1);
+      JsonObject *b = _pm_json_array_get_object (system, i - 1);
 
       if (is_billing_block (_pm_json_get_string (b, "text")))
         json_array_remove_element (system, i - 1);
@@ -1759,7 +1759,7 @@ apply_chat_preset (JsonObject *c,
     case PRESET_GEMINI:
       for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
         {
-          JsonObject *fn = _pm_json_get_object (json_array_get_object_element (tools, i), "function");
+          JsonObject *fn = _pm_json_get_object (_pm_json_array_get_object (tools, i), "function");
 
           if (fn != NULL)
             {
@@ -1771,13 +1771,13 @@ apply_chat_preset (JsonObject *c,
        * did not produce get the documented placeholder. */
       for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
         {
-          JsonObject *m = json_array_get_object_element (messages, i);
+          JsonObject *m = _pm_json_array_get_object (messages, i);
           JsonArray *calls = _pm_json_get_array (m, "tool_calls");
           JsonObject *first;
 
           if (calls == NULL || json_array_get_length (calls) == 0)
             continue;
-          first = json_array_get_object_element (calls, 0);
+          first = _pm_json_array_get_object (calls, 0);
           if (first != NULL && _pm_json_get_object (first, "extra_content") == NULL)
             {
               JsonObject *extra = json_object_new ();

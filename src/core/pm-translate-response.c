@@ -187,7 +187,7 @@ anthropic_to_chat_response (JsonObject *a,
 
   for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
     {
-      JsonObject *b = json_array_get_object_element (content, i);
+      JsonObject *b = _pm_json_array_get_object (content, i);
       const char *type = _pm_json_get_string (b, "type");
 
       if (g_strcmp0 (type, "text") == 0)
@@ -225,7 +225,7 @@ chat_to_anthropic_response (JsonObject *c,
   JsonObject *a = json_object_new ();
   JsonArray *choices = _pm_json_get_array (c, "choices");
   JsonObject *choice = choices && json_array_get_length (choices) > 0
-                       ? json_array_get_object_element (choices, 0) : NULL;
+                       ? _pm_json_array_get_object (choices, 0) : NULL;
   JsonObject *message = _pm_json_get_object (choice, "message");
   JsonArray *calls = _pm_json_get_array (message, "tool_calls");
   JsonArray *content = json_array_new ();
@@ -244,7 +244,7 @@ chat_to_anthropic_response (JsonObject *c,
     }
   for (guint i = 0; calls != NULL && i < json_array_get_length (calls); i++)
     {
-      JsonObject *call = json_array_get_object_element (calls, i);
+      JsonObject *call = _pm_json_array_get_object (calls, i);
       JsonObject *fn = _pm_json_get_object (call, "function");
       const char *args = _pm_json_get_string (fn, "arguments");
       JsonObject *input = args && *args ? _pm_json_parse_object (args, -1) : NULL;
@@ -295,7 +295,7 @@ responses_to_chat_response (JsonObject *r,
 
   for (guint i = 0; output != NULL && i < json_array_get_length (output); i++)
     {
-      JsonObject *item = json_array_get_object_element (output, i);
+      JsonObject *item = _pm_json_array_get_object (output, i);
       const char *type = _pm_json_get_string (item, "type");
 
       if (g_strcmp0 (type, "message") == 0)
@@ -304,7 +304,7 @@ responses_to_chat_response (JsonObject *r,
 
           for (guint j = 0; parts != NULL && j < json_array_get_length (parts); j++)
             {
-              JsonObject *p = json_array_get_object_element (parts, j);
+              JsonObject *p = _pm_json_array_get_object (parts, j);
 
               if (g_strcmp0 (_pm_json_get_string (p, "type"), "output_text") == 0)
                 g_string_append (text, _pm_json_get_string (p, "text") ?: "");
@@ -319,7 +319,7 @@ responses_to_chat_response (JsonObject *r,
           JsonArray *summary = _pm_json_get_array (item, "summary");
 
           for (guint j = 0; summary != NULL && j < json_array_get_length (summary); j++)
-            g_string_append (reasoning, _pm_json_get_string (json_array_get_object_element (summary, j),
+            g_string_append (reasoning, _pm_json_get_string (_pm_json_array_get_object (summary, j),
                                                              "text") ?: "");
         }
     }
@@ -450,7 +450,7 @@ chat_to_responses_response (JsonObject *c,
 {
   JsonArray *choices = _pm_json_get_array (c, "choices");
   JsonObject *choice = choices && json_array_get_length (choices) > 0
-                       ? json_array_get_object_element (choices, 0) : NULL;
+                       ? _pm_json_array_get_object (choices, 0) : NULL;
   JsonObject *message = _pm_json_get_object (choice, "message");
   JsonArray *calls = _pm_json_get_array (message, "tool_calls");
   const char *text = _pm_json_get_string (message, "content");
@@ -477,7 +477,7 @@ chat_to_responses_response (JsonObject *c,
     }
   for (guint i = 0; calls != NULL && i < json_array_get_length (calls); i++)
     {
-      JsonObject *call = json_array_get_object_element (calls, i);
+      JsonObject *call = _pm_json_array_get_object (calls, i);
       JsonObject *fn = _pm_json_get_object (call, "function");
       g_autofree char *id = _pm_make_id ("fc_");
 

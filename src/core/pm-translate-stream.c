@@ -876,7 +876,7 @@ feed_chat (PmStreamTranslator *self,
 
   for (guint i = 0; choices != NULL && i < json_array_get_length (choices); i++)
     {
-      JsonObject *choice = json_array_get_object_element (choices, i);
+      JsonObject *choice = _pm_json_array_get_object (choices, i);
       JsonObject *delta = _pm_json_get_object (choice, "delta");
       JsonArray *calls = _pm_json_get_array (delta, "tool_calls");
       const char *reasoning = _pm_json_get_string (delta, "reasoning_content");
@@ -891,7 +891,7 @@ feed_chat (PmStreamTranslator *self,
 
       for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
         {
-          JsonObject *call = json_array_get_object_element (calls, j);
+          JsonObject *call = _pm_json_array_get_object (calls, j);
           JsonObject *fn = _pm_json_get_object (call, "function");
           g_autofree char *key = g_strdup_printf ("c%" G_GINT64_FORMAT, _pm_json_get_int (call, "index", j));
           Block *b = g_hash_table_lookup (self->tools, key);

@@ -130,6 +130,18 @@ _pm_json_deep_copy (JsonNode *node)
     }
 }
 
+JsonObject *
+_pm_json_array_get_object (JsonArray *array,
+                           guint      index)
+{
+  JsonNode *node;
+
+  if (array == NULL || index >= json_array_get_length (array))
+    return NULL;
+  node = json_array_get_element (array, index);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
 char *
 _pm_json_object_to_string (JsonObject *object)
 {
@@ -139,6 +151,52 @@ _pm_json_object_to_string (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+/* TRUE when text holds exactly one top-level JSON object (surrounded by whitespace only).
+ * json-glib 1.6 leaks a node when it is given several top-level values, which an SSE event
+ * with two data: lines produces, so such text never reaches the parser. */
+static gboolean
+is_single_object (const char *text,
+                  gsize       length)
+{
+  gsize i = 0;
+  int depth = 0;
+  gboolean in_string = FALSE;
+
+  while (i < length && g_ascii_isspace (text[i]))
+    i++;
+  if (i >= length || text[i] != '{')
+    return FALSE;
+
+  for (; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if (c == '}' || c == ']')
+        {
+          if (--depth == 0)
+            {
+              for (i++; i < length; i++)
+                if (!g_ascii_isspace (text[i]))
+                  return FALSE;
+              return TRUE;
+            }
+        }
+    }
+  return FALSE;
+}
+
 JsonObject *
 _pm_json_parse_object (const char *text,
                        gssize      length)
@@ -146,7 +204,12 @@ _pm_json_parse_object (const char *text,
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, length, NULL))
+  if (text == NULL)
+    return NULL;
+  if (length < 0)
+    length = strlen (text);
+  if (!is_single_object (text, length) ||
+      !json_parser_load_from_data (parser, text, length, NULL))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
