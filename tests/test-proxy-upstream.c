@@ -467,7 +467,6 @@ test_errors (Fixture       *f,
     g_autoptr(TestResponse) r2 = test_post (f->url, "/v1/messages", anthropic, NULL, right);
     g_autoptr(TestResponse) r3 = test_post (f->url, "/v1/chat/completions", chat, NULL, bearer);
 
-
     g_assert_cmpuint (r1->status, ==, 401);
     g_assert_nonnull (strstr (r1->body->str, "authentication_error"));
     g_assert_cmpuint (r4->status, ==, 401);
