@@ -329,6 +329,38 @@ test_request_thinking_foreign_turn (void)
 }
 
 static void
+test_request_responses_replay (void)
+{
+  /* Codex sends back what a Claude turn became: a synthesised reasoning item and call ids. */
+  const char *text =
+    "{\"model\":\"gpt-5\",\"store\":false,\"input\":["
+    "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]},"
+    "{\"type\":\"reasoning\",\"id\":\"rs_pmAbc\",\"summary\":[{\"type\":\"summary_text\",\"text\":\"t\"}]},"
+    "{\"type\":\"function_call\",\"id\":\"fc_pmAbc\",\"call_id\":\"call_1\",\"name\":\"shell\",\"arguments\":\"{}\"},"
+    "{\"type\":\"function_call_output\",\"call_id\":\"call_1\",\"output\":\"ok\"},"
+    "{\"type\":\"reasoning\",\"id\":\"rs_0a1\",\"summary\":[],\"encrypted_content\":\"gAAA\"},"
+    "{\"type\":\"function_call\",\"id\":\"fc_0a1\",\"call_id\":\"call_2\",\"name\":\"shell\",\"arguments\":\"{}\"}]}";
+  g_autoptr(JsonNode) body = parse (text);
+  g_autoptr(JsonNode) same = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_RESPONSES, body, FALSE, NULL);
+  g_autoptr(JsonNode) other = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_RESPONSES, body, TRUE, NULL);
+  g_autofree char *same_text = json_to_string (same, FALSE);
+  g_autofree char *other_text = json_to_string (other, FALSE);
+
+  /* Same model: the upstream's own encrypted reasoning stays; what Pointsman made up goes. */
+  g_assert_null (strstr (same_text, "rs_pm"));
+  g_assert_nonnull (strstr (same_text, "gAAA"));
+  g_assert_cmpuint (len_at (same, "input"), ==, 5);
+  g_assert_cmpstr (str_at (same, "input/1/type"), ==, "function_call");
+  g_assert_null (at (same, "input/1/id"));
+  g_assert_cmpstr (str_at (same, "input/1/call_id"), ==, "call_1");
+  g_assert_cmpstr (str_at (same, "input/4/id"), ==, "fc_0a1");
+  /* Another model: no reasoning at all, and no ids that point at it. */
+  g_assert_null (strstr (other_text, "gAAA"));
+  g_assert_null (strstr (other_text, "\"id\""));
+  g_assert_cmpuint (len_at (other, "input"), ==, 4);
+}
+
+static void
 test_request_responses_to_chat (void)
 {
   g_autoptr(JsonNode) body = load_fixture ("responses-request.json");
@@ -883,6 +915,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/chat-effort-to-anthropic", test_request_chat_effort_to_anthropic);
   g_test_add_func ("/pm/translate/request/thinking-continuation", test_request_thinking_continuation);
   g_test_add_func ("/pm/translate/request/thinking-foreign-turn", test_request_thinking_foreign_turn);
+  g_test_add_func ("/pm/translate/request/responses-replay", test_request_responses_replay);
   g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
   g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
   g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);

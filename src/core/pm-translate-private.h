@@ -86,6 +86,13 @@ const char *_pm_error_type_from_openai (const char *type,
                                         const char *code,
                                         guint       status);
 
+/* Responses items Pointsman writes itself (from another API's output) carry these prefixes,
+ * so that they are recognised when the client sends them back: such reasoning items hold no
+ * encrypted content and are dropped, and such ids are never shown to a Responses upstream. */
+#define PM_SYNTH_REASONING_PREFIX "rs_pm"
+#define PM_SYNTH_MESSAGE_PREFIX   "msg_pm"
+#define PM_SYNTH_CALL_PREFIX      "fc_pm"
+
 /* A fresh id with a prefix, e.g. "msg_", "chatcmpl-", "resp_", "call_". */
 char       *_pm_make_id          (const char  *prefix);
 

@@ -1682,6 +1682,47 @@ strip_billing_block (JsonObject *a)
     }
 }
 
+/* Responses input going to a Responses upstream: reasoning items Pointsman synthesised from
+ * another API's thinking (no encrypted content) are dropped, and every reasoning item when
+ * the model changes (reasoning is model-bound). Item ids Pointsman made up are removed (the
+ * upstream has never seen them), and once any reasoning item is gone all item ids go too, so
+ * the upstream does not look for the reasoning a function call was paired with. */
+static void
+clean_responses_input (JsonObject *r,
+                       gboolean    target_model_changed)
+{
+  JsonArray *input = _pm_json_get_array (r, "input");
+  gboolean dropped = FALSE;
+
+  for (guint i = input ? json_array_get_length (input) : 0; i > 0; i--)
+    {
+      JsonObject *item = _pm_json_array_get_object (input, i - 1);
+      const char *id = _pm_json_get_string (item, "id");
+
+      if (g_strcmp0 (_pm_json_get_string (item, "type"), "reasoning") == 0 &&
+          (target_model_changed || (id != NULL && g_str_has_prefix (id, PM_SYNTH_REASONING_PREFIX))))
+        {
+          /* Only the upstream's own reasoning has calls paired with it. */
+          if (id == NULL || !g_str_has_prefix (id, PM_SYNTH_REASONING_PREFIX))
+            dropped = TRUE;
+          json_array_remove_element (input, i - 1);
+        }
+    }
+
+  for (guint i = 0; input != NULL && i < json_array_get_length (input); i++)
+    {
+      JsonObject *item = _pm_json_array_get_object (input, i);
+      const char *type = _pm_json_get_string (item, "type");
+      const char *id = _pm_json_get_string (item, "id");
+
+      if (id == NULL || g_strcmp0 (type, "item_reference") == 0)
+        continue;
+      if (dropped || g_str_has_prefix (id, PM_SYNTH_MESSAGE_PREFIX) ||
+          g_str_has_prefix (id, PM_SYNTH_CALL_PREFIX) || g_str_has_prefix (id, PM_SYNTH_REASONING_PREFIX))
+        json_object_remove_member (item, "id");
+    }
+}
+
 /* ----------------------------------------------------------------------------------------- */
 /* Provider tweaks on a Chat body                                                             */
 
@@ -1894,6 +1935,8 @@ pm_translate_request_for_provider (PmApi        from,
         }
       else if (to == PM_API_OPENAI_CHAT)
         apply_chat_preset (o, preset);
+      else if (to == PM_API_OPENAI_RESPONSES)
+        clean_responses_input (o, target_model_changed);
       return g_steal_pointer (&copy);
     }
 

@@ -465,13 +465,13 @@ chat_to_responses_response (JsonObject *c,
     reasoning = _pm_json_get_string (message, "reasoning");
   if (reasoning != NULL && *reasoning != '\0')
     {
-      g_autofree char *id = _pm_make_id ("rs_");
+      g_autofree char *id = _pm_make_id (PM_SYNTH_REASONING_PREFIX);
 
       json_array_add_object_element (output, _pm_responses_reasoning_item (id, reasoning));
     }
   if (text != NULL && *text != '\0')
     {
-      g_autofree char *id = _pm_make_id ("msg_");
+      g_autofree char *id = _pm_make_id (PM_SYNTH_MESSAGE_PREFIX);
 
       json_array_add_object_element (output, _pm_responses_message_item (id, text, "completed"));
     }
@@ -479,7 +479,7 @@ chat_to_responses_response (JsonObject *c,
     {
       JsonObject *call = _pm_json_array_get_object (calls, i);
       JsonObject *fn = _pm_json_get_object (call, "function");
-      g_autofree char *id = _pm_make_id ("fc_");
+      g_autofree char *id = _pm_make_id (PM_SYNTH_CALL_PREFIX);
 
       json_array_add_object_element (output,
                                      _pm_responses_call_item (id, _pm_json_get_string (call, "id"),

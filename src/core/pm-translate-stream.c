@@ -452,17 +452,17 @@ open_block (PmStreamTranslator *self,
 
         if (kind == BLOCK_TEXT)
           {
-            b->item_id = _pm_make_id ("msg_");
+            b->item_id = _pm_make_id (PM_SYNTH_MESSAGE_PREFIX);
             item = _pm_responses_message_item (b->item_id, NULL, "in_progress");
           }
         else if (kind == BLOCK_THINKING)
           {
-            b->item_id = _pm_make_id ("rs_");
+            b->item_id = _pm_make_id (PM_SYNTH_REASONING_PREFIX);
             item = _pm_responses_reasoning_item (b->item_id, NULL);
           }
         else
           {
-            b->item_id = _pm_make_id ("fc_");
+            b->item_id = _pm_make_id (PM_SYNTH_CALL_PREFIX);
             item = _pm_responses_call_item (b->item_id, b->call_id, b->name, "", "in_progress");
           }
         json_object_set_int_member (data, "output_index", b->index);
