@@ -247,6 +247,51 @@ test_large_event (void)
   collect_clear (&c);
 }
 
+/* Random input from a small alphabet (so line endings, colons and field names are frequent):
+ * however it is cut into feeds, the same events come out. */
+static void
+test_random_splits (void)
+{
+  static const char *pieces[] = { "data", "event", ":", " ", "x", "{\"a\":1}", "\n", "\r", "\r\n", "id: 1", "retry", "\xEF\xBB\xBF" };
+  GRand *rand = g_rand_new_with_seed (20261124);
+
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(GString) input = g_string_new (NULL);
+      g_autoptr(PmSseParser) whole = pm_sse_parser_new ();
+      Collect a;
+      Collect b;
+
+      for (guint i = 0; i < 60; i++)
+        g_string_append (input, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+
+      collect_init (&a);
+      pm_sse_parser_feed (whole, input->str, input->len, collect_cb, &a);
+
+      collect_init (&b);
+      {
+        g_autoptr(PmSseParser) split = pm_sse_parser_new ();
+        gsize off = 0;
+
+        while (off < input->len)
+          {
+            gsize n = MIN ((gsize) g_rand_int_range (rand, 1, 9), input->len - off);
+
+            pm_sse_parser_feed (split, input->str + off, n, collect_cb, &b);
+            off += n;
+          }
+      }
+
+      g_assert_cmpuint (a.events->len, ==, b.events->len);
+      for (guint i = 0; i < a.events->len; i++)
+        g_assert_cmpstr (g_ptr_array_index (a.events, i), ==, g_ptr_array_index (b.events, i));
+      collect_clear (&a);
+      collect_clear (&b);
+    }
+
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -261,6 +306,7 @@ main (int   argc,
   g_test_add_func ("/pm/sse/bom", test_bom);
   g_test_add_func ("/pm/sse/append-roundtrip", test_append_roundtrip);
   g_test_add_func ("/pm/sse/large-event", test_large_event);
+  g_test_add_func ("/pm/sse/random-splits", test_random_splits);
 
   return g_test_run ();
 }
