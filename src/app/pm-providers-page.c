@@ -89,6 +89,15 @@ update_statuses (PmProvidersPage *self)
           continue;
         status = key_status_for (self, p, &owned);
         adw_action_row_set_subtitle (ADW_ACTION_ROW (value), status);
+        {
+          GtkWidget *expander = g_object_get_data (G_OBJECT (value), "expander");
+          g_autofree char *subtitle = g_strdup_printf ("%s · %s · %s",
+                                                       _(api_names[MIN (p->api, PM_API_LAST - 1)]),
+                                                       p->base_url ? p->base_url : "", status);
+
+          if (expander != NULL)
+            adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
+        }
         g_hash_table_insert (self->statuses, g_strdup (key), g_strdup (status));
       }
   }
@@ -479,6 +488,7 @@ rebuild (PmProvidersPage *self)
         g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_key_clicked), self);
         adw_action_row_add_suffix (ADW_ACTION_ROW (status_row), remove);
         adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), status_row);
+        g_object_set_data (G_OBJECT (status_row), "expander", expander);
         g_hash_table_insert (self->status_rows, g_strdup (p->id), status_row);
 
         adw_preferences_group_add (self->providers_group, expander);
