@@ -266,8 +266,6 @@ pm_cache_state_quote (PmCacheState      *self,
             quote->cached = pm_token_fit_apply (fit, hit->tokens);
         }
       bp_tokens = pm_token_fit_apply (fit, marks[bp].tokens);
-      if (quote->cached < model->cache_min_tokens)
-        quote->cached = 0;
       if (bp_tokens >= model->cache_min_tokens && bp_tokens > quote->cached)
         quote->written = bp_tokens - quote->cached;
       quote->write_1h = marks[bp].ttl_1h;
@@ -282,8 +280,6 @@ pm_cache_state_quote (PmCacheState      *self,
           if (hit != NULL)
             quote->cached = pm_token_fit_apply (fit, hit->tokens);
         }
-      if (quote->cached < model->cache_min_tokens)
-        quote->cached = 0;
     }
 
   quote->cached = MIN (quote->cached, total);
@@ -387,11 +383,15 @@ pm_cache_state_store (PmCacheState      *self,
       if (bp < 0)
         return;
 
+      /* The provider reported a write or a read: it caches what we would have thought too
+       * short (truth beats the catalog's minimum). */
+      gint64 min_tokens = known && reported_read + reported_written > 0 ? 0 : model->cache_min_tokens;
+
       for (int i = 0; i <= bp; i++)
         {
           gboolean is_bp = marks[i].breakpoint || i == bp;
 
-          if (!is_bp || pm_token_fit_apply (fit, marks[i].tokens) < model->cache_min_tokens)
+          if (!is_bp || pm_token_fit_apply (fit, marks[i].tokens) < min_tokens)
             continue;
           put_entry (self, salted (&marks[i], salt), marks[i].tokens, now_us,
                      (gint64) (marks[i].ttl_1h ? 3600 : 300) * G_USEC_PER_SEC);

@@ -1,0 +1,194 @@
+/* test-router-live.c — the router inside the real proxy, against the scripted upstream
+ *
+ * A Claude Code-shaped session goes client → PmProxy → PmSimUpstream over loopback sockets.
+ * The upstream keeps a per-model prefix memory and reports cache reads and writes the way the
+ * provider would, so this checks that what the router *expects* to be cached matches what the
+ * upstream *reports* once the router has learned from the first responses (truth beats
+ * estimate), and that the session stays on one model while its cache is warm.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pm-catalog.h"
+#include "pm-config.h"
+#include "pm-keyring.h"
+#include "pm-proxy.h"
+#include "pm-record.h"
+#include "pm-request-log.h"
+#include "pm-router.h"
+#include "pm-sim-upstream.h"
+#include "pm-test-utils.h"
+#include "test-proxy-common.h"
+
+#define PROVIDER_KEY "test-key-not-real-1234"
+
+static const char *words[] = {
+  "the", "value", "parser", "returns", "a", "list", "of", "tokens", "for", "each", "line",
+  "when", "input", "is", "empty", "we", "skip", "it", "and", "log", "nothing", "else",
+};
+
+static char *
+session_body (guint steps)
+{
+  /* Top-level cache_control: the breakpoint follows the newest block without being written into
+   * it (PmSimUpstream hashes blocks with their cache_control, so a breakpoint that moves
+   * between blocks would look like a changed prefix there). */
+  GString *s = g_string_new ("{\"model\":\"pointsman/auto\",\"max_tokens\":4096,\"stream\":false,"
+                             "\"cache_control\":{\"type\":\"ephemeral\"},"
+                             "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a shell command.\","
+                             "\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}}}}],"
+                             "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.\"}],"
+                             "\"messages\":[{\"role\":\"user\",\"content\":\"Find why the exporter drops the last row.\"}");
+
+  for (guint i = 0; i < steps; i++)
+    {
+      g_string_append_printf (s, ",{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_%u\","
+                                 "\"name\":\"Bash\",\"input\":{\"command\":\"grep -n row src/part%u.py\"}}]}", i, i);
+      g_string_append_printf (s, ",{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_%u\","
+                                 "\"content\":\"", i);
+      for (guint w = 0; w < 2500; w++)
+        {
+          g_string_append (s, words[(w * 3 + i * 11) % G_N_ELEMENTS (words)]);
+          g_string_append_c (s, (w % 14) == 13 ? '\n' : ' ');
+        }
+      g_string_append (s, "\"}]}");
+    }
+  g_string_append (s, "]}");
+
+  return g_string_free (s, FALSE);
+}
+
+static JsonObject *
+chosen_candidate (JsonNode *explanation)
+{
+  JsonArray *cands = json_object_get_array_member (json_node_get_object (explanation), "candidates");
+
+  for (guint i = 0; i < json_array_get_length (cands); i++)
+    {
+      JsonObject *c = json_array_get_object_element (cands, i);
+
+      if (json_object_get_boolean_member_with_default (c, "chosen", FALSE))
+        return c;
+    }
+
+  return NULL;
+}
+
+static void
+test_live_session (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
+  g_autofree char *sim_url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(PmConfig) config = NULL;
+  g_autoptr(PmCatalog) catalog = NULL;
+  g_autoptr(PmRouter) router = NULL;
+  g_autoptr(PmKeyring) keyring = NULL;
+  PmProxy *proxy;
+  g_auto(GStrv) pool = NULL;
+  g_autoptr(GHashTable) models = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *headers[] = {
+    "x-api-key", "client-key-not-real-9999",
+    "anthropic-version", "2023-06-01",
+    "user-agent", "claude-cli/2.1.39 (external, cli)",
+    "x-claude-code-session-id", "live-session-1",
+    NULL,
+  };
+  guint compared = 0;
+
+  g_assert_true (pm_sim_upstream_start (sim, 0, &error));
+  g_assert_no_error (error);
+  pm_sim_upstream_set_required_key (sim, PROVIDER_KEY);
+  sim_url = pm_sim_upstream_dup_url (sim);
+
+  json = g_strdup_printf ("{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
+                          " \"providers\": [{\"id\": \"sim\", \"api\": \"anthropic\", \"base_url\": \"%s\", \"key\": \"keyring\"}],"
+                          " \"models\": [{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim\"},"
+                          "              {\"id\": \"claude-haiku-4-5\", \"provider\": \"sim\"}],"
+                          " \"default_model\": \"claude-sonnet-4-5\"}", sim_url);
+  config = pm_config_new_from_data (json, -1, "live.json", &error);
+  g_assert_no_error (error);
+  catalog = pm_catalog_new_from_file (catalog_path, &error);
+  g_assert_no_error (error);
+  pool = pm_config_dup_pool (config);
+  router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
+                          pm_config_get_default_model (config));
+  keyring = pm_keyring_new_memory ();
+  g_assert_true (pm_keyring_store_sync (keyring, "sim", PROVIDER_KEY, NULL, &error));
+  g_assert_no_error (error);
+
+  proxy = pm_proxy_new (config, catalog, router, keyring, NULL);
+  g_assert_true (pm_proxy_start (proxy, &error));
+  g_assert_no_error (error);
+  url = pm_proxy_dup_url (proxy);
+
+  for (guint step = 1; step <= 7; step++)
+    {
+      g_autofree char *body = session_body (step);
+      g_autoptr(TestResponse) r = test_post (url, "/v1/messages", body, NULL, headers);
+      g_autoptr(JsonNode) sent = NULL;
+      g_autoptr(JsonNode) explanation = NULL;
+      PmRequestLog *log = pm_proxy_get_log (proxy);
+      g_autoptr(PmRecord) record = NULL;
+      gint64 input, read, write, output, reasoning;
+      gint64 expected;
+      JsonObject *c;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, step);
+      record = g_list_model_get_item (G_LIST_MODEL (log), step - 1);
+      g_assert_cmpstr (pm_record_get_session (record), ==, "live-session-1");
+
+      /* what reached the upstream is what the router decided */
+      sent = json_node_ref (pm_sim_upstream_get_last_json (sim));
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==,
+                       pm_record_get_model (record));
+      g_hash_table_add (models, (gpointer) g_intern_string (pm_record_get_model (record)));
+
+      explanation = json_from_string (pm_record_get_explanation (record), &error);
+      g_assert_no_error (error);
+      c = chosen_candidate (explanation);
+      g_assert_nonnull (c);
+      expected = json_object_get_int_member (c, "cached_tokens");
+      pm_sim_upstream_get_last_usage (sim, &input, &read, &write, &output, &reasoning);
+      g_test_message ("step %u: %s, expected %" G_GINT64_FORMAT " cached, upstream read %" G_GINT64_FORMAT
+                      " wrote %" G_GINT64_FORMAT " (prompt %" G_GINT64_FORMAT ")",
+                      step, pm_record_get_model (record), expected, read, write, input + read + write);
+
+      if (step >= 2)
+        {
+          /* the cache stays warm: most of the prompt is read */
+          g_assert_cmpint (read, >, (input + read + write) / 2);
+          /* and the router knew it, within a fifth, having learned the token scale */
+          g_assert_cmpint (expected, >=, read * 8 / 10);
+          g_assert_cmpint (expected, <=, read * 12 / 10);
+          compared++;
+        }
+      g_assert_cmpfloat (pm_record_get_cost (record), >, 0.0);
+      g_assert_cmpfloat (pm_record_get_baseline_cost (record), >, 0.0);
+    }
+
+  g_assert_cmpuint (compared, ==, 6);
+  /* one model while the cache is warm (the first step is a free choice, then it sticks) */
+  g_assert_cmpuint (g_hash_table_size (models), <=, 2);
+
+  pm_proxy_stop (proxy);
+  g_object_unref (proxy);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pm/router-live/session", test_live_session);
+
+  return g_test_run ();
+}
