@@ -750,10 +750,39 @@ pm_application_class_init (PmApplicationClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+#define SCHEMA_ID "io.github.pointsman.Pointsman"
+
+/* The installed schema, or the one compiled into the build directory (running from a checkout
+ * without installing, as build-aux/run.sh does). */
+static GSettings *
+create_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SCHEMA_ID, TRUE);
+#ifdef PM_BUILD_SCHEMADIR
+  if (schema == NULL)
+    {
+      g_autoptr(GSettingsSchemaSource) build = NULL;
+
+      build = g_settings_schema_source_new_from_directory (PM_BUILD_SCHEMADIR, source, FALSE, NULL);
+      if (build != NULL)
+        schema = g_settings_schema_source_lookup (build, SCHEMA_ID, FALSE);
+    }
+#endif
+  if (schema == NULL)
+    g_error ("The settings schema %s is not installed (install Pointsman, or set GSETTINGS_SCHEMA_DIR)",
+             SCHEMA_ID);
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
 static void
 pm_application_init (PmApplication *self)
 {
-  self->settings = g_settings_new ("io.github.pointsman.Pointsman");
+  self->settings = create_settings ();
   self->empty_log = G_LIST_MODEL (g_list_store_new (G_TYPE_OBJECT));
 }
 
