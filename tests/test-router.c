@@ -12,6 +12,7 @@
 
 #include "pm-catalog.h"
 #include "pm-objective.h"
+#include "pm-quality-model.h"
 #include "pm-request.h"
 #include "pm-router.h"
 #include "pm-test-utils.h"
@@ -934,6 +935,51 @@ test_client_effort_policy (void)
     }
 }
 
+static void
+test_learned_model (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "quality-model.bin", NULL);
+  const char *ids[] = { "claude-sonnet-4-5", "claude-haiku-4-5", NULL };
+  const char *texts[] = {
+    "Fix the parser. the value parser returns a list", "Fix the parser for empty input lines",
+    "Fix the parser crash on tokens", "Update the README wording", "Rename a variable in the docs",
+    "Fix the parser regression in each line",
+  };
+  /* haiku fails every parser task, sonnet solves everything */
+  const double labels[] = { 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0 };
+  g_autoptr(PmQualityModel) model = pm_quality_model_new (ids, 10);
+  g_autoptr(GError) error = NULL;
+  Shape shape = { .model = "pointsman/auto", .session = "learned", .first_tokens = 40,
+                  .last = LAST_OK, .pairs = 0 };
+  double q_plain, q_learned;
+
+  g_assert_true (pm_quality_model_train (model, texts, G_N_ELEMENTS (texts), labels, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_quality_model_save (model, path, &error));
+  g_assert_no_error (error);
+
+  {
+    g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.0);
+    g_autoptr(PmDecision) d = step (router, &shape, T0);
+
+    q_plain = json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q");
+  }
+
+  /* With a learned model on disk the router uses it on a session's first instruction. */
+  g_setenv ("PM_QUALITY_MODEL", path, TRUE);
+  {
+    g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.0);
+    g_autoptr(PmDecision) d = step (router, &shape, T0);
+
+    q_learned = json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q");
+  }
+  g_unsetenv ("PM_QUALITY_MODEL");
+
+  g_test_message ("haiku Q without the learned model %.4f, with it %.4f", q_plain, q_learned);
+  g_assert_cmpfloat (q_learned, <, q_plain);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -956,6 +1002,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/failover-keeps-thinking-rules", test_failover_keeps_thinking_rules);
   g_test_add_func ("/pm/router/daily-budget", test_daily_budget);
   g_test_add_func ("/pm/router/client-effort-policy", test_client_effort_policy);
+  g_test_add_func ("/pm/router/learned-model", test_learned_model);
 
   return g_test_run ();
 }
