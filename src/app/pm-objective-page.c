@@ -96,8 +96,18 @@ pm_objective_page_update_what_if (PmObjectivePage *self)
       !pm_what_if_run (self->what_if, self->objective, &self->result, &error) ||
       self->result.n_requests == 0)
     {
-      const char *why = error != NULL ? error->message
-                                      : _("No finished requests yet: run the demo or point an agent at Pointsman.");
+      GListModel *log = self->app ? pm_application_get_log (self->app) : NULL;
+      const char *why;
+
+      if (error != NULL)
+        why = error->message;
+      else if (log != NULL && g_list_model_get_n_items (log) > 0 &&
+               (self->what_if == NULL || pm_what_if_get_n_items (self->what_if) == 0))
+        /* The proxy logs records but does not hand the app the parsed requests. */
+        why = _("The what-if replays requests the app has seen parsed: today that is the demo's. "
+                "The proxy does not share the requests of live traffic with the app yet.");
+      else
+        why = _("No finished requests yet: run the demo or point an agent at Pointsman.");
 
       gtk_label_set_label (self->actual_label, "—");
       gtk_label_set_label (self->what_if_label, "—");
