@@ -413,7 +413,8 @@ static void
 test_transcripts_fixture (void)
 {
   g_autofree char *path = pm_test_fixture_path ("eval/transcript.jsonl");
-  g_autofree char *out = run_cli ("eval", "transcripts", "--json", path, NULL);
+  g_autofree char *out = run_cli ("eval", "transcripts", "--json", "--tradeoff", "0.1", "--tradeoff", "0.9",
+                                  path, NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(PmCatalog) catalog = pm_catalog_new_default (NULL);
   const PmModelInfo *opus, *haiku;
@@ -442,6 +443,21 @@ test_transcripts_fixture (void)
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (policy (s, "always strong"), "usd"),
                                   expect_strong, 1e-12);
   g_assert_cmpint (json_object_get_int_member (policy (s, "always strong"), "switches"), ==, 0);
+  /* Pointsman rows come from the router's replay path, one per trade-off asked for. */
+  {
+    JsonArray *pm = json_object_get_array_member (s, "pointsman");
+
+    g_assert_cmpuint (json_array_get_length (pm), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        JsonObject *row = json_array_get_object_element (pm, i);
+
+        g_assert_cmpfloat (json_object_get_double_member (row, "usd"), >, 0.0);
+        g_assert_cmpfloat (json_object_get_double_member (row, "replay_recorded_usd"), >, 0.0);
+        g_assert_cmpint (json_object_get_int_member (row, "switches"), >=, 0);
+      }
+    g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (pm, 1), "tradeoff"), ==, 0.9);
+  }
   /* The complexity rule keeps Opus for the instruction and the error, Haiku for the sub-agent:
    * the recorded choices exactly. */
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (policy (s, "complexity router (ignores cache)"), "usd"),
@@ -459,7 +475,7 @@ test_transcripts_public (void)
     return;
   path = g_build_filename (pm_test_shared_data (), "claude_code_transcripts",
                            "ae4a77f8-aedd-4bc1-888f-c94edc91af04.jsonl", NULL);
-  out = run_cli ("eval", "transcripts", "--json", path, NULL);
+  out = run_cli ("eval", "transcripts", "--json", "--no-pointsman", path, NULL);
   s = json_array_get_object_element (json_object_get_array_member (parse_object (out, parser),
                                                                    "sessions"), 0);
   /* The cache simulation reproduces the bill of the recorded choices. */

@@ -1985,6 +1985,91 @@ simulate (PmCatalog         *catalog,
   return TRUE;
 }
 
+/* Pointsman itself on a transcript: the router's replay path (`pointsman-cli replay --format
+ * claude-transcript --json`), run as a child of this very binary with a configuration whose pool
+ * is the strong and the cheap model. Returns the replay's totals object (caller frees). */
+static JsonNode *
+replay_totals (const char  *transcript,
+               const char  *config_path,
+               GError     **error)
+{
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", error);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  const char *last = NULL;
+  int status = 0;
+  const char *argv[] = { NULL, "replay", "--config", config_path, "--format", "claude-transcript",
+                         "--json", transcript, NULL };
+
+  if (self_exe == NULL)
+    return NULL;
+  argv[0] = self_exe;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, error))
+    return NULL;
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, PM_ERROR, PM_ERROR_FAILED, "replay failed: %s", err ? g_strstrip (err) : "");
+      return NULL;
+    }
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      last = lines[i];
+  if (last == NULL || !json_parser_load_from_data (parser, last, -1, error))
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      !json_object_has_member (json_node_get_object (json_parser_get_root (parser)), "total_cost_usd"))
+    {
+      g_set_error (error, PM_ERROR, PM_ERROR_FAILED, "replay printed no totals");
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+cleanup_tmpdir (const char *dir)
+{
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  if (dir == NULL || (d = g_dir_open (dir, 0, NULL)) == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static char *
+write_replay_config (const char         *dir,
+                     const TwoModels    *two,
+                     double              tradeoff,
+                     GError            **error)
+{
+  g_autofree char *text = NULL;
+  char *path = g_strdup_printf ("%s/config-%.2f.json", dir, tradeoff);
+
+  text = g_strdup_printf ("{\n"
+                          "  \"providers\": [{\"id\": \"anthropic\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:9\", \"key\": \"none\"}],\n"
+                          "  \"models\": [{\"id\": \"%s\", \"provider\": \"anthropic\"}, {\"id\": \"%s\", \"provider\": \"anthropic\"}],\n"
+                          "  \"default_model\": \"%s\",\n"
+                          "  \"objective\": {\"tradeoff\": %.2f},\n"
+                          "  \"database\": \"%s/requests.db\"\n"
+                          "}\n",
+                          two->info[1]->id, two->info[0]->id, two->info[1]->id, tradeoff, dir);
+  if (!g_file_set_contents (path, text, -1, error))
+    {
+      g_free (path);
+      return NULL;
+    }
+  return path;
+}
+
 static int
 eval_transcripts (int argc, char **argv)
 {
@@ -1992,11 +2077,18 @@ eval_transcripts (int argc, char **argv)
   g_auto(GStrv) files = NULL;
   gboolean json = FALSE;
   int horizon = 10;
+  g_auto(GStrv) tradeoffs = NULL;
+  gboolean no_pointsman = FALSE;
+  g_autofree char *tmpdir = NULL;
+  g_autoptr(GPtrArray) configs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) tradeoff_values = g_array_new (FALSE, FALSE, sizeof (double));
   GOptionEntry entries[] = {
     { "strong", 0, 0, G_OPTION_ARG_STRING, &strong, "Strong model (default claude-opus-4-6)", "MODEL" },
     { "cheap", 0, 0, G_OPTION_ARG_STRING, &cheap, "Cheap model (default claude-haiku-4-5)", "MODEL" },
     { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, "Model catalog (default: the installed one)", "FILE" },
     { "horizon", 0, 0, G_OPTION_ARG_INT, &horizon, "Remaining steps the cache-aware rule amortises a switch over (default 10)", "N" },
+    { "tradeoff", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tradeoffs, "Trade-off of a Pointsman row (repeatable; default 0.25, 0.5 and 0.75)", "X" },
+    { "no-pointsman", 0, 0, G_OPTION_ARG_NONE, &no_pointsman, "Skip the Pointsman rows (the router's replay)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.jsonl…" },
     { NULL }
@@ -2031,6 +2123,27 @@ eval_transcripts (int argc, char **argv)
       goto fail;
     }
 
+  if (!no_pointsman)
+    {
+      const char *defaults[] = { "0.25", "0.5", "0.75", NULL };
+      const char * const *list = tradeoffs ? (const char * const *) tradeoffs : defaults;
+
+      tmpdir = g_dir_make_tmp ("pointsman-eval-XXXXXX", &error);
+      if (tmpdir == NULL)
+        goto fail;
+      for (guint i = 0; list[i] != NULL; i++)
+        {
+          double x = g_ascii_strtod (list[i], NULL);
+          char *path;
+
+          x = CLAMP (x, 0.0, 1.0);
+          if (!(path = write_replay_config (tmpdir, &two, x, &error)))
+            goto fail;
+          g_ptr_array_add (configs, path);
+          g_array_append_val (tradeoff_values, x);
+        }
+    }
+
   if (json)
     {
       b = json_builder_new ();
@@ -2056,6 +2169,8 @@ eval_transcripts (int argc, char **argv)
       g_autofree char *base = NULL;
       double billed = 0;
       PolicyResult res[N_POLICIES] = { { 0 } };
+      g_autoptr(GString) pointsman_text = NULL;
+      g_autoptr(GPtrArray) totals = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
 
       if (turns == NULL)
         goto fail;
@@ -2078,6 +2193,38 @@ eval_transcripts (int argc, char **argv)
           res[p].name = policy_names[p];
           if (!simulate (catalog, turns, p, &two, MAX (horizon, 1), &res[p], &error))
             goto fail;
+        }
+
+      /* Pointsman: the router's own replay of this file, once per trade-off. */
+      for (guint k = 0; k < configs->len; k++)
+        {
+          JsonNode *node = replay_totals (files[f], g_ptr_array_index (configs, k), &error);
+
+          if (node == NULL)
+            goto fail;
+          g_ptr_array_add (totals, node);
+        }
+      if (b == NULL && totals->len > 0)
+        {
+          JsonObject *t0 = json_node_get_object (g_ptr_array_index (totals, 0));
+
+          pointsman_text = g_string_new (NULL);
+          g_string_append_printf (pointsman_text,
+                                  "  Pointsman, the router's replay (its own cache simulation; it bills the recorded\n"
+                                  "  choices at $%.4f and always-%s at $%.4f):\n",
+                                  json_object_get_double_member_with_default (t0, "recorded_cost_usd", 0),
+                                  two.info[1]->id,
+                                  json_object_get_double_member_with_default (t0, "baseline_cost_usd", 0));
+          for (guint k = 0; k < totals->len; k++)
+            {
+              JsonObject *t = json_node_get_object (g_ptr_array_index (totals, k));
+              g_autofree char *name = g_strdup_printf ("Pointsman, tradeoff %.2f",
+                                                       g_array_index (tradeoff_values, double, k));
+
+              g_string_append_printf (pointsman_text, "  %-46s %10.4f %9" G_GINT64_FORMAT "\n", name,
+                                      json_object_get_double_member (t, "total_cost_usd"),
+                                      json_object_get_int_member (t, "switches"));
+            }
         }
 
       if (b)
@@ -2103,6 +2250,26 @@ eval_transcripts (int argc, char **argv)
               json_builder_end_object (b);
             }
           json_builder_end_array (b);
+          json_builder_set_member_name (b, "pointsman");
+          json_builder_begin_array (b);
+          for (guint k = 0; k < totals->len; k++)
+            {
+              JsonObject *t = json_node_get_object (g_ptr_array_index (totals, k));
+
+              json_builder_begin_object (b);
+              json_builder_set_member_name (b, "tradeoff");
+              json_builder_add_double_value (b, g_array_index (tradeoff_values, double, k));
+              json_builder_set_member_name (b, "usd");
+              json_builder_add_double_value (b, json_object_get_double_member (t, "total_cost_usd"));
+              json_builder_set_member_name (b, "switches");
+              json_builder_add_int_value (b, json_object_get_int_member (t, "switches"));
+              json_builder_set_member_name (b, "replay_recorded_usd");
+              json_builder_add_double_value (b, json_object_get_double_member_with_default (t, "recorded_cost_usd", 0));
+              json_builder_set_member_name (b, "replay_default_model_usd");
+              json_builder_add_double_value (b, json_object_get_double_member_with_default (t, "baseline_cost_usd", 0));
+              json_builder_end_object (b);
+            }
+          json_builder_end_array (b);
           json_builder_end_object (b);
         }
       else
@@ -2111,6 +2278,8 @@ eval_transcripts (int argc, char **argv)
           printf ("  %-46s %10s %9s\n", "policy", "USD", "switches");
           for (guint p = 0; p < N_POLICIES; p++)
             printf ("  %-46s %10.4f %9u\n", res[p].name, res[p].dollars, res[p].switches);
+          if (pointsman_text != NULL)
+            printf ("%s", pointsman_text->str);
         }
     }
 
@@ -2120,11 +2289,11 @@ eval_transcripts (int argc, char **argv)
       json_builder_end_object (b);
       pm_cli_eval_print_json (b);
     }
-  else
-    printf ("\nPointsman's own row (the router's replay path) is not in this table: see docs/EVALUATION.md.\n");
+  cleanup_tmpdir (tmpdir);
   return 0;
 
 fail:
+  cleanup_tmpdir (tmpdir);
   fprintf (stderr, "eval transcripts: %s\n", error->message);
   return 1;
 }
