@@ -241,7 +241,7 @@ transcripts (JsonObject *o, const char *out, const char *title)
   JsonArray *sessions = json_object_get_array_member (o, "sessions");
   JsonObject *s = json_array_get_object_element (sessions, 0);
   JsonArray *pol;
-  cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W, H / 2 + 60);
+  cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W, H * 6 / 10);
   cairo_t *cr = cairo_create (surf);
   double vmax = 0;
   char buf[160];
@@ -254,7 +254,23 @@ transcripts (JsonObject *o, const char *out, const char *title)
       if (json_object_get_int_member (c, "requests") > json_object_get_int_member (s, "requests"))
         s = c;
     }
-  pol = json_object_get_array_member (s, "policies");
+  pol = json_array_new ();
+  {
+    JsonArray *own = json_object_get_array_member (s, "policies");
+    JsonArray *pm = json_object_has_member (s, "pointsman") ? json_object_get_array_member (s, "pointsman") : NULL;
+
+    for (guint i = 0; i < json_array_get_length (own); i++)
+      json_array_add_element (pol, json_node_copy (json_array_get_element (own, i)));
+    for (guint i = 0; pm != NULL && i < json_array_get_length (pm); i++)
+      {
+        JsonObject *row = json_object_ref (json_array_get_object_element (pm, i));
+        char name[96];
+
+        snprintf (name, sizeof name, "Pointsman, tradeoff %.2f (replay's billing)", num (row, "tradeoff"));
+        json_object_set_string_member (row, "name", name);
+        json_array_add_object_element (pol, row);
+      }
+  }
   for (guint i = 0; i < json_array_get_length (pol); i++)
     vmax = MAX (vmax, num (json_array_get_object_element (pol, i), "usd"));
 
@@ -268,12 +284,15 @@ transcripts (JsonObject *o, const char *out, const char *title)
   for (guint i = 0; i < json_array_get_length (pol); i++)
     {
       JsonObject *p = json_array_get_object_element (pol, i);
-      double y = 60 + i * 60;
+      double y = 50 + i * 44;
       double w = (W - 560) * num (p, "usd") / vmax;
 
       cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
       text (cr, 20, y + 22, 12, json_object_get_string_member (p, "name"));
-      cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
+      if (g_str_has_prefix (json_object_get_string_member (p, "name"), "Pointsman"))
+        cairo_set_source_rgb (cr, 0.85, 0.1, 0.1);
+      else
+        cairo_set_source_rgb (cr, 0.2, 0.4, 0.8);
       cairo_rectangle (cr, 330, y + 5, w, 26);
       cairo_fill (cr);
       cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
@@ -285,6 +304,7 @@ transcripts (JsonObject *o, const char *out, const char *title)
   cairo_surface_write_to_png (surf, out);
   cairo_destroy (cr);
   cairo_surface_destroy (surf);
+  json_array_unref (pol);
   return 0;
 }
 
