@@ -878,6 +878,42 @@ test_restart (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pm_proxy_get_log (f->proxy))), ==, 2);
 }
 
+/* A gateway that reports its own cost (LiteLLM header, OpenRouter usage.cost): that figure wins. */
+static void
+test_reported_cost (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(PmSimReply) chat = pm_sim_reply_new ("priced by the gateway");
+  g_autoptr(PmSimReply) anthropic = pm_sim_reply_new ("priced by the header");
+  double computed;
+  PmUsage usage;
+
+  pm_sim_reply_set_reported_cost (chat, 0.0421);
+  pm_sim_upstream_push_reply (f->sim, chat);
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                           "{\"model\":\"gpt-5-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                                           NULL, openai_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  pm_record_get_usage (last_record (f), &usage);
+  computed = pm_usage_cost (&usage, pm_catalog_lookup (f->catalog, "gpt-5-mini"));
+  g_assert_cmpfloat (computed, !=, 0.0421);
+  g_assert_cmpfloat_with_epsilon (pm_record_get_cost (last_record (f)), 0.0421, 1e-12);
+
+  pm_sim_reply_set_reported_cost (anthropic, 0.0077);
+  pm_sim_upstream_push_reply (f->sim, anthropic);
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages",
+                                           "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                                           NULL, anthropic_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  g_assert_cmpfloat_with_epsilon (pm_record_get_cost (last_record (f)), 0.0077, 1e-12);
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1164,6 +1200,7 @@ main (int   argc,
   ADD ("/pm/proxy/store-prompts", &with_prompts, test_store_prompts);
   ADD ("/pm/proxy/unlisted-pin", NULL, test_unlisted_pin);
   ADD ("/pm/proxy/restart", NULL, test_restart);
+  ADD ("/pm/proxy/reported-cost", NULL, test_reported_cost);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

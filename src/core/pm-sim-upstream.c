@@ -35,6 +35,7 @@ struct _PmSimReply
   PmSimFailMode   fail_mode;
   guint           fail_after;
   gint64          usage[5];       /* input, cache_read, cache_write, output, reasoning; < 0 = derive */
+  double          reported_cost;  /* gateway-reported cost; < 0 = none */
 };
 
 typedef struct
@@ -88,6 +89,7 @@ typedef struct
   gboolean write_1h;
   gint64   output;
   gint64   reasoning;
+  double   reported_cost;   /* < 0: none */
 } SimUsage;
 
 typedef struct
@@ -124,6 +126,7 @@ pm_sim_reply_new (const char *text)
   reply->tool_args = g_ptr_array_new_with_free_func (g_free);
   reply->status = 200;
   reply->chunk_size = 8;
+  reply->reported_cost = -1.0;
   for (guint i = 0; i < G_N_ELEMENTS (reply->usage); i++)
     reply->usage[i] = -1;
 
@@ -241,6 +244,15 @@ pm_sim_reply_set_usage (PmSimReply *reply,
   reply->usage[2] = cache_write;
   reply->usage[3] = output;
   reply->usage[4] = reasoning;
+}
+
+void
+pm_sim_reply_set_reported_cost (PmSimReply *reply,
+                                double      cost)
+{
+  g_return_if_fail (reply != NULL);
+
+  reply->reported_cost = cost;
 }
 
 /* ---- small JSON helpers ---- */
@@ -606,6 +618,7 @@ derive_usage (PmSimUpstream *self,
   if (reply->usage[4] >= 0)
     u->reasoning = reply->usage[4];
   u->total = u->input + u->cache_read + u->cache_write;
+  u->reported_cost = reply->reported_cost;
 
   prefix_clear (&p);
 }
@@ -651,6 +664,9 @@ chat_usage (const SimUsage *u)
   json_object_set_int_member (completion, "accepted_prediction_tokens", 0);
   json_object_set_int_member (completion, "rejected_prediction_tokens", 0);
   json_object_set_object_member (usage, "completion_tokens_details", completion);
+  /* A gateway's own figure (OpenRouter's usage.cost). */
+  if (u->reported_cost >= 0)
+    json_object_set_double_member (usage, "cost", u->reported_cost);
 
   return usage;
 }
@@ -1738,6 +1754,14 @@ handle_api (PmSimUpstream     *self,
     }
 
   derive_usage (self, api, body, reply, &u);
+  if (reply->reported_cost >= 0)
+    {
+      /* LiteLLM's way of reporting its cost. */
+      char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+      soup_message_headers_replace (headers, "x-litellm-response-cost",
+                                    g_ascii_dtostr (buffer, sizeof buffer, reply->reported_cost));
+    }
   self->last_usage[0] = u.input;
   self->last_usage[1] = u.cache_read;
   self->last_usage[2] = u.cache_write;

@@ -77,6 +77,10 @@ void           pm_sim_reply_set_usage       (PmSimReply    *reply,
                                              gint64         cache_write,
                                              gint64         output,
                                              gint64         reasoning);
+/* Gateway behaviour: report this cost in an x-litellm-response-cost header and, in Chat
+ * usage, as OpenRouter's usage.cost. */
+void           pm_sim_reply_set_reported_cost (PmSimReply *reply,
+                                             double         cost);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PmSimReply, pm_sim_reply_unref)
 
 /* Queue a reply (takes a reference). */
