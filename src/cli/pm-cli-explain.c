@@ -191,24 +191,35 @@ print_text (PmRequest  *request,
   for (guint i = 1; reasons != NULL && i < json_array_get_length (reasons); i++)
     printf ("          %s\n", json_array_get_string_element (reasons, i));
 
-  printf ("\n  %-22s %-7s %6s %10s %10s %9s %8s %9s  %s\n", "candidate", "effort", "Q", "cost $",
-          "step $", "utility", "cached", "re-fill", "");
+  printf ("\n  %-22s %-7s %6s %10s %10s %9s %8s %9s\n", "candidate", "effort", "Q", "cost $",
+          "step $", "utility", "cached", "re-fill");
   for (guint i = 0; cands != NULL && i < json_array_get_length (cands); i++)
     {
       JsonObject *c = json_array_get_object_element (cands, i);
       const char *excluded = json_object_get_string_member_with_default (c, "excluded", NULL);
 
-      printf ("%s %-22s %-7s %6.3f %10.5f %10.5f %9.4f %8" G_GINT64_FORMAT " %9" G_GINT64_FORMAT "  %s\n",
-              json_object_get_boolean_member_with_default (c, "chosen", FALSE) ? "*" : " ",
-              json_object_get_string_member (c, "model"),
-              json_object_get_string_member (c, "effort"),
-              json_object_get_double_member_with_default (c, "q", 0),
-              json_object_get_double_member_with_default (c, "cost", 0),
-              json_object_get_double_member_with_default (c, "step_cost", 0),
-              json_object_get_double_member_with_default (c, "utility", 0),
-              json_object_get_int_member_with_default (c, "cached_tokens", 0),
-              json_object_get_int_member_with_default (c, "reprefill_tokens", 0),
-              excluded != NULL ? excluded : "");
+      if (excluded != NULL)
+        printf ("  %-22s %-7s %6.3f %10s %10.5f %9s %8" G_GINT64_FORMAT " %9s  %s\n",
+                json_object_get_string_member (c, "model"),
+                json_object_get_string_member (c, "effort"),
+                json_object_get_double_member_with_default (c, "q", 0),
+                "-",
+                json_object_get_double_member_with_default (c, "step_cost", 0),
+                "-",
+                json_object_get_int_member_with_default (c, "cached_tokens", 0),
+                "-",
+                excluded);
+      else
+        printf ("%s %-22s %-7s %6.3f %10.5f %10.5f %9.4f %8" G_GINT64_FORMAT " %9" G_GINT64_FORMAT "\n",
+                json_object_get_boolean_member_with_default (c, "chosen", FALSE) ? "*" : " ",
+                json_object_get_string_member (c, "model"),
+                json_object_get_string_member (c, "effort"),
+                json_object_get_double_member_with_default (c, "q", 0),
+                json_object_get_double_member_with_default (c, "cost", 0),
+                json_object_get_double_member_with_default (c, "step_cost", 0),
+                json_object_get_double_member_with_default (c, "utility", 0),
+                json_object_get_int_member_with_default (c, "cached_tokens", 0),
+                json_object_get_int_member_with_default (c, "reprefill_tokens", 0));
     }
 }
 

@@ -747,11 +747,16 @@ build_explanation (PmRouter     *self,
 
       if (c->excluded != NULL)
         {
-          /* Excluded: list one entry per model (the reason is the same for its efforts). */
-          if (i > 0 && g_array_index (cands, Candidate, i - 1).model == c->model &&
-              g_array_index (cands, Candidate, i - 1).excluded != NULL)
-            continue;
-          if (excluded++ >= EXPLAIN_CANDIDATES)
+          /* Excluded: one entry per model and reason (its best effort). */
+          gboolean seen = FALSE;
+
+          for (guint k = 0; k < i && !seen; k++)
+            {
+              const Candidate *o = &g_array_index (cands, Candidate, k);
+
+              seen = o->excluded != NULL && o->model == c->model && g_str_equal (o->excluded, c->excluded);
+            }
+          if (seen || excluded++ >= EXPLAIN_CANDIDATES)
             continue;
         }
       else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
