@@ -329,6 +329,39 @@ test_request_thinking_foreign_turn (void)
 }
 
 static void
+test_request_tool_ids (void)
+{
+  /* Kimi writes ids like "functions.Bash:0"; Anthropic accepts only [a-zA-Z0-9_-]. */
+  g_autoptr(JsonNode) chat = parse ("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"},"
+                                    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"functions.Bash:0\","
+                                    "\"type\":\"function\",\"function\":{\"name\":\"Bash\",\"arguments\":\"{}\"}}]},"
+                                    "{\"role\":\"tool\",\"tool_call_id\":\"functions.Bash:0\",\"content\":\"ok\"}]}");
+  g_autoptr(JsonNode) anthropic = parse ("{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"go\"},"
+                                         "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"functions.Bash:0\","
+                                         "\"name\":\"Bash\",\"input\":{}}]},"
+                                         "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"functions.Bash:0\","
+                                         "\"content\":\"ok\"}]}]}");
+  g_autoptr(JsonNode) a = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, chat, TRUE, NULL);
+  g_autoptr(JsonNode) a2 = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, anthropic, FALSE, NULL);
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  g_assert_cmpstr (str_at (a, "messages/1/content/0/id"), ==, "functions_Bash_0");
+  g_assert_cmpstr (str_at (a, "messages/2/content/0/tool_use_id"), ==, "functions_Bash_0");
+  g_assert_cmpstr (str_at (a2, "messages/1/content/0/id"), ==, "functions_Bash_0");
+  g_assert_cmpstr (str_at (a2, "messages/2/content/0/tool_use_id"), ==, "functions_Bash_0");
+
+  g_assert_true (pm_stream_translator_feed (tr, NULL,
+                                            "{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                                            "\"id\":\"functions.Read:1\",\"type\":\"function\",\"function\":{\"name\":\"Read\","
+                                            "\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}", out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, NULL, "[DONE]", out, NULL));
+  r = reassemble (PM_API_ANTHROPIC, out->str);
+  g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 0), ==, "functions_Read_1");
+}
+
+static void
 test_request_responses_replay (void)
 {
   /* Codex sends back what a Claude turn became: a synthesised reasoning item and call ids. */
@@ -916,6 +949,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/thinking-continuation", test_request_thinking_continuation);
   g_test_add_func ("/pm/translate/request/thinking-foreign-turn", test_request_thinking_foreign_turn);
   g_test_add_func ("/pm/translate/request/responses-replay", test_request_responses_replay);
+  g_test_add_func ("/pm/translate/request/tool-ids", test_request_tool_ids);
   g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
   g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
   g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);

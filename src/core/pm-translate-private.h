@@ -93,6 +93,11 @@ const char *_pm_error_type_from_openai (const char *type,
 #define PM_SYNTH_MESSAGE_PREFIX   "msg_pm"
 #define PM_SYNTH_CALL_PREFIX      "fc_pm"
 
+/* A tool call id as Anthropic accepts it (^[a-zA-Z0-9_-]+$): other characters become '_'
+ * (Kimi's "functions.Bash:0" → "functions_Bash_0"), the same way every time so that a call and
+ * its result still match. NULL or empty gives a fresh id. */
+char       *_pm_anthropic_tool_id (const char *id);
+
 /* A fresh id with a prefix, e.g. "msg_", "chatcmpl-", "resp_", "call_". */
 char       *_pm_make_id          (const char  *prefix);
 

@@ -821,9 +821,7 @@ chat_to_anthropic (JsonObject *c)
                   json_object_unref (b);
                   continue;
                 }
-              id = g_strdup (_pm_json_get_string (call, "id"));
-              if (id == NULL)
-                id = _pm_make_id ("toolu_");
+              id = _pm_anthropic_tool_id (_pm_json_get_string (call, "id"));
               json_object_set_string_member (b, "type", "tool_use");
               json_object_set_string_member (b, "id", id);
               json_object_set_string_member (b, "name", _pm_json_get_string (fn, "name") ?: "");
@@ -838,11 +836,11 @@ chat_to_anthropic (JsonObject *c)
           JsonArray *blocks = json_array_new ();
           JsonObject *b = json_object_new ();
           g_autofree char *text = chat_content_to_text (json_object_get_member (m, "content"));
+          g_autofree char *tool_use_id = _pm_anthropic_tool_id (_pm_json_get_string (m, "tool_call_id"));
           JsonObject *last = last_message_with_role (messages, "user");
 
           json_object_set_string_member (b, "type", "tool_result");
-          json_object_set_string_member (b, "tool_use_id",
-                                         _pm_json_get_string (m, "tool_call_id") ?: "");
+          json_object_set_string_member (b, "tool_use_id", tool_use_id);
           json_object_set_string_member (b, "content", text);
           /* A tool result must come first in its user turn: when the previous user turn holds
            * plain content (not tool results), start a new turn anyway. */
@@ -1668,6 +1666,34 @@ fix_thinking_continuation (JsonObject *a)
     }
 }
 
+/* Tool ids another provider wrote (and the client kept) may use characters Anthropic rejects. */
+static void
+sanitize_tool_ids (JsonObject *a)
+{
+  JsonArray *messages = _pm_json_get_array (a, "messages");
+
+  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
+    {
+      JsonArray *content = _pm_json_get_array (_pm_json_array_get_object (messages, i), "content");
+
+      for (guint j = 0; content != NULL && j < json_array_get_length (content); j++)
+        {
+          JsonObject *b = _pm_json_array_get_object (content, j);
+          const char *type = _pm_json_get_string (b, "type");
+          const char *member = g_strcmp0 (type, "tool_use") == 0 ? "id"
+                               : g_strcmp0 (type, "tool_result") == 0 ? "tool_use_id" : NULL;
+          const char *id = member ? _pm_json_get_string (b, member) : NULL;
+          g_autofree char *clean = NULL;
+
+          if (id == NULL)
+            continue;
+          clean = _pm_anthropic_tool_id (id);
+          if (!g_str_equal (clean, id))
+            json_object_set_string_member (b, member, clean);
+        }
+    }
+}
+
 static void
 strip_billing_block (JsonObject *a)
 {
@@ -1930,6 +1956,7 @@ pm_translate_request_for_provider (PmApi        from,
            * tolerates it, so there only turns we changed are checked. */
           if (dropped || g_strcmp0 (ttype, "enabled") == 0)
             fix_thinking_continuation (o);
+          sanitize_tool_ids (o);
           if (preset_name != NULL && preset != PRESET_ANTHROPIC)
             strip_billing_block (o);
         }

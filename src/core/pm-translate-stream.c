@@ -385,7 +385,10 @@ open_block (PmStreamTranslator *self,
   if (kind == BLOCK_TOOL)
     {
       b->key = g_strdup (key);
-      b->call_id = call_id && *call_id ? g_strdup (call_id) : _pm_make_id ("call_");
+      if (self->to == PM_API_ANTHROPIC)
+        b->call_id = _pm_anthropic_tool_id (call_id);
+      else
+        b->call_id = call_id && *call_id ? g_strdup (call_id) : _pm_make_id ("call_");
       b->name = g_strdup (name ? name : "");
       b->tool_index = self->next_tool_index++;
       if (b->key != NULL)

@@ -267,6 +267,20 @@ _pm_finish_to_stop_reason (const char *finish_reason)
 }
 
 char *
+_pm_anthropic_tool_id (const char *id)
+{
+  char *out;
+
+  if (id == NULL || *id == '\0')
+    return _pm_make_id ("toolu_");
+  out = g_strdup (id);
+  for (char *p = out; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      *p = '_';
+  return out;
+}
+
+char *
 _pm_make_id (const char *prefix)
 {
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
