@@ -480,6 +480,19 @@ test_context_window (void)
                          "request and output do not fit the context window");
     }
   g_assert_true (reasons_contain (d, "context window"));
+
+  /* too big for every model in the pool: an error the proxy can turn into a 413 */
+  {
+    const char *small_pool[] = { "claude-sonnet-4-5", "claude-haiku-4-5", NULL };
+    g_autoptr(PmRouter) small = make_router (small_pool, "claude-sonnet-4-5", 0.5, 0.9);
+    g_autoptr(PmRequest) request = make_request (&shape);
+    g_autoptr(PmDecision) none = NULL;
+    g_autoptr(GError) local_error = NULL;
+
+    none = pm_router_decide (small, request, T0, &local_error);
+    g_assert_null (none);
+    g_assert_error (local_error, PM_ERROR, PM_ERROR_TOO_LARGE);
+  }
 }
 
 /* json_node_copy () shares objects and arrays: rewriting needs a deep copy. */

@@ -1138,7 +1138,12 @@ pm_router_decide (PmRouter   *self,
         }
       if (best_any < 0)
         {
-          g_set_error (error, PM_ERROR, PM_ERROR_NO_CANDIDATE,
+          gboolean all_window = TRUE;
+
+          for (guint i = 0; i < cands->len && all_window; i++)
+            all_window = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
+                                    "request and output do not fit the context window") == 0;
+          g_set_error (error, PM_ERROR, all_window ? PM_ERROR_TOO_LARGE : PM_ERROR_NO_CANDIDATE,
                        "No model in the pool can take this request (%s)",
                        g_array_index (cands, Candidate, 0).excluded);
           decision = NULL;
