@@ -184,6 +184,14 @@ test_kinds (void)
   g_assert_cmpint (pm_request_get_kind (codex_review), ==, PM_KIND_SUBAGENT);
   g_assert_cmpstr (pm_request_get_session_id (codex_review), ==, "C1/review-T2");
   g_assert_cmpint (pm_request_get_kind (trigger), ==, PM_KIND_COMPACTION);
+
+  {
+    g_autoptr(PmRequest) warmup = request_from_string (PM_API_ANTHROPIC,
+      "{\"model\":\"m\",\"max_tokens\":10,\"tools\":[{\"name\":\"Read\",\"input_schema\":{}}],"
+      "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Warmup\"}]}]}", NULL);
+
+    g_assert_cmpint (pm_request_get_kind (warmup), ==, PM_KIND_BACKGROUND);
+  }
 }
 
 static PmStep

@@ -1648,6 +1648,12 @@ detect_kind (PmRequest *self)
       self->features.kind_reason = head != NULL && contains_ci (head, "commit", 400) ? "commit message" : "topic detection";
       return;
     }
+  if (last_text != NULL && self->features.n_messages == 1 && g_str_equal (last_text, "Warmup"))
+    {
+      self->kind = PM_KIND_BACKGROUND;
+      self->features.kind_reason = "warm-up request";
+      return;
+    }
   if (self->max_output == 1 && self->features.n_messages <= 2)
     {
       self->kind = PM_KIND_BACKGROUND;
