@@ -329,6 +329,31 @@ test_request_thinking_foreign_turn (void)
 }
 
 static void
+test_request_documents (void)
+{
+  g_autoptr(JsonNode) a = parse ("{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":["
+                                 "{\"type\":\"document\",\"title\":\"spec.pdf\",\"source\":{\"type\":\"base64\","
+                                 "\"media_type\":\"application/pdf\",\"data\":\"JVBERi0x\"}},"
+                                 "{\"type\":\"text\",\"text\":\"Summarise it.\"}]}]}");
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, a, TRUE, NULL);
+  g_autoptr(JsonNode) back = pm_translate_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, c, TRUE, NULL);
+  g_autoptr(JsonNode) r = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_RESPONSES, a, TRUE, NULL);
+  g_autoptr(JsonNode) c2 = pm_translate_request (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_CHAT, r, TRUE, NULL);
+
+  g_assert_cmpstr (str_at (c, "messages/0/content/0/type"), ==, "file");
+  g_assert_cmpstr (str_at (c, "messages/0/content/0/file/filename"), ==, "spec.pdf");
+  g_assert_cmpstr (str_at (c, "messages/0/content/0/file/file_data"), ==, "data:application/pdf;base64,JVBERi0x");
+  g_assert_cmpstr (str_at (back, "messages/0/content/0/type"), ==, "document");
+  g_assert_cmpstr (str_at (back, "messages/0/content/0/source/media_type"), ==, "application/pdf");
+  g_assert_cmpstr (str_at (back, "messages/0/content/0/source/data"), ==, "JVBERi0x");
+  g_assert_cmpstr (str_at (back, "messages/0/content/0/title"), ==, "spec.pdf");
+  g_assert_cmpstr (str_at (r, "input/0/content/0/type"), ==, "input_file");
+  g_assert_cmpstr (str_at (r, "input/0/content/0/file_data"), ==, "data:application/pdf;base64,JVBERi0x");
+  g_assert_cmpstr (str_at (c2, "messages/0/content/0/file/file_data"), ==, "data:application/pdf;base64,JVBERi0x");
+  g_assert_cmpstr (str_at (c2, "messages/0/content/1/text"), ==, "Summarise it.");
+}
+
+static void
 test_request_tool_ids (void)
 {
   /* Kimi writes ids like "functions.Bash:0"; Anthropic accepts only [a-zA-Z0-9_-]. */
@@ -950,6 +975,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/thinking-foreign-turn", test_request_thinking_foreign_turn);
   g_test_add_func ("/pm/translate/request/responses-replay", test_request_responses_replay);
   g_test_add_func ("/pm/translate/request/tool-ids", test_request_tool_ids);
+  g_test_add_func ("/pm/translate/request/documents", test_request_documents);
   g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
   g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
   g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);

@@ -116,6 +116,50 @@ image_block_to_chat_part (JsonObject *block)
   return part;
 }
 
+/* A document block (PDF or other base64 file) → a Chat "file" part; text documents → text. */
+static JsonObject *
+document_block_to_chat_part (JsonObject *block)
+{
+  JsonObject *source = _pm_json_get_object (block, "source");
+  const char *stype = _pm_json_get_string (source, "type");
+  JsonObject *part;
+  JsonObject *file;
+  g_autofree char *data = NULL;
+
+  if (g_strcmp0 (stype, "text") == 0)
+    {
+      part = json_object_new ();
+      json_object_set_string_member (part, "type", "text");
+      json_object_set_string_member (part, "text", _pm_json_get_string (source, "data") ?: "");
+      return part;
+    }
+  if (g_strcmp0 (stype, "base64") != 0)
+    return NULL;
+
+  data = g_strdup_printf ("data:%s;base64,%s",
+                          _pm_json_get_string (source, "media_type") ?: "application/pdf",
+                          _pm_json_get_string (source, "data") ?: "");
+  part = json_object_new ();
+  file = json_object_new ();
+  json_object_set_string_member (file, "filename", _pm_json_get_string (block, "title") ?: "document.pdf");
+  json_object_set_string_member (file, "file_data", data);
+  json_object_set_string_member (part, "type", "file");
+  json_object_set_object_member (part, "file", file);
+  return part;
+}
+
+static JsonObject *
+media_block_to_chat_part (JsonObject *block)
+{
+  const char *type = _pm_json_get_string (block, "type");
+
+  if (g_strcmp0 (type, "image") == 0)
+    return image_block_to_chat_part (block);
+  if (g_strcmp0 (type, "document") == 0)
+    return document_block_to_chat_part (block);
+  return NULL;
+}
+
 static JsonObject *
 text_part (const char *text,
            JsonObject *cache_from)
@@ -202,9 +246,10 @@ tool_result_text (JsonObject *block,
                 g_string_append_c (text, '\n');
               g_string_append (text, _pm_json_get_string (b, "text") ?: "");
             }
-          else if (g_strcmp0 (type, "image") == 0 && extra_images != NULL)
+          else if ((g_strcmp0 (type, "image") == 0 || g_strcmp0 (type, "document") == 0) &&
+                   extra_images != NULL)
             {
-              JsonObject *part = image_block_to_chat_part (b);
+              JsonObject *part = media_block_to_chat_part (b);
 
               if (part != NULL)
                 json_array_add_object_element (extra_images, part);
@@ -419,20 +464,12 @@ anthropic_to_chat (JsonObject *a,
               else if (g_strcmp0 (type, "text") == 0)
                 json_array_add_object_element (parts, text_part (_pm_json_get_string (b, "text"),
                                                                  keep_cache ? b : NULL));
-              else if (g_strcmp0 (type, "image") == 0)
+              else if (g_strcmp0 (type, "image") == 0 || g_strcmp0 (type, "document") == 0)
                 {
-                  JsonObject *part = image_block_to_chat_part (b);
+                  JsonObject *part = media_block_to_chat_part (b);
 
                   if (part != NULL)
                     json_array_add_object_element (parts, part);
-                }
-              else if (g_strcmp0 (type, "document") == 0)
-                {
-                  JsonObject *source = _pm_json_get_object (b, "source");
-
-                  if (g_strcmp0 (_pm_json_get_string (source, "type"), "text") == 0)
-                    json_array_add_object_element (parts,
-                                                   text_part (_pm_json_get_string (source, "data"), NULL));
                 }
             }
 
@@ -662,6 +699,30 @@ chat_content_to_blocks (JsonNode  *content,
 
           if (b != NULL)
             json_array_add_object_element (blocks, b);
+        }
+      else if (g_strcmp0 (type, "file") == 0 || g_strcmp0 (type, "input_file") == 0)
+        {
+          JsonObject *file = g_str_equal (type, "file") ? _pm_json_get_object (part, "file") : part;
+          const char *data = _pm_json_get_string (file, "file_data");
+          const char *comma = data ? strchr (data, ',') : NULL;
+          const char *semi = data ? strchr (data, ';') : NULL;
+
+          /* Inline files only; file ids live on one provider. */
+          if (data != NULL && g_str_has_prefix (data, "data:") && comma != NULL && semi != NULL && semi < comma)
+            {
+              JsonObject *b = json_object_new ();
+              JsonObject *source = json_object_new ();
+              g_autofree char *media = g_strndup (data + 5, semi - (data + 5));
+
+              json_object_set_string_member (source, "type", "base64");
+              json_object_set_string_member (source, "media_type", media);
+              json_object_set_string_member (source, "data", comma + 1);
+              json_object_set_string_member (b, "type", "document");
+              json_object_set_object_member (b, "source", source);
+              if (_pm_json_get_string (file, "filename") != NULL)
+                json_object_set_string_member (b, "title", _pm_json_get_string (file, "filename"));
+              json_array_add_object_element (blocks, b);
+            }
         }
     }
 }
@@ -1039,6 +1100,17 @@ responses_content_to_chat_parts (JsonNode *content)
           const char *t = _pm_json_get_string (p, "text") ?: _pm_json_get_string (p, "refusal");
 
           json_array_add_object_element (parts, text_part (t, NULL));
+        }
+      else if (g_strcmp0 (type, "input_file") == 0 && _pm_json_get_string (p, "file_data") != NULL)
+        {
+          JsonObject *part = json_object_new ();
+          JsonObject *file = json_object_new ();
+
+          copy_member (file, p, "filename", "filename");
+          copy_member (file, p, "file_data", "file_data");
+          json_object_set_string_member (part, "type", "file");
+          json_object_set_object_member (part, "file", file);
+          json_array_add_object_element (parts, part);
         }
       else if (g_strcmp0 (type, "input_image") == 0)
         {
@@ -1434,6 +1506,18 @@ chat_to_responses (JsonObject *c)
                   if (assistant)
                     {
                       json_object_unref (p);
+                      continue;
+                    }
+                  if (g_strcmp0 (_pm_json_get_string (b, "type"), "document") == 0)
+                    {
+                      g_autofree char *file_data = g_strdup_printf ("data:%s;base64,%s",
+                                                                    _pm_json_get_string (source, "media_type") ?: "application/pdf",
+                                                                    _pm_json_get_string (source, "data") ?: "");
+
+                      json_object_set_string_member (p, "type", "input_file");
+                      json_object_set_string_member (p, "filename", _pm_json_get_string (b, "title") ?: "document.pdf");
+                      json_object_set_string_member (p, "file_data", file_data);
+                      json_array_add_object_element (content, p);
                       continue;
                     }
                   if (g_strcmp0 (_pm_json_get_string (source, "type"), "base64") == 0)
