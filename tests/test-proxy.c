@@ -637,6 +637,14 @@ test_client_errors (Fixture       *f,
   g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before);
 }
 
+static void
+async_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
 static const FixtureOptions small_body = {
   .extra_config = "\"limits\": {\"max_body_bytes\": 2048},",
 };
@@ -659,6 +667,30 @@ test_too_large (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (na), "type"), ==, "error");
   g_assert_cmpuint (c->status, ==, 413);
   g_assert_true (json_object_has_member (json_object_get_object_member (json_node_get_object (nc), "error"), "message"));
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 0);
+
+  /* Chunked, with no length up front: counted as it arrives. */
+  {
+    g_autofree char *url = g_strconcat (f->url, "/v1/chat/completions", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_data (g_strdup (chat), strlen (chat), g_free);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) reply = NULL;
+
+    soup_message_set_request_body (msg, "application/json", stream, -1);
+    g_assert_cmpint (soup_message_headers_get_encoding (soup_message_get_request_headers (msg)), ==, SOUP_ENCODING_CHUNKED);
+    {
+      GAsyncResult *result = NULL;
+
+      soup_session_send_and_read_async (test_session (), msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      reply = soup_session_send_and_read_finish (test_session (), result, &error);
+      g_object_unref (result);
+    }
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
+  }
   g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 0);
 
   /* Under the limit still works. */
@@ -1118,13 +1150,6 @@ test_real_keyring (Fixture       *f,
   pm_proxy_stop (proxy);
 }
 
-static void
-async_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static void
 test_client_disconnects (Fixture       *f,

@@ -1682,8 +1682,9 @@ handle_proxied (PmProxy           *self,
 
   soup_message_headers_replace (response_headers, "x-pointsman-request-id", request_id);
 
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (g_bytes_get_size (body) > pm_config_get_max_body (self->config))
+  if (g_object_get_data (G_OBJECT (msg), "pm-too-large") == NULL)
+    body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (body == NULL || g_bytes_get_size (body) > pm_config_get_max_body (self->config))
     {
       g_autofree char *message = g_strdup_printf ("The request body is larger than the limit of %" G_GSIZE_FORMAT " bytes",
                                                   pm_config_get_max_body (self->config));
@@ -1781,6 +1782,24 @@ handle_proxied (PmProxy           *self,
   exchange_unref (x);
 }
 
+/* A chunked upload has no length up front: count as it comes, and stop keeping it past the
+ * limit (the handler then answers 413). */
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              PmProxy           *self)
+{
+  gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "pm-body-size")) + g_bytes_get_size (chunk);
+
+  g_object_set_data (G_OBJECT (msg), "pm-body-size", GSIZE_TO_POINTER (total));
+  if (total > pm_config_get_max_body (self->config) &&
+      g_object_get_data (G_OBJECT (msg), "pm-too-large") == NULL)
+    {
+      g_object_set_data (G_OBJECT (msg), "pm-too-large", GINT_TO_POINTER (TRUE));
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+    }
+}
+
 static void
 early_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -1797,7 +1816,10 @@ early_cb (SoupServer        *server,
   if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
     return;
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
-    return;
+    {
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+      return;
+    }
 
   length = soup_message_headers_get_content_length (headers);
   if (length >= 0 && (gsize) length > pm_config_get_max_body (self->config))
