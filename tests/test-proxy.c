@@ -728,6 +728,14 @@ test_local_endpoints (Fixture       *f,
                      pm_store_get_path (f->store));
   }
   {
+    /* Someone opens the URL in a browser. */
+    g_autoptr(TestResponse) r = test_get (f->url, "/");
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "service"), ==, "pointsman");
+  }
+  {
     g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages/count_tokens",
                                            "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"Count the tokens in this sentence, please.\"}]}",
                                            NULL, anthropic_headers);

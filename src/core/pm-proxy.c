@@ -1857,7 +1857,8 @@ server_cb (SoupServer        *server,
     {
       if (g_str_equal (path, "/v1/models") || g_str_equal (path, "/models"))
         handle_models (self, msg);
-      else if (g_str_equal (path, "/pointsman/v1/health") || g_str_equal (path, "/health"))
+      else if (g_str_equal (path, "/pointsman/v1/health") || g_str_equal (path, "/health") ||
+               g_str_equal (path, "/"))
         handle_health (self, msg);
       else if (g_str_equal (path, "/pointsman/v1/requests"))
         handle_requests (self, msg, query);
