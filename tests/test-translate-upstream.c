@@ -429,6 +429,36 @@ test_codex_to_anthropic (Fixture       *f,
 }
 
 static void
+test_cache_for_openai_clients (Fixture       *f,
+                               gconstpointer  data)
+{
+  /* The same Codex request twice to an Anthropic upstream: the automatic breakpoint Pointsman
+   * adds makes the second one read its prefix from the cache. */
+  g_autoptr(JsonNode) body = load_fixture ("responses-request.json");
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(Result) r1 = NULL;
+  g_autoptr(Result) r2 = NULL;
+  GString *big = g_string_new (NULL);
+  guint status;
+
+  /* A prefix above the cache minimum. */
+  for (guint i = 0; i < 800; i++)
+    g_string_append (big, "Follow the repository's coding style. ");
+  json_object_set_string_member (json_node_get_object (body), "instructions", big->str);
+  g_string_free (big, TRUE);
+
+  first = relay (f, PM_API_OPENAI_RESPONSES, PM_API_ANTHROPIC, "anthropic", NULL, body, TRUE, &status);
+  g_assert_cmpstr (str_at (last_upstream_json (f), "cache_control/type"), ==, "ephemeral");
+  r1 = reassemble (PM_API_OPENAI_RESPONSES, first);
+  second = relay (f, PM_API_OPENAI_RESPONSES, PM_API_ANTHROPIC, "anthropic", NULL, body, TRUE, &status);
+  r2 = reassemble (PM_API_OPENAI_RESPONSES, second);
+  g_assert_cmpint (r1->cache_read, ==, 0);
+  g_assert_cmpint (r2->cache_read, >, 1000);
+  g_assert_cmpint (r2->prompt_total, ==, r1->prompt_total);
+}
+
+static void
 test_codex_via_litellm (Fixture       *f,
                         gconstpointer  data)
 {
@@ -644,6 +674,7 @@ main (int   argc,
   ADD ("/pm/translate/upstream/gemini", test_gemini);
   ADD ("/pm/translate/upstream/codex-to-anthropic", test_codex_to_anthropic);
   ADD ("/pm/translate/upstream/litellm", test_codex_via_litellm);
+  ADD ("/pm/translate/upstream/anthropic-cache", test_cache_for_openai_clients);
   ADD ("/pm/translate/upstream/portkey-responses", test_opencode_via_portkey_responses);
   ADD ("/pm/translate/upstream/opencode-to-anthropic", test_opencode_to_anthropic);
   ADD ("/pm/translate/upstream/thinking-reply", test_thinking_reply);

@@ -828,6 +828,34 @@ set_anthropic_thinking_for_effort (JsonObject *a,
   json_object_set_object_member (a, "thinking", thinking);
 }
 
+static gboolean
+has_cache_control (JsonNode *node)
+{
+  if (node == NULL)
+    return FALSE;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      g_autoptr(GList) members = NULL;
+
+      if (json_object_has_member (o, "cache_control"))
+        return TRUE;
+      members = json_object_get_members (o);
+      for (GList *l = members; l != NULL; l = l->next)
+        if (has_cache_control (json_object_get_member (o, l->data)))
+          return TRUE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        if (has_cache_control (json_array_get_element (a, i)))
+          return TRUE;
+    }
+  return FALSE;
+}
+
 static JsonObject *
 chat_to_anthropic (JsonObject *c)
 {
@@ -1035,6 +1063,7 @@ chat_to_anthropic (JsonObject *c)
     json_object_set_boolean_member (a, "stream", TRUE);
 
   set_anthropic_thinking_for_effort (a, _pm_json_get_string (c, "reasoning_effort"));
+
 
   /* Structured output: response_format json_schema → output_config.format. */
   {
@@ -2064,6 +2093,22 @@ pm_translate_request_for_provider (PmApi        from,
     case PM_API_ANTHROPIC:
       out = chat_to_anthropic (chat);
       fix_thinking_continuation (out);
+      /* OpenAI clients never mark cache breakpoints, and Anthropic caches nothing without one:
+       * ask Anthropic itself (not servers that only borrow its format) for the automatic,
+       * moving breakpoint, so a session's prefix is read from the cache. */
+      if (preset_name == NULL || preset == PRESET_ANTHROPIC)
+        {
+          g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+          json_node_set_object (node, out);
+          if (!has_cache_control (node))
+            {
+              JsonObject *cc = json_object_new ();
+
+              json_object_set_string_member (cc, "type", "ephemeral");
+              json_object_set_object_member (out, "cache_control", cc);
+            }
+        }
       break;
     case PM_API_OPENAI_RESPONSES:
       out = chat_to_responses (chat);
