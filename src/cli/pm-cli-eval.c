@@ -1458,7 +1458,7 @@ eval_livecodebench (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(PmEvalMatrix) all = NULL;
   g_autoptr(GHashTable) families = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) family_list = g_ptr_array_new ();
+  g_autoptr(GPtrArray) family_list = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonBuilder) b = NULL;
   guint n_reported = 0;
 
