@@ -993,6 +993,77 @@ test_learned_model (void)
   g_assert_cmpfloat (q_learned, <, q_plain);
 }
 
+/* A body with `rounds` turns of `parallel` tool calls each, breakpoint on the newest block. */
+static PmRequest *
+parallel_request (guint rounds,
+                  guint parallel)
+{
+  g_autoptr(GString) s = g_string_new ("{\"model\":\"pointsman/auto\",\"max_tokens\":8000,"
+                                       "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code.\"}],"
+                                       "\"messages\":[{\"role\":\"user\",\"content\":\"Read every module. ");
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GError) error = NULL;
+  PmRequest *request;
+
+  append_filler (s, 3000, 1);
+  g_string_append (s, "\"}");
+  for (guint r = 0; r < rounds; r++)
+    {
+      g_string_append (s, ",{\"role\":\"assistant\",\"content\":[");
+      for (guint k = 0; k < parallel; k++)
+        g_string_append_printf (s, "%s{\"type\":\"tool_use\",\"id\":\"t%u_%u\",\"name\":\"Read\",\"input\":{\"f\":\"m%u\"}}",
+                                k ? "," : "", r, k, k);
+      g_string_append (s, "]},{\"role\":\"user\",\"content\":[");
+      for (guint k = 0; k < parallel; k++)
+        {
+          g_string_append_printf (s, "%s{\"type\":\"tool_result\",\"tool_use_id\":\"t%u_%u\",\"content\":\"", k ? "," : "", r, k);
+          append_filler (s, 400, r * 31 + k);
+          g_string_append_printf (s, "\"%s}", r + 1 == rounds && k + 1 == parallel ? ",\"cache_control\":{\"type\":\"ephemeral\"}" : "");
+        }
+      g_string_append (s, "]}");
+    }
+  g_string_append (s, "]}");
+
+  body = json_from_string (s->str, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (headers, g_strdup ("x-claude-code-session-id"), g_strdup ("lookback"));
+  request = pm_request_new (PM_API_ANTHROPIC, headers, body, &error);
+  g_assert_no_error (error);
+
+  return request;
+}
+
+static void
+test_anthropic_lookback (void)
+{
+  const char *pool[] = { "claude-sonnet-4-5", NULL };
+
+  for (guint parallel = 3; parallel <= 12; parallel += 9)
+    {
+      g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.0);
+      g_autoptr(PmRequest) first = parallel_request (1, parallel);
+      g_autoptr(PmRequest) second = parallel_request (2, parallel);
+      g_autoptr(PmDecision) d1 = NULL;
+      g_autoptr(PmDecision) d2 = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 before = pm_request_get_input_tokens (first);
+
+      d1 = pm_router_decide (router, first, T0, &error);
+      g_assert_no_error (error);
+      pm_router_observe (router, first, d1, NULL, 200, T0 + SEC);
+      d2 = pm_router_decide (router, second, T0 + 10 * SEC, &error);
+      g_assert_no_error (error);
+
+      /* 3 calls add 6 blocks: the previous breakpoint is within Anthropic's 20-block lookback.
+       * 12 calls add 24: it is not, and nothing is read. */
+      if (parallel == 3)
+        g_assert_cmpint (d2->expected_cached_tokens, ==, before);
+      else
+        g_assert_cmpint (d2->expected_cached_tokens, ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1016,6 +1087,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/daily-budget", test_daily_budget);
   g_test_add_func ("/pm/router/client-effort-policy", test_client_effort_policy);
   g_test_add_func ("/pm/router/learned-model", test_learned_model);
+  g_test_add_func ("/pm/router/anthropic-lookback", test_anthropic_lookback);
 
   return g_test_run ();
 }

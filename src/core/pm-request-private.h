@@ -27,6 +27,7 @@ typedef struct
   guint8    ttl_1h;           /* that breakpoint asked for the 1 h TTL */
   guint8    padding;
   guint     message;          /* index of the message it closes (messages section) */
+  guint     blocks;           /* content blocks (tools, system blocks, message blocks) before it */
 } PmPrefixMark;
 
 typedef struct

@@ -56,6 +56,7 @@ struct _PmRequest
   GArray             *results;        /* ToolResult, in order */
   GPtrArray          *pending_calls;  /* ids waiting for a result (char*, borrowed) */
   guint               last_real_user; /* message index of the newest real user text */
+  guint               n_blocks;       /* content blocks walked so far (cache lookback) */
   char               *system_head;    /* the first ~200 bytes of the system prompt */
 };
 
@@ -291,6 +292,7 @@ add_mark (PmRequest *self,
   mark.tokens = self->tokens;
   mark.section = section;
   mark.message = message;
+  mark.blocks = self->n_blocks;
 
   if (cache_control != NULL && JSON_NODE_HOLDS_OBJECT (cache_control))
     {
@@ -733,6 +735,8 @@ walk_anthropic_block (PmRequest  *self,
     }
 
   self->tokens += BLOCK_OVERHEAD;
+
+  self->n_blocks++;
 }
 
 static void
@@ -781,6 +785,7 @@ parse_anthropic (PmRequest  *self,
 
       walk_node (self, tool);
       self->tokens += TOOL_OVERHEAD;
+      self->n_blocks++;
       self->features.n_tools++;
       if (type != NULL && g_str_has_prefix (type, "web_search"))
         self->features.web_search = TRUE;
@@ -812,6 +817,7 @@ parse_anthropic (PmRequest  *self,
 
           walk_string (self, text);
           self->tokens += BLOCK_OVERHEAD;
+          self->n_blocks++;
           if (text != NULL && head->len < 400 &&
               !g_str_has_prefix (text, "x-anthropic-billing-header"))
             {
@@ -888,6 +894,7 @@ parse_anthropic (PmRequest  *self,
           const char *text = json_node_get_string (content);
 
           walk_string (self, text);
+          self->n_blocks++;
           if (g_str_equal (role, "user") && !is_reminder (text))
             real_text = TRUE;
         }
@@ -989,6 +996,7 @@ walk_chat_content (PmRequest  *self,
             {
               walk_string (self, obj_string (part, "text"));
               self->tokens += BLOCK_OVERHEAD;
+              self->n_blocks++;
             }
           else
             walk_node (self, p);
@@ -1022,6 +1030,7 @@ parse_openai_chat (PmRequest  *self,
     {
       walk_node (self, json_array_get_element (tools, i));
       self->tokens += TOOL_OVERHEAD;
+      self->n_blocks++;
       self->features.n_tools++;
     }
   self->features.tools_tokens = self->tokens;
@@ -1174,6 +1183,7 @@ parse_openai_responses (PmRequest  *self,
 
       walk_node (self, tool);
       self->tokens += TOOL_OVERHEAD;
+      self->n_blocks++;
       self->features.n_tools++;
       if (type != NULL && g_str_has_prefix (type, "web_search"))
         self->features.web_search = TRUE;

@@ -174,14 +174,20 @@ last_breakpoint (PmRequest          *request,
   return -1;
 }
 
+/* Anthropic looks for an earlier cache entry at each breakpoint and up to 20 blocks before it. */
+#define ANTHROPIC_LOOKBACK_BLOCKS 20
+
 static CacheEntry *
 find_hit (PmCacheState       *self,
           const PmPrefixMark *marks,
           int                 upto,
           guint64             salt,
           gint64              now_us,
+          gboolean            lookback,
           int                *index_out)
 {
+  guint nearest_bp = upto >= 0 ? marks[upto].blocks : 0;
+
   if (g_hash_table_size (self->entries) == 0)
     return NULL;
   /* Messages written under another salt cannot match; tools/system marks are unsalted. */
@@ -208,8 +214,18 @@ find_hit (PmCacheState       *self,
 
   for (int i = upto; i >= 0; i--)
     {
-      guint64 key = salted (&marks[i], salt);
-      CacheEntry *entry = g_hash_table_lookup (self->entries, &key);
+      guint64 key;
+      CacheEntry *entry;
+
+      if (lookback)
+        {
+          if (marks[i].breakpoint)
+            nearest_bp = marks[i].blocks;
+          if (nearest_bp - marks[i].blocks > ANTHROPIC_LOOKBACK_BLOCKS)
+            continue;
+        }
+      key = salted (&marks[i], salt);
+      entry = g_hash_table_lookup (self->entries, &key);
 
       if (entry != NULL && entry->expires_us > now_us)
         {
@@ -260,7 +276,7 @@ pm_cache_state_quote (PmCacheState      *self,
       upto = bp;
       if (self != NULL)
         {
-          CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, NULL);
+          CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, TRUE, NULL);
 
           if (hit != NULL)
             quote->cached = pm_token_fit_apply (fit, hit->tokens);
@@ -275,7 +291,7 @@ pm_cache_state_quote (PmCacheState      *self,
       upto = (int) n - 1;
       if (self != NULL)
         {
-          CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, NULL);
+          CacheEntry *hit = find_hit (self, marks, upto, salt, now_us, FALSE, NULL);
 
           if (hit != NULL)
             quote->cached = pm_token_fit_apply (fit, hit->tokens);
@@ -367,7 +383,7 @@ pm_cache_state_store (PmCacheState      *self,
       CacheEntry *hit;
 
       /* A hit refreshes its TTL. */
-      hit = bp >= 0 ? find_hit (self, marks, bp, salt, now_us, &hit_index) : NULL;
+      hit = bp >= 0 ? find_hit (self, marks, bp, salt, now_us, TRUE, &hit_index) : NULL;
       if (hit != NULL)
         hit->expires_us = now_us + hit->ttl_us;
 
@@ -403,7 +419,7 @@ pm_cache_state_store (PmCacheState      *self,
       gint64 total = marks[n - 1].tokens;
 
       if (known && reported_read == 0 && pm_token_fit_apply (fit, total) >= model->cache_min_tokens * 4 &&
-          find_hit (self, marks, (int) n - 1, salt, now_us, NULL) != NULL)
+          find_hit (self, marks, (int) n - 1, salt, now_us, FALSE, NULL) != NULL)
         {
           /* We expected a hit and there was none: the provider evicted it. */
           pm_cache_state_clear (self);
