@@ -151,7 +151,6 @@ pm_quality_model_featurize (guint       hash_bits,
   p = text;
   while (*p)
     {
-      const char *start;
       char buf[64];
       gsize tl = 0;
 
@@ -163,7 +162,6 @@ pm_quality_model_featurize (guint       hash_bits,
         }
       if (!*p)
         break;
-      start = p;
       while (*p && (g_ascii_isalnum (*p) || *p == '_'))
         {
           if (tl < sizeof buf)
@@ -172,7 +170,6 @@ pm_quality_model_featurize (guint       hash_bits,
         }
       if (*p == '.' && p[1] == 'p' && p[2] == 'y')
         n_paths++;
-      (void) start;
 
       {
         guint32 h = fnv1a (buf, tl, 2166136261u);
