@@ -954,6 +954,44 @@ test_reported_cost (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (pm_record_get_cost (last_record (f)), 0.0077, 1e-12);
 }
 
+/* Codex compaction: POST /v1/responses/compact, whole, to a Responses provider only. */
+static void
+test_compact (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *codex_headers[] = { "authorization", "Bearer " CLIENT_KEY, "originator", "codex_cli_rs", NULL };
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Summary: renamed x to count; tests pass.");
+
+  pm_sim_upstream_push_reply (f->sim, reply);
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/responses/compact",
+                                           "{\"model\":\"gpt-5\",\"input\":[{\"type\":\"message\",\"role\":\"user\","
+                                           "\"content\":[{\"type\":\"input_text\",\"text\":\"rename x\"}]}],\"instructions\":\"You are Codex.\"}",
+                                           NULL, codex_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+    PmRecord *record = last_record (f);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/responses/compact");
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "object"), ==, "response.compaction");
+    g_assert_cmpstr (pm_record_get_kind (record), ==, "compaction");
+    assert_no_client_key_upstream (f);
+    assert_record_matches_upstream (f, record, "gpt-5");
+  }
+  {
+    /* A model behind a Chat provider cannot compact. */
+    guint before = pm_sim_upstream_get_n_requests (f->sim);
+    g_autoptr(TestResponse) r = test_post (f->url, "/responses/compact",
+                                           "{\"model\":\"gpt-5-mini\",\"input\":\"x\"}", NULL, codex_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"), "message"),
+                              "Responses"));
+    g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before);
+  }
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1234,6 +1272,7 @@ main (int   argc,
   ADD ("/pm/proxy/unlisted-pin", NULL, test_unlisted_pin);
   ADD ("/pm/proxy/restart", NULL, test_restart);
   ADD ("/pm/proxy/reported-cost", NULL, test_reported_cost);
+  ADD ("/pm/proxy/compact", NULL, test_compact);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

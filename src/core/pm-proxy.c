@@ -106,6 +106,7 @@ typedef struct
   GSource            *timer;
   gboolean            timed_out;
   gboolean            client_stream;
+  gboolean            compact;         /* Responses compaction (/responses/compact): whole, Responses only */
   gboolean            strip_usage;     /* Chat client that did not ask for include_usage */
   gboolean            passthrough;     /* relay upstream bytes unchanged */
   PmStreamTranslator *translator;
@@ -236,7 +237,8 @@ api_for_path (const char *path,
     }
   else if (g_str_equal (path, "/v1/chat/completions") || g_str_equal (path, "/chat/completions"))
     *api = PM_API_OPENAI_CHAT;
-  else if (g_str_equal (path, "/v1/responses") || g_str_equal (path, "/responses"))
+  else if (g_str_equal (path, "/v1/responses") || g_str_equal (path, "/responses") ||
+           g_str_equal (path, "/v1/responses/compact") || g_str_equal (path, "/responses/compact"))
     *api = PM_API_OPENAI_RESPONSES;
   else
     return FALSE;
@@ -244,8 +246,15 @@ api_for_path (const char *path,
   return TRUE;
 }
 
+static gboolean
+is_compact_path (const char *path)
+{
+  return g_str_equal (path, "/v1/responses/compact") || g_str_equal (path, "/responses/compact");
+}
+
 static char *
-upstream_url (PmProviderConfig *provider)
+upstream_url (PmProviderConfig *provider,
+              gboolean          compact)
 {
   g_autofree char *base = g_strdup (provider->base_url != NULL ? provider->base_url : "");
   gsize len = strlen (base);
@@ -263,7 +272,7 @@ upstream_url (PmProviderConfig *provider)
     case PM_API_OPENAI_CHAT:
       return g_strconcat (base, "/chat/completions", NULL);
     case PM_API_OPENAI_RESPONSES:
-      return g_strconcat (base, "/responses", NULL);
+      return g_strconcat (base, compact ? "/responses/compact" : "/responses", NULL);
     case PM_API_LAST:
     default:
       g_assert_not_reached ();
@@ -1231,6 +1240,17 @@ exchange_send (Exchange   *x,
       return;
     }
 
+  if (x->compact && JSON_NODE_HOLDS_OBJECT (body))
+    {
+      /* The compaction endpoint answers whole. */
+      JsonObject *object = json_node_get_object (body);
+
+      if (json_object_has_member (object, "stream"))
+        json_object_remove_member (object, "stream");
+      if (json_object_has_member (object, "stream_options"))
+        json_object_remove_member (object, "stream_options");
+    }
+
   if (x->upstream_api == PM_API_OPENAI_CHAT && x->client_stream && JSON_NODE_HOLDS_OBJECT (body))
     {
       JsonObject *object = json_node_get_object (body);
@@ -1249,7 +1269,7 @@ exchange_send (Exchange   *x,
 
     bytes = g_bytes_new_take (g_steal_pointer (&text), len);
   }
-  url = upstream_url (x->provider);
+  url = upstream_url (x->provider, x->compact);
 
   x->upstream = soup_message_new ("POST", url);
   if (x->upstream == NULL)
@@ -1398,6 +1418,17 @@ exchange_try_next (Exchange *x)
       x->model_info = pm_catalog_lookup (self->catalog, model_id);
       x->provider = model_config != NULL ? pm_config_lookup_provider (self->config, model_config->provider) : NULL;
 
+      if (x->provider != NULL && x->compact && x->provider->api != PM_API_OPENAI_RESPONSES)
+        {
+          g_autofree char *reason = g_strdup_printf ("%s (%s) does not speak the Responses API, which "
+                                                     "compaction needs; skipped", model_id, x->provider->id);
+
+          pm_decision_add_reason (x->decision, reason);
+          x->provider = NULL;
+          x->attempt++;
+          continue;
+        }
+
       if (x->provider != NULL)
         break;
 
@@ -1406,6 +1437,8 @@ exchange_try_next (Exchange *x)
           /* The client pinned a model the pool does not list: send it where its API is spoken,
            * under the name the client used. */
           x->provider = provider_for_unlisted (self, x->model_info, x->client_api);
+          if (x->provider != NULL && x->compact && x->provider->api != PM_API_OPENAI_RESPONSES)
+            x->provider = NULL;
           if (x->provider != NULL)
             {
               g_autofree char *reason = g_strdup_printf ("%s is not in the configured pool; sent to %s as the client asked",
@@ -1426,8 +1459,11 @@ exchange_try_next (Exchange *x)
 
   if (x->provider == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("No configured provider serves “%s”",
-                                                  (char *) g_ptr_array_index (x->candidates, 0));
+      g_autofree char *message = x->compact ?
+        g_strdup_printf ("Compaction needs an OpenAI Responses provider; none serves “%s” or its fallbacks",
+                         (char *) g_ptr_array_index (x->candidates, 0)) :
+        g_strdup_printf ("No configured provider serves “%s”",
+                         (char *) g_ptr_array_index (x->candidates, 0));
 
       exchange_fail (x, 400, "invalid_request_error", message);
       return;
@@ -1668,7 +1704,8 @@ static void
 handle_proxied (PmProxy           *self,
                 SoupServerMessage *msg,
                 PmApi              api,
-                gboolean           count_tokens)
+                gboolean           count_tokens,
+                gboolean           compact)
 {
   g_autoptr(GHashTable) headers = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -1725,7 +1762,8 @@ handle_proxied (PmProxy           *self,
   x->request = g_steal_pointer (&request);
   x->decision = g_steal_pointer (&decision);
   x->start_us = start_us;
-  x->client_stream = pm_request_get_stream (x->request);
+  x->compact = compact;
+  x->client_stream = compact ? FALSE : pm_request_get_stream (x->request);
   x->out = g_string_new (NULL);
   pm_usage_init (&x->usage);
 
@@ -1746,7 +1784,7 @@ handle_proxied (PmProxy           *self,
   pm_record_set_request (x->record,
                          pm_request_get_session_id (x->request),
                          pm_request_get_agent (x->request),
-                         pm_request_get_kind (x->request),
+                         compact ? PM_KIND_COMPACTION : pm_request_get_kind (x->request),
                          api,
                          pm_request_get_model (x->request));
   pm_record_set_decision (x->record, x->decision->model, effort_or_null (x->decision->effort), NULL,
@@ -1880,7 +1918,7 @@ server_cb (SoupServer        *server,
       return;
     }
 
-  handle_proxied (self, msg, api, count_tokens);
+  handle_proxied (self, msg, api, count_tokens, is_compact_path (path));
 }
 
 /* ---- object ---- */

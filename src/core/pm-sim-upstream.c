@@ -77,6 +77,7 @@ typedef enum
   SIM_ANTHROPIC,
   SIM_CHAT,
   SIM_RESPONSES,
+  SIM_RESPONSES_COMPACT,      /* POST /responses/compact: always whole */
 } SimApi;
 
 /* What the reply reports, normalised (Anthropic meaning of input). */
@@ -1399,6 +1400,26 @@ responses_events (PmSimReply     *reply,
   resp_add (&r, object);
 }
 
+/* The compacted conversation: what /responses/compact answers (simulated content). */
+static JsonObject *
+compaction_object (PmSimReply     *reply,
+                   guint           counter,
+                   const SimUsage *u)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *output = json_array_new ();
+  g_autofree char *id = g_strdup_printf ("cmp_sim%06u", counter);
+
+  json_object_set_string_member (object, "id", id);
+  json_object_set_string_member (object, "object", "response.compaction");
+  json_object_set_int_member (object, "created_at", g_get_real_time () / G_USEC_PER_SEC);
+  json_array_add_object_element (output, responses_message_item (reply, counter, TRUE));
+  json_object_set_array_member (object, "output", output);
+  json_object_set_object_member (object, "usage", responses_usage (u));
+
+  return object;
+}
+
 /* ---- errors ---- */
 
 static char *
@@ -1753,7 +1774,7 @@ handle_api (PmSimUpstream     *self,
       return;
     }
 
-  derive_usage (self, api, body, reply, &u);
+  derive_usage (self, api == SIM_RESPONSES_COMPACT ? SIM_RESPONSES : api, body, reply, &u);
   if (reply->reported_cost >= 0)
     {
       /* LiteLLM's way of reporting its cost. */
@@ -1768,12 +1789,14 @@ handle_api (PmSimUpstream     *self,
   self->last_usage[3] = u.output;
   self->last_usage[4] = u.reasoning;
 
-  stream = get_bool (body, "stream");
+  stream = api != SIM_RESPONSES_COMPACT && get_bool (body, "stream");
   if (!stream)
     {
       JsonObject *object;
 
-      if (api == SIM_ANTHROPIC)
+      if (api == SIM_RESPONSES_COMPACT)
+        object = compaction_object (reply, counter, &u);
+      else if (api == SIM_ANTHROPIC)
         object = anthropic_message (reply, model, counter, &u, FALSE);
       else if (api == SIM_CHAT)
         object = chat_completion (reply, model, counter, &u);
@@ -1905,6 +1928,8 @@ server_cb (SoupServer        *server,
     handle_api (self, msg, SIM_CHAT, path);
   else if (g_str_equal (p, "/responses"))
     handle_api (self, msg, SIM_RESPONSES, path);
+  else if (g_str_equal (p, "/responses/compact"))
+    handle_api (self, msg, SIM_RESPONSES_COMPACT, path);
   else
     respond_json (msg, 404, error_body (SIM_CHAT, "invalid_request_error", "Unknown path (simulated upstream)", 404, ++self->counter));
 }
