@@ -510,6 +510,19 @@ reassemble_responses (const char *text)
           r->error = TRUE;
           r->error_type = g_strdup (str_at (d, "code"));
           r->error_message = g_strdup (str_at (d, "message"));
+          /* response.failed may follow (what Codex waits for); nothing else. */
+          if (i + 1 < events->len)
+            {
+              Event *next = g_ptr_array_index (events, i + 1);
+              g_autoptr(JsonNode) n = parse (next->data);
+
+              g_assert_cmpstr (str_at (n, "type"), ==, "response.failed");
+              g_assert_cmpstr (str_at (n, "response/status"), ==, "failed");
+              g_assert_cmpstr (str_at (n, "response/error/message"), ==, r->error_message);
+              g_assert_cmpint (int_at (n, "sequence_number"), >, last_seq);
+              g_assert_cmpuint (i + 2, ==, events->len);
+              i++;
+            }
           done = TRUE;
         }
     }

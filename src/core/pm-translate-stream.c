@@ -742,6 +742,20 @@ emit_error (PmStreamTranslator *self,
 
       g_string_replace (s, needle, repl, 1);
       g_string_append (out, s->str);
+
+      /* Codex ends a turn on response.failed (it ignores a bare error event). */
+      if (self->started)
+        {
+          JsonObject *data = json_object_new ();
+          JsonObject *response = responses_snapshot (self, "failed", NULL, FALSE);
+          JsonObject *err = json_object_new ();
+
+          json_object_set_string_member (err, "code", type ? type : "api_error");
+          json_object_set_string_member (err, "message", message ? message : "Upstream error");
+          json_object_set_object_member (response, "error", err);
+          json_object_set_object_member (data, "response", response);
+          emit_responses (self, out, "response.failed", data);
+        }
     }
   else
     g_string_append (out, text);
