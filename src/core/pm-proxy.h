@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (PmProxy, pm_proxy, PM, PROXY, GObject)
 
 /* Properties: "running" bool, "port" uint, "log" PmRequestLog, "n-active" uint (requests in
  * flight). Endpoints: POST /v1/messages (?beta=true ignored), /v1/messages/count_tokens,
- * /v1/chat/completions, /chat/completions, /v1/responses, /responses; GET /v1/models,
+ * /v1/chat/completions, /chat/completions, /v1/responses, /responses, /v1/responses/compact,
+ * /responses/compact; GET /v1/models,
  * /pointsman/v1/health, /pointsman/v1/requests?limit=N.
  *
  * store may be NULL (no durable log). The proxy reads the objective from the router. */

@@ -30,7 +30,8 @@ void           pm_sim_upstream_stop       (PmSimUpstream *self);
  * A PmSimReply describes the next answer: text, thinking, tool calls, or an error. Replies are
  * queued (FIFO) and each request takes the next one; with an empty queue the upstream answers a
  * default text reply. The same reply is written in whichever API the request came in
- * (/v1/messages, /v1/chat/completions, /v1/responses), streamed or not as the request asks.
+ * (/v1/messages, /v1/chat/completions, /v1/responses; /v1/responses/compact answers whole with a
+ * response.compaction object), streamed or not as the request asks.
  * Usage is derived from the request (≈ 4 bytes per token) with a per-model prefix memory, so
  * repeating a prefix gives cache reads (Anthropic: only up to cache_control breakpoints, writes
  * reported; OpenAI: automatic from 1024 tokens, in 128-token steps). */
