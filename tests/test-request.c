@@ -307,6 +307,25 @@ test_prefix_hashes (void)
   for (guint i = 0; i + 1 < n1; i++)
     g_assert_cmpuint (m1[i].hash, ==, m3[i].hash);
   g_assert_cmpuint (m1[n1 - 1].hash, !=, m3[n3 - 1].hash);
+
+  /* Claude Code's billing header: a new cch= value keeps the prefix */
+  {
+    const char *fmt = "{\"model\":\"m\",\"max_tokens\":10,\"system\":[{\"type\":\"text\",\"text\":"
+                      "\"x-anthropic-billing-header: cc_version=2.1.39.a1b; cc_entrypoint=cli; cch=%s;\"},"
+                      "{\"type\":\"text\",\"text\":\"You are Claude Code.\"}],"
+                      "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    g_autofree char *a = g_strdup_printf (fmt, "1f2e3");
+    g_autofree char *b = g_strdup_printf (fmt, "9c8b7");
+    g_autoptr(PmRequest) ra = request_from_string (PM_API_ANTHROPIC, a, NULL);
+    g_autoptr(PmRequest) rb = request_from_string (PM_API_ANTHROPIC, b, NULL);
+    guint na, nb;
+    const PmPrefixMark *ma = pm_request_get_marks (ra, &na);
+    const PmPrefixMark *mb = pm_request_get_marks (rb, &nb);
+
+    g_assert_cmpuint (na, ==, nb);
+    g_assert_cmpuint (ma[na - 1].hash, ==, mb[nb - 1].hash);
+    g_assert_cmpint (pm_request_get_agent (ra), ==, PM_AGENT_CLAUDE_CODE);
+  }
 }
 
 static void

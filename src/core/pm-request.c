@@ -814,8 +814,19 @@ parse_anthropic (PmRequest  *self,
           JsonNode *el = json_array_get_element (array, i);
           JsonObject *block = JSON_NODE_HOLDS_OBJECT (el) ? json_node_get_object (el) : NULL;
           const char *text = obj_string (block, "text");
+          const char *cch;
 
-          walk_string (self, text);
+          if (text != NULL && g_str_has_prefix (text, "x-anthropic-billing-header") &&
+              (cch = strstr (text, "cch=")) != NULL)
+            {
+              /* Claude Code's attribution block: its cch= value may change between requests
+               * and the block is stripped for non-Anthropic upstreams; hash only the stable
+               * part so prefixes stay comparable (the tokens still count). */
+              self->tokens += estimate_and_hash (text, cch - text, &self->hash);
+              self->tokens += pm_estimate_tokens (cch, strlen (cch));
+            }
+          else
+            walk_string (self, text);
           self->tokens += BLOCK_OVERHEAD;
           self->n_blocks++;
           if (text != NULL && head->len < 400 &&
