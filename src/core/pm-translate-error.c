@@ -188,16 +188,9 @@ pm_error_event (PmApi       client_api,
 
     case PM_API_OPENAI_RESPONSES:
       {
-        g_autoptr(JsonObject) ev = openai_error_object (type, NULL, message);
-        const char *code = _pm_json_get_string (ev, "code");
+        gint64 sequence = 0;
 
-        /* ResponseErrorEvent: {type:"error", code, message, param, sequence_number} */
-        json_object_set_string_member (ev, "type", "error");
-        if (code == NULL)
-          json_object_set_string_member (ev, "code", type ? type : "api_error");
-        json_object_set_int_member (ev, "sequence_number", 0);
-        data = _pm_json_object_to_string (ev);
-        _pm_sse_append (out, "error", data);
+        _pm_responses_error_events (out, type, message, &sequence, NULL);
       }
       break;
 
@@ -207,6 +200,46 @@ pm_error_event (PmApi       client_api,
     }
 
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+void
+_pm_responses_error_events (GString    *out,
+                            const char *type,
+                            const char *message,
+                            gint64     *sequence,
+                            JsonObject *response)
+{
+  g_autoptr(JsonObject) ev = openai_error_object (type, NULL, message);
+  g_autoptr(JsonObject) failed = json_object_new ();
+  g_autofree char *data = NULL;
+  g_autofree char *failed_data = NULL;
+  JsonObject *err = json_object_new ();
+  const char *code = _pm_json_get_string (ev, "code");
+
+  /* ResponseErrorEvent: {type:"error", code, message, param, sequence_number} */
+  json_object_set_string_member (ev, "type", "error");
+  if (code == NULL)
+    json_object_set_string_member (ev, "code", type ? type : "api_error");
+  json_object_set_int_member (ev, "sequence_number", (*sequence)++);
+  data = _pm_json_object_to_string (ev);
+  _pm_sse_append (out, "error", data);
+
+  /* Then response.failed: Codex ends a turn on it and ignores a bare error event. */
+  if (response == NULL)
+    {
+      g_autofree char *id = _pm_make_id ("resp_");
+
+      response = _pm_responses_object (id, NULL, "failed", NULL, NULL, NULL);
+    }
+  json_object_set_string_member (response, "status", "failed");
+  json_object_set_string_member (err, "code", type ? type : "api_error");
+  json_object_set_string_member (err, "message", message ? message : "");
+  json_object_set_object_member (response, "error", err);
+  json_object_set_string_member (failed, "type", "response.failed");
+  json_object_set_int_member (failed, "sequence_number", (*sequence)++);
+  json_object_set_object_member (failed, "response", response);
+  failed_data = _pm_json_object_to_string (failed);
+  _pm_sse_append (out, "response.failed", failed_data);
 }
 
 char *

@@ -81,6 +81,14 @@ void        _pm_sse_append       (GString     *out,
 /* The session part of an Anthropic metadata.user_id (legacy or JSON form), or NULL. */
 char       *_pm_session_from_user_id (const char *user_id);
 
+/* A Responses client's in-stream error: the error event, then response.failed (takes
+ * response, the snapshot so far, or NULL for a bare one). */
+void        _pm_responses_error_events (GString    *out,
+                                        const char *type,
+                                        const char *message,
+                                        gint64     *sequence,
+                                        JsonObject *response);
+
 /* An Anthropic error type for an OpenAI error type / code, with the HTTP status as fallback. */
 const char *_pm_error_type_from_openai (const char *type,
                                         const char *code,

@@ -732,33 +732,15 @@ emit_error (PmStreamTranslator *self,
   if (self->done || self->errored)
     return;
   self->errored = TRUE;
-  text = pm_error_event (self->to, type ? type : "api_error", message ? message : "Upstream error");
   if (self->to == PM_API_OPENAI_RESPONSES)
     {
-      /* Keep sequence numbers increasing. */
-      g_autofree char *needle = g_strdup ("\"sequence_number\":0");
-      g_autofree char *repl = g_strdup_printf ("\"sequence_number\":%" G_GINT64_FORMAT, self->sequence++);
-      g_autoptr(GString) s = g_string_new (text);
-
-      g_string_replace (s, needle, repl, 1);
-      g_string_append (out, s->str);
-
-      /* Codex ends a turn on response.failed (it ignores a bare error event). */
-      if (self->started)
-        {
-          JsonObject *data = json_object_new ();
-          JsonObject *response = responses_snapshot (self, "failed", NULL, FALSE);
-          JsonObject *err = json_object_new ();
-
-          json_object_set_string_member (err, "code", type ? type : "api_error");
-          json_object_set_string_member (err, "message", message ? message : "Upstream error");
-          json_object_set_object_member (response, "error", err);
-          json_object_set_object_member (data, "response", response);
-          emit_responses (self, out, "response.failed", data);
-        }
+      _pm_responses_error_events (out, type ? type : "api_error", message ? message : "Upstream error",
+                                  &self->sequence,
+                                  self->started ? responses_snapshot (self, "failed", NULL, FALSE) : NULL);
+      return;
     }
-  else
-    g_string_append (out, text);
+  text = pm_error_event (self->to, type ? type : "api_error", message ? message : "Upstream error");
+  g_string_append (out, text);
 }
 
 /* ----------------------------------------------------------------------------------------- */
