@@ -46,7 +46,8 @@ JsonNode *pm_translate_response  (PmApi        from,
 char     *pm_error_body          (PmApi        client_api,
                                   const char  *type,
                                   const char  *message);
-/* The same as an in-stream error event (complete SSE text). */
+/* The same as an in-stream error event (complete SSE text): Anthropic `event: error`, Chat a
+ * `data: {"error":…}` chunk, Responses an `error` event followed by `response.failed`. */
 char     *pm_error_event         (PmApi        client_api,
                                   const char  *type,
                                   const char  *message);
