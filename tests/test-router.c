@@ -1064,6 +1064,45 @@ test_anthropic_lookback (void)
     }
 }
 
+static void
+test_cache_misses_learned (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  Shape shape = { .model = "claude-sonnet-4-5", .session = "misses", .tokens_per_pair = 3000,
+                  .first_tokens = 500, .last = LAST_OK };
+  gint64 expected[5];
+
+  /* The provider never reads from cache (say, a prompt part changes on every request): it
+   * reports a full write each time. After two expected hits it did not confirm, the router
+   * stops expecting any. */
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autoptr(PmRequest) request = NULL;
+      g_autoptr(PmDecision) d = NULL;
+      g_autoptr(GError) error = NULL;
+      PmUsage usage;
+
+      shape.pairs = i;
+      request = make_request (&shape);
+      d = pm_router_decide (router, request, T0 + i * 10 * SEC, &error);
+      g_assert_no_error (error);
+      expected[i - 1] = d->expected_cached_tokens;
+
+      pm_usage_init (&usage);
+      usage.seen = TRUE;
+      usage.cache_write_5m = pm_request_get_input_tokens (request);
+      usage.input = 3;
+      usage.output = 50;
+      pm_router_observe (router, request, d, &usage, 200, T0 + i * 10 * SEC + SEC);
+    }
+
+  g_assert_cmpint (expected[0], ==, 0);
+  g_assert_cmpint (expected[1], >, 0);     /* it believed its own rules … */
+  g_assert_cmpint (expected[2], >, 0);
+  g_assert_cmpint (expected[3], ==, 0);    /* … until the reports said otherwise twice */
+  g_assert_cmpint (expected[4], ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1088,6 +1127,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/client-effort-policy", test_client_effort_policy);
   g_test_add_func ("/pm/router/learned-model", test_learned_model);
   g_test_add_func ("/pm/router/anthropic-lookback", test_anthropic_lookback);
+  g_test_add_func ("/pm/router/cache-misses-learned", test_cache_misses_learned);
 
   return g_test_run ();
 }

@@ -33,7 +33,11 @@ struct _PmCacheState
   GHashTable *entries;     /* guint64* (in the entry) → CacheEntry */
   guint64     salts[8];    /* salts entries were written under (lookups of others can skip) */
   guint       n_salts;     /* G_MAXUINT: too many to track */
+  guint       misses;      /* reported reads of 0 where we expected a hit, in a row */
 };
+
+/* After this many expected hits the provider did not confirm, stop expecting any. */
+#define MAX_MISSES 2
 
 static void
 note_salt (PmCacheState *self,
@@ -264,6 +268,8 @@ pm_cache_state_quote (PmCacheState      *self,
 
   if (!caches_at_all (model) || n == 0)
     return;
+  if (self != NULL && self->misses >= MAX_MISSES)
+    self = NULL;   /* the provider keeps not reading what we think it has: expect nothing */
 
   if (is_anthropic_style (model))
     {
@@ -386,6 +392,10 @@ pm_cache_state_store (PmCacheState      *self,
       hit = bp >= 0 ? find_hit (self, marks, bp, salt, now_us, TRUE, &hit_index) : NULL;
       if (hit != NULL)
         hit->expires_us = now_us + hit->ttl_us;
+      if (known && hit != NULL && reported_read == 0)
+        self->misses++;
+      else if (known && reported_read > 0)
+        self->misses = 0;
 
       if (known && reported_read == 0 && reported_written == 0)
         return;   /* nothing was cached: below the minimum, or breakpoints stripped */
@@ -422,8 +432,13 @@ pm_cache_state_store (PmCacheState      *self,
           find_hit (self, marks, (int) n - 1, salt, now_us, FALSE, NULL) != NULL)
         {
           /* We expected a hit and there was none: the provider evicted it. */
+          guint misses = self->misses + 1;
+
           pm_cache_state_clear (self);
+          self->misses = misses;
         }
+      else if (known && reported_read > 0)
+        self->misses = 0;
       if (pm_token_fit_apply (fit, total) < model->cache_min_tokens)
         return;
       for (guint i = 0; i < n; i++)
