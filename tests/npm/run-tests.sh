@@ -282,7 +282,7 @@ codex_case ()     # name model=provider
      start_serve "$name" "$tmp/$name.config.json"; then
     mkdir -p "$tmp/$name.codex" "$tmp/$name.proj"
     cat >"$tmp/$name.codex/config.toml" <<EOF
-model = "${pool%%=*}"
+model = "pointsman/auto"
 model_provider = "pointsman"
 
 [model_providers.pointsman]
@@ -294,7 +294,8 @@ EOF
     (cd "$tmp/$name.proj" && CODEX_HOME=$tmp/$name.codex POINTSMAN_API_KEY=pointsman-local \
        timeout 180 "$bin/codex" exec --skip-git-repo-check "say hi" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Hi from the scripted upstream." "$tmp/$name.client.log" &&
-      check_records "$name" "r.length >= 1" "r.every(x => x.agent === 'codex')" "r.some(x => x.api === 'openai-responses' && x.provider === '${pool#*=}')" \
+      check_records "$name" "r.length >= 1" "r.every(x => x.agent === 'codex')" \
+        "r.some(x => x.api === 'openai-responses' && x.requested_model === 'pointsman/auto' && x.model === '${pool%%=*}' && x.provider === '${pool#*=}')" \
         >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
   fi
