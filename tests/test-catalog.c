@@ -106,6 +106,7 @@ test_required_models (void)
           g_assert_cmpfloat_with_epsilon (info->cache_read, info->input * 0.1, 1e-15);
           g_assert_cmpint (info->cache_ttl_seconds, ==, 300);
           g_assert_true (g_str_has_prefix (info->effort_style, "anthropic-"));
+          g_assert_cmpfloat (info->web_search, ==, 0.01);
         }
     }
 }
@@ -472,6 +473,7 @@ test_save_roundtrip (void)
       g_assert_cmpfloat (x->cache_write_5m, ==, y->cache_write_5m);
       g_assert_cmpfloat (x->cache_write_1h, ==, y->cache_write_1h);
       g_assert_cmpfloat (x->output, ==, y->output);
+      g_assert_cmpfloat (x->web_search, ==, y->web_search);
       g_assert_cmpint (x->long_threshold, ==, y->long_threshold);
       g_assert_cmpfloat (x->long_input, ==, y->long_input);
       g_assert_cmpint (x->context_window, ==, y->context_window);

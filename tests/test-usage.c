@@ -175,6 +175,21 @@ test_anthropic_response (void)
 
   /* Opus 4.6: 10·5 + 5000·6.25 + 20·25 = 50 + 31250 + 500 = 31800 µ$ */
   g_assert_cmpfloat_with_epsilon (pm_usage_cost (&usage, model ("claude-opus-4-6")), 0.0318, 1e-12);
+  g_assert_cmpint (usage.web_search_requests, ==, 0);
+
+  /* Server-side web searches are billed per search ($10 per 1,000). */
+  pm_usage_init (&usage);
+  pm_usage_feed_response (&usage, PM_API_ANTHROPIC, parse_object (parser,
+    "{\"type\":\"message\",\"usage\":{\"input_tokens\":100,\"output_tokens\":10,"
+    "\"server_tool_use\":{\"web_search_requests\":3,\"web_fetch_requests\":0}}}"));
+  g_assert_cmpint (usage.web_search_requests, ==, 3);
+  /* Sonnet 4.5: 100·3 + 10·15 = 450 µ$, + 3 × $0.01 */
+  g_assert_cmpfloat_with_epsilon (pm_usage_cost (&usage, model ("claude-sonnet-4-5")), 0.03045, 1e-12);
+  {
+    g_autoptr(JsonNode) node = pm_usage_to_json (&usage);
+
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "web_search_requests"), ==, 3);
+  }
 }
 
 static void
@@ -556,7 +571,8 @@ test_transcripts (void)
                      w5m * info->input * 1.25 +
                      w1h * info->input * 2.0 +
                      usage.cache_read * info->input * 0.1 +
-                     usage.output * info->output;
+                     usage.output * info->output +
+                     usage.web_search_requests * 0.01;
           if (!pm_model_info_is_long (info, pm_usage_prompt_total (&usage)))
             g_assert_cmpfloat_with_epsilon (pm_usage_cost (&usage, info), expected, 1e-9);
 

@@ -279,6 +279,7 @@ parse_model (JsonObject  *entry,
   info->cache_write_5m = get_double (price, "cache_write_5m", 0);
   info->cache_write_1h = get_double (price, "cache_write_1h", 0);
   info->output = get_double (price, "output", 0);
+  info->web_search = get_double (price, "web_search", 0);
 
   if ((longctx = get_object (entry, "long_context")) != NULL)
     {
@@ -522,6 +523,8 @@ pm_catalog_merge (PmCatalog *self,
           dest->context_window = src->context_window;
           dest->max_output = src->max_output;
           dest->cache_min_tokens = src->cache_min_tokens;
+          if (src->web_search > 0)
+            dest->web_search = src->web_search;
         }
       else
         {
@@ -867,6 +870,8 @@ patch_entry (JsonObject        *entry,
   set_number (price, "cache_write_5m", info->cache_write_5m);
   set_number (price, "cache_write_1h", info->cache_write_1h);
   set_number (price, "output", info->output);
+  if (info->web_search > 0)
+    set_number (price, "web_search", info->web_search);
 
   if (info->long_threshold > 0)
     {

@@ -47,6 +47,8 @@ struct _PmModelInfo
   /* Thinking budget (tokens) written for each effort by the "anthropic-budget" and "gemini"
    * styles (e.g. effort_budget[PM_EFFORT_LOW] = 1024); 0 = not applicable. */
   gint64     effort_budget[PM_EFFORT_LAST];
+
+  double     web_search;            /* USD per server-side web search (Anthropic: 0.01); 0 = n/a */
 };
 
 gboolean pm_model_info_accepts_effort (const PmModelInfo *info,

@@ -127,6 +127,8 @@ merge_anthropic (PmUsage    *usage,
   if (read_count (details, "thinking_tokens", &value) ||
       read_count (details, "reasoning_tokens", &value))
     usage->reasoning = value;
+  if (read_count (get_object (object, "server_tool_use"), "web_search_requests", &value))
+    usage->web_search_requests = value;
 
   /* Cache writes: the 5m/1h breakdown when given; otherwise all creation counts as 5m
    * (PROTOCOLS.md "Cost per request"). */
@@ -345,7 +347,8 @@ pm_usage_cost (const PmUsage     *usage,
          usage->cache_read * read +
          usage->cache_write_5m * write_5m +
          usage->cache_write_1h * write_1h +
-         usage->output * output;
+         usage->output * output +
+         usage->web_search_requests * model->web_search;
 }
 
 JsonNode *
@@ -372,6 +375,11 @@ pm_usage_to_json (const PmUsage *usage)
   json_builder_add_int_value (builder, pm_usage_prompt_total (usage));
   json_builder_set_member_name (builder, "seen");
   json_builder_add_boolean_value (builder, usage->seen);
+  if (usage->web_search_requests > 0)
+    {
+      json_builder_set_member_name (builder, "web_search_requests");
+      json_builder_add_int_value (builder, usage->web_search_requests);
+    }
   if (usage->reported_cost >= 0)
     {
       json_builder_set_member_name (builder, "reported_cost");

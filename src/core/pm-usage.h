@@ -22,6 +22,7 @@ struct _PmUsage
   gint64   reasoning;
   gboolean seen;              /* some usage was reported */
   double   reported_cost;     /* upstream's own cost (OpenRouter usage.cost, LiteLLM header); < 0 if none */
+  gint64   web_search_requests; /* Anthropic server_tool_use.web_search_requests (billed per search) */
 };
 
 void     pm_usage_init              (PmUsage           *usage);
@@ -44,8 +45,9 @@ void     pm_usage_feed_response     (PmUsage           *usage,
                                      PmApi              api,
                                      JsonObject        *response);
 /* Dollars by the model's prices, long-context tier included (chosen by the prompt total: all of
- * the prompt is billed at the long rates once it is above long_threshold). Cache writes to a
- * model without a write price cost its input price. Ignores reported_cost. */
+ * the prompt is billed at the long rates once it is above long_threshold), plus server-side web
+ * searches. Cache writes to a model without a write price cost its input price. Ignores
+ * reported_cost. */
 double   pm_usage_cost              (const PmUsage     *usage,
                                      const PmModelInfo *model);
 JsonNode *pm_usage_to_json          (const PmUsage     *usage);
