@@ -1103,6 +1103,26 @@ test_cache_misses_learned (void)
   g_assert_cmpint (expected[4], ==, 0);
 }
 
+static void
+test_think_cue (void)
+{
+  const char *pool[] = { "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.9);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = json_from_string ("{\"model\":\"pointsman/auto\",\"max_tokens\":16000,"
+                                               "\"messages\":[{\"role\":\"user\",\"content\":"
+                                               "\"Think hard about the lock ordering, then fix the deadlock.\"}]}", &error);
+  g_autoptr(PmRequest) request = pm_request_new (PM_API_ANTHROPIC, NULL, body, &error);
+  g_autoptr(PmDecision) d = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (pm_request_get_step (request), ==, PM_STEP_THINK);
+  d = pm_router_decide (router, request, T0, &error);
+  g_assert_no_error (error);
+  /* whatever the model, the user's request for thinking is honoured */
+  g_assert_cmpint (d->effort, >=, PM_EFFORT_MEDIUM);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1128,6 +1148,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/learned-model", test_learned_model);
   g_test_add_func ("/pm/router/anthropic-lookback", test_anthropic_lookback);
   g_test_add_func ("/pm/router/cache-misses-learned", test_cache_misses_learned);
+  g_test_add_func ("/pm/router/think-cue", test_think_cue);
 
   return g_test_run ();
 }

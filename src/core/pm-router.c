@@ -1020,6 +1020,9 @@ pm_router_decide (PmRouter   *self,
           c->excluded = "signed thinking of another model in this turn";
         else if (f->orphan_tool_use && current_info != NULL && c->model != current_info)
           c->excluded = "a tool_use without its result: only the current model";
+        else if (pm_request_get_step (request) == PM_STEP_THINK && c->effort != PM_EFFORT_UNSET &&
+                 c->effort < PM_EFFORT_MEDIUM)
+          c->excluded = "the user asked for thinking: effort below medium";
 
         if (c->model != last_model || salt != last_salt)
           {
