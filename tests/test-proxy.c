@@ -992,6 +992,38 @@ test_compact (Fixture       *f,
   }
 }
 
+/* The app switches the proxy off mid-stream: the record says so, nothing is left hanging. */
+static void
+test_stop_in_flight (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a stream that will be cut short by the proxy stopping");
+  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
+  g_autoptr(GInputStream) stream = NULL;
+  GAsyncResult *result = NULL;
+  PmRecord *record;
+
+  pm_sim_reply_set_delays (reply, 0, 100);
+  pm_sim_upstream_push_reply (f->sim, reply);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (test_session (), msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  stream = soup_session_send_finish (test_session (), result, NULL);
+  g_clear_object (&result);
+  g_assert_nonnull (stream);
+
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_STREAMING);
+  pm_proxy_stop (f->proxy);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
+  g_assert_nonnull (strstr (pm_record_get_error (record), "stopped"));
+  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1273,6 +1305,7 @@ main (int   argc,
   ADD ("/pm/proxy/restart", NULL, test_restart);
   ADD ("/pm/proxy/reported-cost", NULL, test_reported_cost);
   ADD ("/pm/proxy/compact", NULL, test_compact);
+  ADD ("/pm/proxy/stop-in-flight", NULL, test_stop_in_flight);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

@@ -54,6 +54,7 @@ struct _PmProxy
   GHashTable    *keys;          /* provider id → KeyEntry */
   GPtrArray     *exchanges;     /* in flight (borrowed) */
   GPtrArray     *live;          /* client message not finished yet (borrowed) */
+  gboolean       stopping;
   guint64        n_total;
 };
 
@@ -434,7 +435,8 @@ client_finished_cb (SoupServerMessage *msg,
     g_cancellable_cancel (x->cancellable);
   if (!x->done)
     exchange_finish_record (x, PM_RECORD_FAILED, x->started ? soup_server_message_get_status (msg) : 499,
-                            "The client closed the connection");
+                            x->proxy->stopping ? "Pointsman stopped while the request was in flight" :
+                                                 "The client closed the connection");
   g_signal_handler_disconnect (msg, x->finished_id);
   x->finished_id = 0;
   g_ptr_array_remove (x->proxy->live, x);
@@ -2112,6 +2114,7 @@ pm_proxy_stop (PmProxy *self)
     return;
 
   /* Cancel what is in flight; each exchange records itself as failed. */
+  self->stopping = TRUE;
   for (guint i = 0; i < self->exchanges->len; i++)
     {
       Exchange *x = g_ptr_array_index (self->exchanges, i);
@@ -2131,6 +2134,7 @@ pm_proxy_stop (PmProxy *self)
     }
   g_clear_object (&self->server);
   self->port = 0;
+  self->stopping = FALSE;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
