@@ -418,6 +418,15 @@ test_defaults_and_minimal (void)
     config = pm_config_load (path, FALSE, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (pm_config_get_database (config), ==, expected);
+
+    /* serve --db: relative to the working directory */
+    {
+      g_autofree char *cwd = g_get_current_dir ();
+      g_autofree char *from_cwd = g_build_filename (cwd, "other.db", NULL);
+
+      pm_config_set_database (config, "other.db");
+      g_assert_cmpstr (pm_config_get_database (config), ==, from_cwd);
+    }
   }
 }
 

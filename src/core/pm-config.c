@@ -1505,7 +1505,8 @@ pm_config_set_database (PmConfig   *self,
   g_free (self->database_written);
   self->database_written = g_strdup (path);
   g_free (self->database);
-  self->database = expand_path (path, self->path);
+  /* A path given here (e.g. serve --db) is relative to the working directory, not the file. */
+  self->database = expand_path (path, NULL);
 }
 
 const char *

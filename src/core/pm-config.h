@@ -56,7 +56,8 @@ const char       *pm_config_get_listen_host   (PmConfig     *self);
 guint             pm_config_get_listen_port   (PmConfig     *self);
 void              pm_config_set_listen_port   (PmConfig     *self,
                                                guint         port);
-/* Absolute path with ~ expanded. */
+/* Absolute path with ~ expanded. A relative "database" in the file is relative to the file's
+ * directory; one given to set_database is relative to the working directory. */
 const char       *pm_config_get_database      (PmConfig     *self);
 void              pm_config_set_database      (PmConfig     *self,
                                                const char   *path);
