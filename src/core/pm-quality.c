@@ -24,6 +24,35 @@ typedef struct
   guint failures;
 } Counts;
 
+#define OUTCOME_KINDS 8
+
+typedef struct
+{
+  Counts c[PM_EFFORT_LAST][OUTCOME_KINDS];
+} OutcomeRow;
+
+static Counts *
+outcome_counts (GHashTable *outcomes,
+                const char *model_id,
+                PmEffort    effort,
+                int         kind,
+                gboolean    create)
+{
+  OutcomeRow *row = g_hash_table_lookup (outcomes, model_id);
+
+  if (effort >= PM_EFFORT_LAST || kind < 0 || kind >= OUTCOME_KINDS)
+    return NULL;
+  if (row == NULL)
+    {
+      if (!create)
+        return NULL;
+      row = g_new0 (OutcomeRow, 1);
+      g_hash_table_insert (outcomes, g_strdup (model_id), row);
+    }
+
+  return &row->c[effort][kind];
+}
+
 struct _PmQuality
 {
   GHashTable *bash_only;        /* id → double* (0..1) */
@@ -35,7 +64,7 @@ struct _PmQuality
   double      vendor_offset;    /* global median vendor − bash-only */
   GHashTable *vendor_offsets;   /* vendor name → double* */
   sqlite3    *db;
-  GHashTable *outcomes;         /* "model|effort|kind" → Counts */
+  GHashTable *outcomes;         /* model id → OutcomeRow */
   GHashTable *prior_cache;      /* model id → PriorCache */
 };
 
@@ -528,13 +557,6 @@ pm_quality_task_prior (PmQuality          *self,
 /* ------------------------------------------------------------------------------------------ */
 /* Outcomes                                                                                    */
 
-static char *
-outcome_key (const char *model_id,
-             PmEffort    effort,
-             int         kind)
-{
-  return g_strdup_printf ("%s|%s|%d", model_id, pm_effort_to_string (effort), kind);
-}
 
 gboolean
 pm_quality_open_outcomes (PmQuality   *self,
@@ -578,14 +600,15 @@ pm_quality_open_outcomes (PmQuality   *self,
     {
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
-          Counts *c = g_new0 (Counts, 1);
-          char *key = g_strdup_printf ("%s|%s|%d", (const char *) sqlite3_column_text (stmt, 0),
-                                       (const char *) sqlite3_column_text (stmt, 1),
-                                       sqlite3_column_int (stmt, 2));
+          const char *model = (const char *) sqlite3_column_text (stmt, 0);
+          PmEffort effort = pm_effort_from_string ((const char *) sqlite3_column_text (stmt, 1));
+          Counts *c = model != NULL ? outcome_counts (self->outcomes, model, effort,
+                                                      sqlite3_column_int (stmt, 2), TRUE) : NULL;
 
+          if (c == NULL)
+            continue;
           c->successes = sqlite3_column_int (stmt, 3);
           c->failures = sqlite3_column_int (stmt, 4);
-          g_hash_table_insert (self->outcomes, key, c);
         }
     }
   sqlite3_finalize (stmt);
@@ -602,19 +625,14 @@ pm_quality_record_outcome (PmQuality  *self,
                            int         kind,
                            gboolean    success)
 {
-  g_autofree char *key = NULL;
   Counts *c;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (model_id != NULL);
 
-  key = outcome_key (model_id, effort, kind);
-  c = g_hash_table_lookup (self->outcomes, key);
+  c = outcome_counts (self->outcomes, model_id, effort, kind, TRUE);
   if (c == NULL)
-    {
-      c = g_new0 (Counts, 1);
-      g_hash_table_insert (self->outcomes, g_strdup (key), c);
-    }
+    return;
   if (success)
     c->successes++;
   else
@@ -652,16 +670,11 @@ pm_quality_get_outcomes (PmQuality  *self,
                          guint      *successes,
                          guint      *failures)
 {
-  char key[256];
-  Counts *c = NULL;
+  Counts *c;
 
   g_return_if_fail (self != NULL);
 
-  if (g_hash_table_size (self->outcomes) > 0)
-    {
-      g_snprintf (key, sizeof key, "%s|%s|%d", model_id, pm_effort_to_string (effort), kind);
-      c = g_hash_table_lookup (self->outcomes, key);
-    }
+  c = model_id != NULL ? outcome_counts (self->outcomes, model_id, effort, kind, FALSE) : NULL;
   if (successes != NULL)
     *successes = c != NULL ? c->successes : 0;
   if (failures != NULL)
