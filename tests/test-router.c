@@ -441,6 +441,8 @@ test_escalation_and_recovery (void)
       d = step (router, &shape, t);
       t += 20 * SEC;
       recovered = chosen_prior (d);
+      if (i == 4)
+        g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
     }
   /* Back down: weaker than at the peak of the trouble. (Not necessarily all the way to the
    * calm choice: the failures were recorded as outcomes and make that one look worse.) */
