@@ -25,7 +25,8 @@ void         pm_request_unref                (PmRequest   *self);
 
 PmApi        pm_request_get_api              (PmRequest   *self);
 GHashTable  *pm_request_get_headers          (PmRequest   *self);
-/* The body as the client sent it; callers that rewrite must copy it (json_node_copy). */
+/* The body as the client sent it; callers that rewrite must deep-copy it first (json_node_copy ()
+ * only adds references to the objects and arrays inside). */
 JsonNode    *pm_request_get_body             (PmRequest   *self);
 const char  *pm_request_get_header           (PmRequest   *self,
                                               const char  *lower_name);
