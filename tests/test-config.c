@@ -525,6 +525,48 @@ test_check_models (void)
                                    "mine.json:5: models[2].id: “claude-sonnet-9” is not in the model catalog"));
 }
 
+/* The JSON examples in docs/CONFIG.md load, and their models are in the catalog. */
+static void
+test_doc_examples (void)
+{
+  g_autofree char *doc_path = g_build_filename (pm_test_source_dir (), "docs", "CONFIG.md", NULL);
+  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autoptr(PmCatalog) catalog = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *doc = NULL;
+  const char *p;
+  guint full_configs = 0;
+
+  g_assert_true (g_file_get_contents (doc_path, &doc, NULL, NULL));
+  catalog = pm_catalog_new_from_file (catalog_path, &error);
+  g_assert_no_error (error);
+
+  for (p = strstr (doc, "```json\n"); p != NULL; p = strstr (p, "```json\n"))
+    {
+      const char *start = p + strlen ("```json\n");
+      const char *end = strstr (start, "```");
+      g_autofree char *block = NULL;
+      g_autoptr(PmConfig) config = NULL;
+
+      g_assert_nonnull (end);
+      block = g_strndup (start, end - start);
+      p = end + 3;
+
+      /* Only whole configurations (fragments show one provider or model). */
+      if (strstr (block, "\"providers\"") == NULL)
+        continue;
+
+      config = pm_config_new_from_data (block, -1, "CONFIG.md", &error);
+      g_assert_no_error (error);
+      g_assert_true (pm_config_check_models (config, catalog, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (pm_config_get_default_model (config));
+      full_configs++;
+    }
+
+  g_assert_cmpuint (full_configs, >=, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -548,6 +590,7 @@ main (int   argc,
   g_test_add_func ("/pm/config/roundtrip", test_roundtrip);
   g_test_add_func ("/pm/config/defaults-and-minimal", test_defaults_and_minimal);
   g_test_add_func ("/pm/config/check-models", test_check_models);
+  g_test_add_func ("/pm/config/doc-examples", test_doc_examples);
   for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/pm/config/error/%s", error_cases[i].fixture);
