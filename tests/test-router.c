@@ -1125,6 +1125,35 @@ test_think_cue (void)
   g_assert_cmpint (d->effort, >=, PM_EFFORT_MEDIUM);
 }
 
+static void
+test_images_need_vision (void)
+{
+  const char *pool[] = { "deepseek-chat", "claude-haiku-4-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-haiku-4-5", 1.0, 0.0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) text_body = json_from_string ("{\"model\":\"pointsman/auto\",\"max_tokens\":1000,"
+                                                    "\"messages\":[{\"role\":\"user\",\"content\":\"What is 2+2?\"}]}", &error);
+  g_autoptr(JsonNode) image_body = json_from_string ("{\"model\":\"pointsman/auto\",\"max_tokens\":1000,"
+                                                     "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\","
+                                                     "\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}},"
+                                                     "{\"type\":\"text\",\"text\":\"What is in this screenshot?\"}]}]}", &error);
+  g_autoptr(PmRequest) text = pm_request_new (PM_API_ANTHROPIC, NULL, text_body, &error);
+  g_autoptr(PmRequest) image = pm_request_new (PM_API_ANTHROPIC, NULL, image_body, &error);
+  g_autoptr(PmDecision) d1 = NULL;
+  g_autoptr(PmDecision) d2 = NULL;
+
+  g_assert_no_error (error);
+  /* cost first: DeepSeek for text … */
+  d1 = pm_router_decide (router, text, T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d1->model, ==, "deepseek-chat");
+  /* … but never for an image */
+  g_assert_true (pm_request_has_images (image));
+  d2 = pm_router_decide (router, image, T0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d2->model, ==, "claude-haiku-4-5");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1151,6 +1180,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/anthropic-lookback", test_anthropic_lookback);
   g_test_add_func ("/pm/router/cache-misses-learned", test_cache_misses_learned);
   g_test_add_func ("/pm/router/think-cue", test_think_cue);
+  g_test_add_func ("/pm/router/images-need-vision", test_images_need_vision);
 
   return g_test_run ();
 }

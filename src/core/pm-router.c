@@ -855,6 +855,21 @@ decide_pinned (PmRouter          *self,
   return decision;
 }
 
+/* The catalog has no modality field yet: these families take text only (DeepSeek V3.2,
+ * Qwen3-Coder, GLM-4.6, Kimi K2 — their vision models are separate ids). */
+static gboolean
+model_is_text_only (const PmModelInfo *model)
+{
+  static const char *prefixes[] = { "deepseek", "qwen3-coder", "glm-4", "kimi-k2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (model->id, prefixes[i]) && strstr (model->id, "vision") == NULL &&
+        !g_str_has_suffix (model->id, "v"))
+      return TRUE;
+
+  return FALSE;
+}
+
 static gboolean
 decision_thinks (PmRequest        *request,
                  const PmDecision *decision)
@@ -1020,6 +1035,8 @@ pm_router_decide (PmRouter   *self,
           c->excluded = "signed thinking of another model in this turn";
         else if (f->orphan_tool_use && current_info != NULL && c->model != current_info)
           c->excluded = "a tool_use without its result: only the current model";
+        else if (pm_request_has_images (request) && model_is_text_only (c->model))
+          c->excluded = "the request has images and the model reads text only";
         else if (pm_request_get_step (request) == PM_STEP_THINK && c->effort != PM_EFFORT_UNSET &&
                  c->effort < PM_EFFORT_MEDIUM)
           c->excluded = "the user asked for thinking: effort below medium";
