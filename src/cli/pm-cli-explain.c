@@ -236,8 +236,12 @@ pm_cli_explain (int    argc,
   g_autofree char *config_path = NULL;
   g_autofree char *api = NULL;
   gboolean json = FALSE;
+  double tradeoff = -1;
+  double floor = -1;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: the user's)", "FILE" },
+    { "tradeoff", 't', 0, G_OPTION_ARG_DOUBLE, &tradeoff, "Override the trade-off (0 quality first … 1 cost first)", "T" },
+    { "floor", 0, 0, G_OPTION_ARG_DOUBLE, &floor, "Override the quality floor (0 … 1)", "F" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision as JSON", NULL },
     { "api", 0, 0, G_OPTION_ARG_STRING, &api, "API of a bare body: anthropic, openai-chat, openai-responses", "API" },
     { NULL }
@@ -277,6 +281,10 @@ pm_cli_explain (int    argc,
       fprintf (stderr, "%s: %s\n", argv[0], error->message);
       return 1;
     }
+  if (tradeoff >= 0)
+    pm_objective_set_tradeoff (pm_router_get_objective (router), tradeoff);
+  if (floor >= 0)
+    pm_objective_set_quality_floor (pm_router_get_objective (router), floor);
 
   decision = pm_router_decide (router, request, g_get_real_time (), &error);
   if (decision == NULL)

@@ -13,6 +13,7 @@
 #include "pm-catalog.h"
 #include "pm-cli.h"
 #include "pm-config.h"
+#include "pm-objective.h"
 #include "pm-request.h"
 #include "pm-router.h"
 #include "pm-usage.h"
@@ -500,10 +501,14 @@ pm_cli_replay (int    argc,
   g_autofree char *config_path = NULL;
   g_autofree char *format = NULL;
   gboolean json = FALSE;
+  double tradeoff = -1;
+  double floor = -1;
   gboolean ok;
   Replay replay = { 0, };
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: the user's)", "FILE" },
+    { "tradeoff", 't', 0, G_OPTION_ARG_DOUBLE, &tradeoff, "Override the trade-off (0 quality first … 1 cost first)", "T" },
+    { "floor", 0, 0, G_OPTION_ARG_DOUBLE, &floor, "Override the quality floor (0 … 1)", "F" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON line per request, then the totals", NULL },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: trace (default) or claude-transcript", "FORMAT" },
     { NULL }
@@ -538,6 +543,10 @@ pm_cli_replay (int    argc,
       fprintf (stderr, "%s: %s\n", argv[0], error->message);
       return 1;
     }
+  if (tradeoff >= 0)
+    pm_objective_set_tradeoff (pm_router_get_objective (router), tradeoff);
+  if (floor >= 0)
+    pm_objective_set_quality_floor (pm_router_get_objective (router), floor);
 
   replay.router = router;
   replay.catalog = pm_router_get_catalog (router);
