@@ -581,6 +581,40 @@ test_estimate_basics (void)
   g_assert_cmpint (pm_estimate_tokens ("日本語のテキスト", strlen ("日本語のテキスト")), ==, 8);
 }
 
+static void
+test_efforts_and_edges (void)
+{
+  g_autoptr(PmRequest) budget = request_from_string (PM_API_ANTHROPIC,
+    "{\"model\":\"m\",\"max_tokens\":20000,\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":16000},"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL);
+  g_autoptr(PmRequest) disabled = request_from_string (PM_API_ANTHROPIC,
+    "{\"model\":\"m\",\"max_tokens\":200,\"thinking\":{\"type\":\"disabled\"},"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL);
+  g_autoptr(PmRequest) chat = request_from_string (PM_API_OPENAI_CHAT,
+    "{\"model\":\"m\",\"reasoning_effort\":\"minimal\",\"max_completion_tokens\":99,"
+    "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look\"},"
+    "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]}]}", NULL);
+  g_autoptr(PmRequest) openrouter = request_from_string (PM_API_OPENAI_CHAT,
+    "{\"model\":\"m\",\"reasoning\":{\"effort\":\"high\"},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL);
+  g_autoptr(PmRequest) continued = request_from_string (PM_API_OPENAI_RESPONSES,
+    "{\"model\":\"m\",\"previous_response_id\":\"resp_1\"}", NULL);
+  g_autoptr(PmRequest) web = request_from_string (PM_API_ANTHROPIC,
+    "{\"model\":\"m\",\"max_tokens\":10,\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}],"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"news\"}]}", NULL);
+
+  g_assert_cmpint (pm_request_get_effort (budget), ==, PM_EFFORT_HIGH);      /* > 8192 */
+  g_assert_true (pm_request_get_features (budget)->thinking_enabled);
+  g_assert_cmpint (pm_request_get_effort (disabled), ==, PM_EFFORT_NONE);
+  g_assert_cmpint (pm_request_get_effort (chat), ==, PM_EFFORT_MINIMAL);
+  g_assert_cmpint (pm_request_get_max_output (chat), ==, 99);
+  g_assert_true (pm_request_has_images (chat));
+  g_assert_cmpint (pm_request_get_input_tokens (chat), >, 1600);             /* an image costs */
+  g_assert_cmpint (pm_request_get_effort (openrouter), ==, PM_EFFORT_HIGH);
+  g_assert_nonnull (continued);
+  g_assert_cmpint (pm_request_get_kind (continued), ==, PM_KIND_MAIN);
+  g_assert_true (pm_request_get_features (web)->web_search);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -596,6 +630,7 @@ main (int   argc,
   g_test_add_func ("/pm/request/prefix-hashes", test_prefix_hashes);
   g_test_add_func ("/pm/request/thinking-and-orphans", test_thinking_and_orphans);
   g_test_add_func ("/pm/request/invalid", test_invalid);
+  g_test_add_func ("/pm/request/efforts-and-edges", test_efforts_and_edges);
   g_test_add_func ("/pm/request/estimate-basics", test_estimate_basics);
   g_test_add_func ("/pm/request/token-estimate-transcripts", test_token_estimate_transcripts);
 
