@@ -615,6 +615,107 @@ test_cli_no_secret_service (void)
   g_clear_pointer (&err, g_free);
 }
 
+/* A Secret Service that never answers (a keyring waiting on a prompt nobody sees) must not hang
+ * callers: every operation fails with the timeout error instead. Runs on a private bus
+ * (GTestDBus) in a subprocess, so the real keyring of the session is not involved. */
+static void
+silent_method_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *object_path,
+                    const char            *interface_name,
+                    const char            *method_name,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  GPtrArray *held = user_data;
+
+  /* Never reply. */
+  g_ptr_array_add (held, g_object_ref (invocation));
+}
+
+static void
+test_silent_service (void)
+{
+  static const char introspection[] =
+    "<node><interface name='org.freedesktop.Secret.Service'>"
+    "<method name='OpenSession'><arg type='s' direction='in'/><arg type='v' direction='in'/>"
+    "<arg type='v' direction='out'/><arg type='o' direction='out'/></method>"
+    "<method name='SearchItems'><arg type='a{ss}' direction='in'/>"
+    "<arg type='ao' direction='out'/><arg type='ao' direction='out'/></method>"
+    "</interface></node>";
+  static const GDBusInterfaceVTable vtable = { silent_method_call, NULL, NULL };
+  g_autoptr(GTestDBus) bus = NULL;
+  g_autoptr(GDBusConnection) owner = NULL;
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GPtrArray) held = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(PmKeyring) keyring = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) list = NULL;
+  g_autofree char *found = NULL;
+  AsyncWait wait = { 0 };
+
+  if (!g_test_subprocess ())
+    {
+      if (g_find_program_in_path ("dbus-daemon") == NULL)
+        {
+          g_test_skip ("dbus-daemon is not installed");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+
+  held = g_ptr_array_new_with_free_func (g_object_unref);
+  owner = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (bus),
+                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                  NULL, NULL, &error);
+  g_assert_no_error (error);
+  info = g_dbus_node_info_new_for_xml (introspection, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_register_object (owner, "/org/freedesktop/secrets", info->interfaces[0],
+                                     &vtable, held, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (owner, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.freedesktop.secrets", 0),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  keyring = pm_keyring_new ();
+  pm_keyring_set_timeout (keyring, 2);
+
+  list = pm_keyring_list_sync (keyring, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PM_ERROR, PM_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "did not answer"));
+  g_clear_error (&error);
+
+  /* Async, with the main context running (the silent service is served from it too). */
+  pm_keyring_lookup_async (keyring, "anthropic", NULL, async_done, &wait);
+  found = pm_keyring_lookup_finish (keyring, wait_result (&wait), &error);
+  g_assert_null (found);
+  g_assert_error (error, PM_ERROR, PM_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "did not answer"));
+  g_clear_object (&wait.result);
+  g_clear_error (&error);
+
+  g_assert_false (pm_keyring_store_sync (keyring, "anthropic", "test-key-not-real-1234", NULL, &error));
+  g_assert_error (error, PM_ERROR, PM_ERROR_KEYRING);
+  g_assert_null (strstr (error->message, "test-key-not-real"));
+  g_clear_error (&error);
+
+  g_clear_object (&keyring);
+  g_dbus_connection_close_sync (owner, NULL, NULL);
+  g_test_dbus_down (bus);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -626,7 +727,10 @@ main (int   argc,
   /* Environment first: setenv is not thread-safe once GDBus has started its thread. */
   g_setenv ("PM_TEST_KEY_VAR", "test-key-not-real-env", TRUE);
   g_unsetenv ("PM_TEST_KEY_VAR_UNSET");
-  have_secret_service = secret_service_reachable (&skip_reason);
+  /* Subprocesses (silent-service) bring their own private bus: do not connect to the session's
+   * first, or libsecret would keep using it. */
+  if (!g_test_subprocess ())
+    have_secret_service = secret_service_reachable (&skip_reason);
 
   g_test_add_func ("/pm/keyring/memory", test_memory);
   g_test_add_func ("/pm/keyring/cancel", test_cancel);
@@ -636,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/pm/keyring/cli-keys", test_cli_keys);
   g_test_add_func ("/pm/keyring/cli-keys-usage", test_cli_keys_usage);
   g_test_add_func ("/pm/keyring/cli-no-secret-service", test_cli_no_secret_service);
+  g_test_add_func ("/pm/keyring/silent-service", test_silent_service);
 
   ret = g_test_run ();
   g_free (skip_reason);
