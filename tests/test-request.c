@@ -195,18 +195,26 @@ test_kinds (void)
 }
 
 static PmStep
-step_of_result (const char *content,
-                gboolean    is_error)
+step_of_tool_result (const char *tool,
+                     const char *content,
+                     gboolean    is_error)
 {
   g_autofree char *escaped = g_strescape (content, NULL);
   g_autofree char *json = g_strdup_printf (
     "{\"model\":\"m\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"go\"},"
-    "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"Bash\",\"input\":{\"command\":\"x\"}}]},"
+    "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"%s\",\"input\":{\"command\":\"x\"}}]},"
     "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"is_error\":%s,\"content\":\"%s\"}]}]}",
-    is_error ? "true" : "false", escaped);
+    tool, is_error ? "true" : "false", escaped);
   g_autoptr(PmRequest) r = request_from_string (PM_API_ANTHROPIC, json, NULL);
 
   return pm_request_get_step (r);
+}
+
+static PmStep
+step_of_result (const char *content,
+                gboolean    is_error)
+{
+  return step_of_tool_result ("Bash", content, is_error);
 }
 
 static PmStep
@@ -230,6 +238,10 @@ test_steps (void)
   g_assert_cmpint (step_of_result ("collected 3 items\n\ntest_a.py ..F\n=== 1 failed, 2 passed ===", FALSE),
                    ==, PM_STEP_ERROR_RECOVERY);
   g_assert_cmpint (step_of_result ("make: *** [all] Error 2\nExit code 2", FALSE), ==, PM_STEP_ERROR_RECOVERY);
+  /* a file that merely contains error strings is not a failure; the flag still counts */
+  g_assert_cmpint (step_of_tool_result ("Read", "12  throw new Error(\"Error: bad input\");\n13  // Traceback (most recent call last)", FALSE),
+                   ==, PM_STEP_TOOL_RESULT);
+  g_assert_cmpint (step_of_tool_result ("Read", "File does not exist.", TRUE), ==, PM_STEP_ERROR_RECOVERY);
   g_assert_cmpint (step_of_text ("Rename the helper to parse_line."), ==, PM_STEP_INSTRUCTION);
   g_assert_cmpint (step_of_text ("Think hard about the locking here before changing it."), ==, PM_STEP_THINK);
   g_assert_cmpint (step_of_text ("Propose an architecture for the plugin system."), ==, PM_STEP_PLANNING);

@@ -54,6 +54,7 @@ struct _PmRequest
   guint64             last_call_hash;
   GArray             *call_hashes;    /* guint64, every tool call in history */
   GArray             *results;        /* ToolResult, in order */
+  GHashTable         *call_names;     /* tool call id → tool name (borrowed from the body) */
   GPtrArray          *pending_calls;  /* ids waiting for a result (char*, borrowed) */
   guint               last_real_user; /* message index of the newest real user text */
   guint               n_blocks;       /* content blocks walked so far (cache lookback) */
@@ -508,20 +509,43 @@ record_tool_result (PmRequest *self,
 
 typedef struct
 {
-  JsonNode *content;
-  gboolean  flagged;     /* is_error set by the client */
+  JsonNode   *content;
+  gboolean    flagged;   /* is_error set by the client */
+  const char *tool;      /* name of the call it answers, when known */
 } ToolResult;
+
+/* Tools whose output is command output, where error markers mean something. File readers and
+ * searchers print whatever the files contain ("Error: " in a source file is not a failure). */
+static gboolean
+tool_runs_commands (const char *name)
+{
+  static const char *words[] = { "bash", "shell", "exec", "command", "terminal", "run", "test", "build" };
+  g_autofree char *lower = NULL;
+
+  if (name == NULL)
+    return TRUE;   /* unknown: read it */
+  lower = g_ascii_strdown (name, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (lower, words[i]) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
 
 /* Only the newest results are read for error markers (their text is what the next step is
  * about); older ones count by their is_error flag. Keeps parsing linear in the new content. */
 #define SCANNED_RESULTS 4
 
 static void
-defer_tool_result (PmRequest *self,
-                   JsonNode  *content,
-                   gboolean   flagged)
+defer_tool_result (PmRequest  *self,
+                   JsonNode   *content,
+                   gboolean    flagged,
+                   const char *call_id)
 {
-  ToolResult r = { content, flagged };
+  ToolResult r = { content, flagged, NULL };
+
+  if (call_id != NULL && self->call_names != NULL)
+    r.tool = g_hash_table_lookup (self->call_names, call_id);
 
   g_array_append_val (self->results, r);
 }
@@ -537,7 +561,7 @@ finish_tool_results (PmRequest *self)
       ToolResult *r = &g_array_index (self->results, ToolResult, i);
       gboolean error = r->flagged;
 
-      if (i + SCANNED_RESULTS >= self->results->len)
+      if (i + SCANNED_RESULTS >= self->results->len && tool_runs_commands (r->tool))
         {
           g_autofree char *to_free = NULL;
           const char *text = content_text (r->content, &to_free);
@@ -552,11 +576,19 @@ finish_tool_results (PmRequest *self)
 
 static void
 record_tool_call (PmRequest  *self,
+                  const char *id,
                   const char *name,
                   JsonNode   *input,
                   const char *arguments)
 {
   guint64 h = FNV_OFFSET;
+
+  if (id != NULL && name != NULL)
+    {
+      if (self->call_names == NULL)
+        self->call_names = g_hash_table_new (g_str_hash, g_str_equal);
+      g_hash_table_insert (self->call_names, (gpointer) id, (gpointer) name);
+    }
 
   if (name != NULL)
     estimate_and_hash (name, strlen (name), &h);
@@ -678,7 +710,7 @@ walk_anthropic_block (PmRequest  *self,
                 }
             }
         }
-      defer_tool_result (self, content, error);
+      defer_tool_result (self, content, error, id);
       self->last_is_tool = TRUE;
       if (id != NULL)
         g_ptr_array_add (result_ids, (gpointer) id);
@@ -692,7 +724,7 @@ walk_anthropic_block (PmRequest  *self,
       walk_string (self, id);
       walk_string (self, name);
       walk_node (self, input);
-      record_tool_call (self, name, input, NULL);
+      record_tool_call (self, id, name, input, NULL);
       if (id != NULL && g_str_equal (type, "tool_use"))
         g_ptr_array_add (call_ids, (gpointer) id);
     }
@@ -1095,7 +1127,7 @@ parse_openai_chat (PmRequest  *self,
 
           walk_string (self, id);
           walk_chat_content (self, content);
-          defer_tool_result (self, content, FALSE);
+          defer_tool_result (self, content, FALSE, id);
           if (!self->last_is_tool)
             self->features.last_turn_tokens = 0;
           self->last_is_tool = TRUE;
@@ -1146,7 +1178,7 @@ parse_openai_chat (PmRequest  *self,
               JsonObject *extra = obj_object (call, "extra_content");
 
               walk_node (self, c);
-              record_tool_call (self, obj_string (function, "name"), NULL,
+              record_tool_call (self, id, obj_string (function, "name"), NULL,
                                 obj_string (function, "arguments"));
               if (id != NULL)
                 g_ptr_array_add (pending, (gpointer) id);
@@ -1307,7 +1339,7 @@ parse_openai_responses (PmRequest  *self,
             const char *call_id = obj_string (item, "call_id");
 
             walk_node (self, it);
-            record_tool_call (self, obj_string (item, "name"), NULL, obj_string (item, "arguments"));
+            record_tool_call (self, call_id, obj_string (item, "name"), NULL, obj_string (item, "arguments"));
             if (call_id != NULL)
               g_ptr_array_add (pending, (gpointer) call_id);
             self->last_is_tool = FALSE;
@@ -1320,7 +1352,7 @@ parse_openai_responses (PmRequest  *self,
 
             walk_string (self, call_id);
             walk_node (self, output);
-            defer_tool_result (self, output, FALSE);
+            defer_tool_result (self, output, FALSE, call_id);
             if (!self->last_is_tool)
               self->features.last_turn_tokens = 0;
             self->last_is_tool = TRUE;
@@ -1806,6 +1838,7 @@ pm_request_free (PmRequest *self)
   g_clear_pointer (&self->marks, g_array_unref);
   g_clear_pointer (&self->call_hashes, g_array_unref);
   g_clear_pointer (&self->results, g_array_unref);
+  g_clear_pointer (&self->call_names, g_hash_table_unref);
   g_clear_pointer (&self->system_head, g_free);
   g_free (self);
 }
