@@ -446,7 +446,7 @@ scan_tool_output (PmRequest  *self,
     "Uncaught ", "fatal error", "FATAL", "undefined reference to",
   };
   static const char *test_markers[] = {
-    " FAILED", "FAIL:", "FAIL ", "failed,", " failed", "AssertionError", "assert ",
+    " FAILED", "FAIL:", "FAIL ", "failed,", " failed", "AssertionError",
     "Tests failed", "tests failed", "✗", "✘",
   };
   static const char *exit_markers[] = {
