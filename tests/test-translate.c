@@ -935,6 +935,120 @@ test_stream_chat_calls_without_index (void)
 }
 
 static void
+feed_all (PmStreamTranslator *tr,
+          GString            *out,
+          const char * const *events)     /* event, data, event, data, …, NULL */
+{
+  for (guint i = 0; events[i] != NULL; i += 2)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *event = *events[i] ? events[i] : NULL;
+
+      g_assert_true (pm_stream_translator_feed (tr, event, events[i + 1], out, &error));
+      g_assert_no_error (error);
+    }
+  pm_stream_translator_finish (tr, out);
+}
+
+static void
+test_stream_server_tools_skipped (void)
+{
+  /* Anthropic's own web search (server_tool_use, its result, redacted thinking) has no place
+   * in a Chat stream; the text around it arrives whole. */
+  const char *events[] = {
+    "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}",
+    "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"xyz\"}}",
+    "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}",
+    "content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}}",
+    "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\":\\\"glib\\\"}\"}}",
+    "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}",
+    "content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\",\"content\":[]}}",
+    "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":2}",
+    "content_block_start", "{\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+    "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"text_delta\",\"text\":\"GLib is a library.\"}}",
+    "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":3}",
+    "message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":30}}",
+    "message_stop", "{\"type\":\"message_stop\"}",
+    NULL
+  };
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  feed_all (tr, out, events);
+  r = reassemble (PM_API_OPENAI_CHAT, out->str);
+  g_assert_false (r->error);
+  g_assert_cmpstr (r->text->str, ==, "GLib is a library.");
+  g_assert_cmpuint (r->tool_names->len, ==, 0);
+  g_assert_cmpstr (r->stop, ==, "end_turn");
+  g_assert_cmpint (r->output, ==, 30);
+  g_assert_null (strstr (out->str, "srvtoolu"));
+}
+
+static void
+test_stream_chat_reasoning_to_anthropic (void)
+{
+  /* DeepSeek/vLLM reasoning_content, then the answer: a thinking block, then a text block. */
+  const char *events[] = {
+    "", "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Think \"},\"finish_reason\":null}]}",
+    "", "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hard.\"},\"finish_reason\":null}]}",
+    "", "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer.\"},\"finish_reason\":null}]}",
+    "", "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":20,\"prompt_cache_hit_tokens\":64,\"prompt_cache_miss_tokens\":36,"
+        "\"completion_tokens_details\":{\"reasoning_tokens\":12}}}",
+    "", "[DONE]",
+    NULL
+  };
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+  g_autoptr(GPtrArray) events_out = NULL;
+  guint starts = 0;
+
+  feed_all (tr, out, events);
+  r = reassemble (PM_API_ANTHROPIC, out->str);
+  g_assert_cmpstr (r->thinking->str, ==, "Think hard.");
+  g_assert_cmpstr (r->text->str, ==, "Answer.");
+  g_assert_cmpstr (r->stop, ==, "end_turn");
+  /* DeepSeek's cache hits count as cache reads. */
+  g_assert_cmpint (r->cache_read, ==, 64);
+  g_assert_cmpint (r->prompt_total, ==, 100);
+  events_out = split_sse (out->str);
+  for (guint i = 0; i < events_out->len; i++)
+    if (g_strcmp0 (((Event *) g_ptr_array_index (events_out, i))->event, "content_block_start") == 0)
+      starts++;
+  g_assert_cmpuint (starts, ==, 2);
+}
+
+static void
+test_stream_responses_two_calls_to_chat (void)
+{
+  const char *events[] = {
+    "response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}",
+    "response.output_item.added", "{\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":\"call_a\",\"name\":\"read\",\"arguments\":\"\"}}",
+    "response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"output_index\":0,\"delta\":\"{\\\"p\\\":1}\"}",
+    "response.output_item.done", "{\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":\"call_a\",\"name\":\"read\",\"arguments\":\"{\\\"p\\\":1}\"}}",
+    /* the second call arrives only in its done event (some servers skip the deltas) */
+    "response.output_item.done", "{\"type\":\"response.output_item.done\",\"output_index\":1,\"item\":{\"type\":\"function_call\",\"id\":\"fc_2\",\"call_id\":\"call_b\",\"name\":\"read\",\"arguments\":\"{\\\"p\\\":2}\"}}",
+    "response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"usage\":{\"input_tokens\":50,\"output_tokens\":10}}}",
+    NULL
+  };
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_RESPONSES, PM_API_OPENAI_CHAT, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+
+  feed_all (tr, out, events);
+  r = reassemble (PM_API_OPENAI_CHAT, out->str);
+  g_assert_cmpuint (r->tool_names->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 0), ==, "call_a");
+  g_assert_cmpstr (g_ptr_array_index (r->tool_ids, 1), ==, "call_b");
+  assert_json_equal_text (g_ptr_array_index (r->tool_args, 0), "{\"p\":1}");
+  assert_json_equal_text (g_ptr_array_index (r->tool_args, 1), "{\"p\":2}");
+  g_assert_cmpstr (r->stop, ==, "tool_use");
+  g_assert_cmpint (r->prompt_total, ==, 50);
+}
+
+static void
 test_stream_bad_event (void)
 {
   g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
@@ -1003,6 +1117,9 @@ main (int   argc,
   g_test_add_data_func ("/pm/translate/stream/cut/openai-chat", GUINT_TO_POINTER (PM_API_OPENAI_CHAT), test_stream_cut);
   g_test_add_func ("/pm/translate/stream/chat-without-done", test_stream_chat_without_done);
   g_test_add_func ("/pm/translate/stream/chat-calls-without-index", test_stream_chat_calls_without_index);
+  g_test_add_func ("/pm/translate/stream/server-tools-skipped", test_stream_server_tools_skipped);
+  g_test_add_func ("/pm/translate/stream/chat-reasoning-to-anthropic", test_stream_chat_reasoning_to_anthropic);
+  g_test_add_func ("/pm/translate/stream/responses-two-calls-to-chat", test_stream_responses_two_calls_to_chat);
   g_test_add_func ("/pm/translate/stream/bad-event", test_stream_bad_event);
 
   return g_test_run ();
