@@ -733,6 +733,34 @@ check_response (PmApi     api,
 }
 
 static void
+test_response_reasoning_to_anthropic (void)
+{
+  g_autoptr(JsonNode) in = parse ("{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                                  "\"message\":{\"role\":\"assistant\",\"content\":\"42\",\"reasoning_content\":\"Six times seven.\"},"
+                                  "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9}}");
+  g_autoptr(JsonNode) a = pm_translate_response (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, in, "m", NULL);
+  g_autoptr(JsonNode) history = NULL;
+  g_autoptr(JsonNode) replay = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *content = NULL;
+
+  g_assert_cmpstr (str_at (a, "content/0/type"), ==, "thinking");
+  g_assert_cmpstr (str_at (a, "content/0/thinking"), ==, "Six times seven.");
+  g_assert_cmpstr (str_at (a, "content/1/text"), ==, "42");
+  g_assert_cmpstr (str_at (a, "stop_reason"), ==, "end_turn");
+
+  /* The client sends it back in its history: the unsigned thinking never reaches Claude. */
+  content = json_to_string (at (a, "content"), FALSE);
+  body = g_strdup_printf ("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+                          "{\"role\":\"assistant\",\"content\":%s},{\"role\":\"user\",\"content\":\"and?\"}]}",
+                          content);
+  history = parse (body);
+  replay = pm_translate_request (PM_API_ANTHROPIC, PM_API_ANTHROPIC, history, FALSE, NULL);
+  g_assert_cmpuint (len_at (replay, "messages/1/content"), ==, 1);
+  g_assert_cmpstr (str_at (replay, "messages/1/content/0/text"), ==, "42");
+}
+
+static void
 test_responses_all_pairs (void)
 {
   const char *bodies[PM_API_LAST] = { anthropic_response, chat_response, responses_response };
@@ -1100,6 +1128,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/structured-output", test_request_structured_output);
 
   g_test_add_func ("/pm/translate/response/all-pairs", test_responses_all_pairs);
+  g_test_add_func ("/pm/translate/response/reasoning-to-anthropic", test_response_reasoning_to_anthropic);
 
   for (PmApi from = 0; from < PM_API_LAST; from++)
     for (PmApi to = 0; to < PM_API_LAST; to++)

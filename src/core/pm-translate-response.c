@@ -231,9 +231,22 @@ chat_to_anthropic_response (JsonObject *c,
   JsonArray *content = json_array_new ();
   const char *text = _pm_json_get_string (message, "content");
   const char *finish = _pm_json_get_string (choice, "finish_reason");
+  const char *reasoning = _pm_json_get_string (message, "reasoning_content");
   const char *stop_reason;
   PmTokens tokens = { 0 };
 
+  if (reasoning == NULL)
+    reasoning = _pm_json_get_string (message, "reasoning");
+  if (reasoning != NULL && *reasoning != '\0')
+    {
+      /* Shown to the client; unsigned, so never replayed to Claude (see the request side). */
+      JsonObject *b = json_object_new ();
+
+      json_object_set_string_member (b, "type", "thinking");
+      json_object_set_string_member (b, "thinking", reasoning);
+      json_object_set_string_member (b, "signature", "");
+      json_array_add_object_element (content, b);
+    }
   if (text != NULL && *text != '\0')
     {
       JsonObject *b = json_object_new ();
