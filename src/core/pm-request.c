@@ -55,6 +55,7 @@ struct _PmRequest
   GArray             *call_hashes;    /* guint64, every tool call in history */
   GArray             *results;        /* ToolResult, in order */
   GHashTable         *call_names;     /* tool call id → tool name (borrowed from the body) */
+  JsonNode           *features_json;  /* built once, sealed */
   GPtrArray          *pending_calls;  /* ids waiting for a result (char*, borrowed) */
   guint               last_real_user; /* message index of the newest real user text */
   guint               n_blocks;       /* content blocks walked so far (cache lookback) */
@@ -1827,6 +1828,8 @@ detect_step (PmRequest *self)
 /* ------------------------------------------------------------------------------------------ */
 /* Construction                                                                                */
 
+static JsonNode *build_features_json (PmRequest *self);
+
 static void
 pm_request_free (PmRequest *self)
 {
@@ -1839,6 +1842,7 @@ pm_request_free (PmRequest *self)
   g_clear_pointer (&self->call_hashes, g_array_unref);
   g_clear_pointer (&self->results, g_array_unref);
   g_clear_pointer (&self->call_names, g_hash_table_unref);
+  g_clear_pointer (&self->features_json, json_node_unref);
   g_clear_pointer (&self->system_head, g_free);
   g_free (self);
 }
@@ -1928,6 +1932,9 @@ pm_request_new (PmApi        api,
   detect_kind (self);
   detect_step (self);
   detect_session (self);
+
+  self->features_json = build_features_json (self);
+  json_node_seal (self->features_json);
 
   return self;
 }
@@ -2146,15 +2153,13 @@ pm_request_get_marks (PmRequest *self,
   return (const PmPrefixMark *) (gpointer) self->marks->data;
 }
 
-JsonNode *
-pm_request_features_to_json (PmRequest *self)
+static JsonNode *
+build_features_json (PmRequest *self)
 {
   JsonObject *o = json_object_new ();
   JsonArray *cues = json_array_new ();
   JsonNode *node;
   const PmRequestFeatures *f;
-
-  g_return_val_if_fail (self != NULL, NULL);
 
   f = &self->features;
   json_object_set_string_member (o, "api", pm_api_to_string (self->api));
@@ -2211,4 +2216,20 @@ pm_request_features_to_json (PmRequest *self)
   node = json_node_init_object (json_node_alloc (), o);
   json_object_unref (o);
   return node;
+}
+
+JsonNode *
+pm_request_features_to_json (PmRequest *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Built once per request (explanations include it on every decision); the object inside
+   * is sealed, so sharing it is safe. */
+  if (self->features_json == NULL)
+    {
+      self->features_json = build_features_json (self);
+      json_node_seal (self->features_json);
+    }
+
+  return json_node_copy (self->features_json);
 }
