@@ -43,6 +43,7 @@ struct _PmRouter
   PmCatalog       *catalog;
   PmObjective     *objective;
   GStrv            pool;
+  const PmModelInfo **pool_infos;  /* resolved pool entries (catalog-owned, stable) or NULL */
   char            *default_model;
   PmQuality       *quality;
   PmQualityModel  *learned;
@@ -142,6 +143,7 @@ pm_router_finalize (GObject *object)
   g_clear_object (&self->objective);
   g_clear_object (&self->learned);
   g_clear_pointer (&self->pool, g_strfreev);
+  g_clear_pointer (&self->pool_infos, g_free);
   g_clear_pointer (&self->default_model, g_free);
   g_clear_pointer (&self->quality, pm_quality_free);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
@@ -205,6 +207,7 @@ pm_router_new (PmCatalog          *catalog,
   self->catalog = g_object_ref (catalog);
   self->objective = g_object_ref (objective);
   self->pool = g_strdupv ((char **) pool);
+  self->pool_infos = g_new0 (const PmModelInfo *, self->pool != NULL ? g_strv_length (self->pool) + 1 : 1);
   self->default_model = g_strdup (default_model);
   self->quality = pm_quality_new_default ();
   self->learned = load_learned_model ();
@@ -959,8 +962,12 @@ pm_router_decide (PmRouter   *self,
   cands = g_array_sized_new (FALSE, TRUE, sizeof (Candidate), 48);
   for (guint i = 0; self->pool != NULL && self->pool[i] != NULL; i++)
     {
-      const PmModelInfo *info = pm_catalog_lookup (self->catalog, self->pool[i]);
+      const PmModelInfo *info = self->pool_infos[i];
       gboolean dup = FALSE;
+
+      /* Catalog entries live as long as the catalog (merges update them in place). */
+      if (info == NULL)
+        info = self->pool_infos[i] = pm_catalog_lookup (self->catalog, self->pool[i]);
 
       if (info == NULL || !pm_objective_model_enabled (objective, info->id))
         continue;
