@@ -743,6 +743,19 @@ test_pin_honoured (void)
   g_assert_cmpstr (d->model, ==, "claude-sonnet-4-5");
   g_assert_nonnull (strstr (d->summary, "pinned"));
 
+  /* pinned to the default model, later in the session: the baseline is the same model with
+   * the same cache history, so it costs what the request costs */
+  for (guint i = 2; i <= 4; i++)
+    {
+      g_autoptr(PmDecision) later = NULL;
+
+      shape.pairs = i;
+      later = step (router, &shape, T0 + i * 10 * SEC);
+      g_assert_cmpfloat_with_epsilon (later->expected_baseline_cost, later->expected_cost,
+                                      later->expected_cost * 0.01);
+    }
+  shape.pairs = 1;
+
   /* route-all: the same request is routed (cost first → not sonnet) */
   pm_objective_set_pin_policy (pm_router_get_objective (router), PM_PIN_ROUTE_ALL);
   {

@@ -810,6 +810,36 @@ writer_of_thinking (PmRouter  *self,
   return info != NULL ? info->id : NULL;
 }
 
+/* The default model at its default effort, with its own (shadow) cache history: what the
+ * request would have cost without Pointsman. Remembered for pm_router_baseline_cost (). */
+static void
+compute_baseline (PmRouter   *self,
+                  PmDecision *decision,
+                  PmRequest  *request,
+                  PmSession  *session,
+                  PmSession  *cache_session,
+                  gint64      now_us)
+{
+  const PmModelInfo *base = pm_catalog_lookup (self->catalog, self->default_model);
+  g_autofree char *key = NULL;
+  PmCacheState *shadow;
+  PmCacheQuote q;
+
+  if (base == NULL)
+    {
+      decision->expected_baseline_cost = decision->expected_cost;
+      return;
+    }
+
+  key = g_strconcat ("baseline:", base->id, NULL);
+  shadow = pm_session_get_cache (cache_session, key);
+  pm_cache_state_quote (shadow, base, request, 0, &session->fit, now_us, &q);
+  session->baseline_request = request;
+  session->baseline_quote = q;
+  decision->expected_baseline_cost = quote_cost (base, &q, expected_output (request, session, base, PM_EFFORT_UNSET));
+  pm_cache_state_store (shadow, base, request, 0, &session->fit, now_us, -1, -1);
+}
+
 static PmDecision *
 decide_pinned (PmRouter          *self,
                PmRequest         *request,
@@ -849,6 +879,7 @@ decide_pinned (PmRouter          *self,
       decision->expected_cost = c.cost_step;
     }
 
+  compute_baseline (self, decision, request, session, cache_session, now_us);
   decision->summary = g_strdup_printf ("%s pinned by the client: honoured (pin policy), "
                                        "so Pointsman did not route this request.", requested);
   g_ptr_array_add (reasons, g_strdup (decision->summary));
@@ -1347,25 +1378,7 @@ pm_router_decide (PmRouter   *self,
           g_ptr_array_add (decision->fallbacks, g_strdup (o->model->id));
       }
 
-    /* Baseline: the default model at its default effort, with its own cache history. */
-    {
-      const PmModelInfo *base = pm_catalog_lookup (self->catalog, self->default_model);
-
-      if (base != NULL)
-        {
-          g_autofree char *key = g_strconcat ("baseline:", base->id, NULL);
-          PmCacheState *shadow = pm_session_get_cache (cache_session, key);
-          PmCacheQuote q;
-
-          pm_cache_state_quote (shadow, base, request, 0, &session->fit, now_us, &q);
-          session->baseline_request = request;
-          session->baseline_quote = q;
-          decision->expected_baseline_cost = quote_cost (base, &q, expected_output (request, session, base, PM_EFFORT_UNSET));
-          pm_cache_state_store (shadow, base, request, 0, &session->fit, now_us, -1, -1);
-        }
-      else
-        decision->expected_baseline_cost = decision->expected_cost;
-    }
+    compute_baseline (self, decision, request, session, cache_session, now_us);
 
     build_explanation (self, decision, request, session, cands, (guint) chosen, reasons, lambda,
                        trouble, thinking_writer);
