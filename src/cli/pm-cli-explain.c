@@ -188,6 +188,13 @@ print_text (PmRequest  *request,
           decision->expected_cost, decision->expected_baseline_cost,
           decision->expected_cached_tokens);
   printf ("why       %s\n", decision->summary);
+  if (decision->fallbacks != NULL && decision->fallbacks->len > 0)
+    {
+      printf ("fallbacks ");
+      for (guint i = 0; i < decision->fallbacks->len; i++)
+        printf ("%s%s", i ? ", " : "", (const char *) g_ptr_array_index (decision->fallbacks, i));
+      printf ("\n");
+    }
   for (guint i = 1; reasons != NULL && i < json_array_get_length (reasons); i++)
     printf ("          %s\n", json_array_get_string_element (reasons, i));
 
