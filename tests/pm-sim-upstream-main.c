@@ -1,9 +1,12 @@
 /* pm-sim-upstream-main.c — the scripted upstream as a standalone program, for the tests that
  * drive real clients (tests/npm) through pointsman-cli serve.
  *
- *   pm-sim-upstream [--port N] [--key KEY] [--script FILE]
+ *   pm-sim-upstream [--port N] [--key KEY] [--script FILE] [--record DIR]
  *
- * Prints its URL on the first line of standard output, then serves until killed. The script
+ * Prints its URL on the first line of standard output, then serves until killed. With
+ * --record, every request that arrives is written to DIR/request-N.json as
+ * {"path", "headers", "body"} (credential headers say only "<present>"), so a test can check
+ * what the upstream received. The script
  * is a JSON array of replies, queued in order; once they are used up every request gets the
  * default text reply. A reply:
  *   {"text": "…", "thinking": "…", "tool_calls": [{"name": "…", "arguments": {…}}],
@@ -85,6 +88,62 @@ load_script (PmSimUpstream  *sim,
   return TRUE;
 }
 
+typedef struct
+{
+  PmSimUpstream *sim;
+  char          *dir;
+  guint          seen;
+} Recorder;
+
+static gboolean
+record_cb (gpointer user_data)
+{
+  Recorder *rec = user_data;
+  guint n = pm_sim_upstream_get_n_requests (rec->sim);
+
+  if (n != rec->seen)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *name = g_strdup_printf ("request-%u.json", n);
+      g_autofree char *path = g_build_filename (rec->dir, name, NULL);
+      GHashTable *headers = pm_sim_upstream_get_last_headers (rec->sim);
+      JsonNode *body = pm_sim_upstream_get_last_json (rec->sim);
+      GHashTableIter iter;
+      gpointer key, value;
+
+      rec->seen = n;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, pm_sim_upstream_get_last_path (rec->sim));
+      json_builder_set_member_name (builder, "headers");
+      json_builder_begin_object (builder);
+      if (headers != NULL)
+        {
+          g_hash_table_iter_init (&iter, headers);
+          while (g_hash_table_iter_next (&iter, &key, &value))
+            {
+              gboolean secret = g_str_equal (key, "authorization") || g_str_equal (key, "x-api-key");
+
+              json_builder_set_member_name (builder, key);
+              json_builder_add_string_value (builder, secret ? "<present>" : value);
+            }
+        }
+      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "body");
+      if (body != NULL)
+        json_builder_add_value (builder, json_node_copy (body));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, FALSE);
+      g_file_set_contents (path, text, -1, NULL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -95,12 +154,15 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *script = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *record = NULL;
   g_autofree char *url = NULL;
+  Recorder rec = { 0 };
   int port = 0;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: any)", "N" },
     { "key", 0, 0, G_OPTION_ARG_STRING, &key, "Require this API key", "KEY" },
     { "script", 0, 0, G_OPTION_ARG_FILENAME, &script, "Replies to queue (JSON array)", "FILE" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record, "Write each request to DIR/request-N.json", "DIR" },
     { NULL }
   };
 
@@ -128,6 +190,15 @@ main (int   argc,
   url = pm_sim_upstream_dup_url (sim);
   g_print ("%s\n", url);
   fflush (stdout);
+
+  if (record != NULL)
+    {
+      rec.sim = sim;
+      rec.dir = record;
+      g_mkdir_with_parents (record, 0700);
+      /* Requests here come one at a time from one client; 10 ms polling sees each of them. */
+      g_timeout_add (10, record_cb, &rec);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   g_main_loop_run (loop);

@@ -82,7 +82,7 @@ wait_for_url ()   # file → prints the first http://127.0.0.1:N in it
 
 start_sim ()      # name script.json → SIM_URL
 {
-  "$sim" --key "$TEST_KEY" --script "$2" >"$tmp/$1.sim.log" 2>&1 &
+  "$sim" --key "$TEST_KEY" --script "$2" --record "$tmp/$1.requests" >"$tmp/$1.sim.log" 2>&1 &
   pids+=($!)
   SIM_URL=$(wait_for_url "$tmp/$1.sim.log") || return 1
 }
@@ -147,6 +147,14 @@ check_records ()  # name js-expression...
   node "$work/check-records.mjs" "$tmp/$name.records.json" "$@"
 }
 
+# Check what the scripted upstream received (pm-sim-upstream --record): JS expressions over `q`.
+check_upstream () # name js-expression...
+{
+  local name=$1
+  shift
+  node "$work/check-upstream.mjs" "$tmp/$name.requests" "$@"
+}
+
 tap ()            # name status [diagnostics file]
 {
   n=$((n + 1))
@@ -185,9 +193,9 @@ export PM_EXPECT_TEXT="I will list the files." PM_EXPECT_TOOL=Bash PM_EXPECT_ARG
 # ---- the tests ----------------------------------------------------------------------------
 
 # SDK streaming with tool calls: client API × upstream API.
-sdk_case ()       # name script.mjs client-model model=provider
+sdk_case ()       # name script.mjs client-model model=provider [upstream check]
 {
-  local name=$1 script=$2 model=$3 pool=$4 rc
+  local name=$1 script=$2 model=$3 pool=$4 upstream=${5:-true} rc
   want "$name" || return 0
   tool_script "$tmp/$name.script.json"
   start_sim "$name" "$tmp/$name.script.json" && write_config "$tmp/$name.config.json" "$pool" &&
@@ -195,22 +203,30 @@ sdk_case ()       # name script.mjs client-model model=provider
   POINTSMAN_URL=$PM_URL PM_MODEL=$model timeout 120 node "$work/$script" >"$tmp/$name.client.log" 2>&1
   rc=$?
   if [ $rc = 0 ]; then
-    check_records "$name" "r.length >= 1" "r.some(x => x.model === '${pool%%=*}' && x.provider === '${pool#*=}')" >>"$tmp/$name.client.log" 2>&1
+    check_records "$name" "r.length >= 1" "r.some(x => x.model === '${pool%%=*}' && x.provider === '${pool#*=}')" >>"$tmp/$name.client.log" 2>&1 &&
+      check_upstream "$name" "$upstream" >>"$tmp/$name.client.log" 2>&1
     rc=$?
   fi
   stop_serve
   tap "$name" $rc "$tmp/$name.client.log"
 }
 
-sdk_case anthropic-sdk-native       sdk-anthropic-stream.mjs        claude-sonnet-4-5 claude-sonnet-4-5=sim-anthropic
-sdk_case anthropic-sdk-to-chat      sdk-anthropic-stream.mjs        claude-sonnet-4-5 gpt-5-mini=sim-chat
-sdk_case anthropic-sdk-to-responses sdk-anthropic-stream.mjs        claude-sonnet-4-5 gpt-5=sim-responses
-sdk_case openai-chat-native         sdk-openai-chat-stream.mjs      gpt-5-mini        gpt-5-mini=sim-chat
-sdk_case openai-chat-to-anthropic   sdk-openai-chat-stream.mjs      gpt-5-mini        claude-sonnet-4-5=sim-anthropic
-sdk_case openai-chat-to-responses   sdk-openai-chat-stream.mjs      gpt-5-mini        gpt-5=sim-responses
-sdk_case openai-responses-native    sdk-openai-responses-stream.mjs gpt-5             gpt-5=sim-responses
-sdk_case openai-responses-to-anthropic sdk-openai-responses-stream.mjs gpt-5          claude-sonnet-4-5=sim-anthropic
-sdk_case openai-responses-to-chat   sdk-openai-responses-stream.mjs gpt-5             gpt-5-mini=sim-chat
+# What each upstream must have received, in its own API.
+up_messages="q.some(x => x.path === '/v1/messages' && x.body.tools?.[0]?.input_schema && x.body.max_tokens > 0 && x.headers['x-api-key'] === '<present>')"
+up_chat="q.some(x => x.path === '/v1/chat/completions' && x.body.tools?.[0]?.type === 'function' && x.body.tools[0].function.parameters && x.body.stream_options?.include_usage === true && x.headers['authorization'] === '<present>')"
+up_responses="q.some(x => x.path === '/v1/responses' && x.body.tools?.[0]?.type === 'function' && x.body.input !== undefined && x.body.store === false && x.headers['authorization'] === '<present>')"
+# OpenAI-format clients on Claude: Pointsman adds the automatic cache breakpoint.
+up_cached="q.some(x => x.path === '/v1/messages' && x.body.cache_control && x.body.cache_control.type === 'ephemeral')"
+
+sdk_case anthropic-sdk-native       sdk-anthropic-stream.mjs        claude-sonnet-4-5 claude-sonnet-4-5=sim-anthropic "$up_messages"
+sdk_case anthropic-sdk-to-chat      sdk-anthropic-stream.mjs        claude-sonnet-4-5 gpt-5-mini=sim-chat "$up_chat"
+sdk_case anthropic-sdk-to-responses sdk-anthropic-stream.mjs        claude-sonnet-4-5 gpt-5=sim-responses "$up_responses"
+sdk_case openai-chat-native         sdk-openai-chat-stream.mjs      gpt-5-mini        gpt-5-mini=sim-chat "$up_chat"
+sdk_case openai-chat-to-anthropic   sdk-openai-chat-stream.mjs      gpt-5-mini        claude-sonnet-4-5=sim-anthropic "$up_messages && $up_cached"
+sdk_case openai-chat-to-responses   sdk-openai-chat-stream.mjs      gpt-5-mini        gpt-5=sim-responses "$up_responses"
+sdk_case openai-responses-native    sdk-openai-responses-stream.mjs gpt-5             gpt-5=sim-responses "$up_responses"
+sdk_case openai-responses-to-anthropic sdk-openai-responses-stream.mjs gpt-5          claude-sonnet-4-5=sim-anthropic "$up_messages && $up_cached"
+sdk_case openai-responses-to-chat   sdk-openai-responses-stream.mjs gpt-5             gpt-5-mini=sim-chat "$up_chat"
 
 # Claude Code: a scripted turn that starts a sub-agent; Pointsman recognises the session and the
 # sub-agent (its own session under the parent's) in the records.
@@ -256,6 +272,10 @@ if want claude-code-cross; then
        timeout 180 "$bin/claude" -p "first question" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Answer from the scripted upstream." "$tmp/$name.client.log" &&
       check_records $name "r.some(x => x.model === 'gpt-5-mini' && x.provider === 'sim-chat' && x.api === 'anthropic')" \
+        >>"$tmp/$name.client.log" 2>&1 &&
+      check_upstream $name \
+        "q.some(x => x.path === '/v1/chat/completions' && x.body.messages[0].role === 'system' && typeof x.body.prompt_cache_key === 'string' && x.body.prompt_cache_key.length > 8)" \
+        "q.every(x => !JSON.stringify(x.body).includes('x-anthropic-billing-header'))" \
         >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
     if [ $rc = 0 ] && start_serve $name "$tmp/$name.anthropic.json"; then
@@ -263,6 +283,10 @@ if want claude-code-cross; then
          timeout 180 "$bin/claude" -p --continue "second question" </dev/null) >>"$tmp/$name.client.log" 2>&1 &&
         [ "$(grep -c "Answer from the scripted upstream." "$tmp/$name.client.log")" -ge 2 ] &&
         check_records $name "r.some(x => x.model === 'claude-sonnet-4-5' && x.provider === 'sim-anthropic')" \
+          >>"$tmp/$name.client.log" 2>&1 &&
+        check_upstream $name \
+          "q.some(x => x.path === '/v1/messages' && JSON.stringify(x.body.messages).includes('first question') && JSON.stringify(x.body.messages).includes('Answer from the scripted upstream.') && JSON.stringify(x.body.messages).includes('second question'))" \
+          "q.filter(x => x.path === '/v1/messages').every(x => x.body.messages.every(m => !Array.isArray(m.content) || m.content.every(b => b.type !== 'thinking' || (b.signature && b.signature.length > 0))))" \
           >>"$tmp/$name.client.log" 2>&1 || rc=1
       stop_serve
     else
@@ -273,7 +297,7 @@ if want claude-code-cross; then
 fi
 
 # Codex CLI over Responses: natively, and on a Claude model.
-codex_case ()     # name model=provider
+codex_case ()     # name model=provider upstream-check
 {
   local name=$1 pool=$2 rc=1
   want "$name" || return 0
@@ -296,14 +320,17 @@ EOF
       grep -q "Hi from the scripted upstream." "$tmp/$name.client.log" &&
       check_records "$name" "r.length >= 1" "r.every(x => x.agent === 'codex')" \
         "r.some(x => x.api === 'openai-responses' && x.requested_model === 'pointsman/auto' && x.model === '${pool%%=*}' && x.provider === '${pool#*=}')" \
-        >>"$tmp/$name.client.log" 2>&1 && rc=0
+        >>"$tmp/$name.client.log" 2>&1 &&
+      check_upstream "$name" "$3" >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
   fi
   tap "$name" $rc "$tmp/$name.client.log"
 }
 
-codex_case codex-native gpt-5=sim-responses
-codex_case codex-to-anthropic claude-sonnet-4-5=sim-anthropic
+codex_case codex-native gpt-5=sim-responses \
+  "q.some(x => x.path === '/v1/responses' && typeof x.body.prompt_cache_key === 'string' && x.body.store === false)"
+codex_case codex-to-anthropic claude-sonnet-4-5=sim-anthropic \
+  "$up_messages && $up_cached && q.some(x => x.path === '/v1/messages' && x.body.metadata && x.body.metadata.user_id.length > 8)"
 
 # OpenCode over Chat Completions (the AI SDK's openai-compatible provider).
 if want opencode; then
@@ -333,7 +360,8 @@ EOF
     (cd "$tmp/$name.proj" && timeout 180 "$bin/opencode" run "say hi" </dev/null) >"$tmp/$name.client.log" 2>&1 &&
       grep -q "Hi from the scripted upstream." "$tmp/$name.client.log" &&
       check_records $name "r.length >= 1" "r.some(x => x.api === 'openai-chat' && x.provider === 'sim-anthropic')" \
-        >>"$tmp/$name.client.log" 2>&1 && rc=0
+        >>"$tmp/$name.client.log" 2>&1 &&
+      check_upstream $name "$up_messages && $up_cached" >>"$tmp/$name.client.log" 2>&1 && rc=0
     stop_serve
   fi
   tap "$name" $rc "$tmp/$name.client.log"
@@ -357,7 +385,9 @@ if want portkey; then
     if write_config "$tmp/$name.config.json" gpt-5-mini=portkey && start_serve $name "$tmp/$name.config.json"; then
       POINTSMAN_URL=$PM_URL PM_MODEL=claude-sonnet-4-5 timeout 120 node "$work/sdk-anthropic-create.mjs" \
         >"$tmp/$name.client.log" 2>&1 &&
-        check_records $name "r.some(x => x.provider === 'portkey' && x.state === 'done' && x.api === 'anthropic')" >>"$tmp/$name.client.log" 2>&1 && rc=0
+        check_records $name "r.some(x => x.provider === 'portkey' && x.state === 'done' && x.api === 'anthropic')" >>"$tmp/$name.client.log" 2>&1 &&
+        check_upstream $name "q.some(x => x.path === '/v1/chat/completions' && x.headers['authorization'] === '<present>' && x.body.tools?.[0]?.type === 'function')" \
+          >>"$tmp/$name.client.log" 2>&1 && rc=0
       stop_serve
     fi
     unset PORTKEY_URL
