@@ -82,7 +82,12 @@ wait_for_url ()   # file → prints the first http://127.0.0.1:N in it
 
 start_sim ()      # name script.json → SIM_URL
 {
-  "$sim" --key "$TEST_KEY" --script "$2" --record "$tmp/$1.requests" >"$tmp/$1.sim.log" 2>&1 &
+  # SIM_KEYLESS=1: a local server that takes no key (and must get none).
+  if [ -n "${SIM_KEYLESS:-}" ]; then
+    "$sim" --script "$2" --record "$tmp/$1.requests" >"$tmp/$1.sim.log" 2>&1 &
+  else
+    "$sim" --key "$TEST_KEY" --script "$2" --record "$tmp/$1.requests" >"$tmp/$1.sim.log" 2>&1 &
+  fi
   pids+=($!)
   SIM_URL=$(wait_for_url "$tmp/$1.sim.log") || return 1
 }
@@ -115,6 +120,7 @@ write_config ()   # file model=provider...
     echo "    {\"id\": \"sim-anthropic\", \"api\": \"anthropic\", \"preset\": \"anthropic\", \"base_url\": \"$SIM_URL\", \"key\": \"env:PM_TEST_UPSTREAM_KEY\"},"
     echo "    {\"id\": \"sim-chat\", \"api\": \"openai-chat\", \"base_url\": \"$SIM_URL/v1\", \"key\": \"env:PM_TEST_UPSTREAM_KEY\"},"
     echo "    {\"id\": \"sim-responses\", \"api\": \"openai-responses\", \"preset\": \"openai\", \"base_url\": \"$SIM_URL/v1\", \"key\": \"env:PM_TEST_UPSTREAM_KEY\"},"
+    echo "    {\"id\": \"local\", \"preset\": \"ollama\", \"base_url\": \"$SIM_URL/v1\"},"
     echo "    {\"id\": \"portkey\", \"api\": \"openai-chat\", \"preset\": \"portkey\", \"base_url\": \"${PORTKEY_URL:-http://127.0.0.1:9}/v1\", \"key\": \"env:PM_TEST_UPSTREAM_KEY\","
     echo "     \"headers\": {\"x-portkey-provider\": \"openai\", \"x-portkey-custom-host\": \"$SIM_URL/v1\"}}"
     echo '  ],'
@@ -227,6 +233,10 @@ sdk_case openai-chat-to-responses   sdk-openai-chat-stream.mjs      gpt-5-mini  
 sdk_case openai-responses-native    sdk-openai-responses-stream.mjs gpt-5             gpt-5=sim-responses "$up_responses"
 sdk_case openai-responses-to-anthropic sdk-openai-responses-stream.mjs gpt-5          claude-sonnet-4-5=sim-anthropic "$up_messages && $up_cached"
 sdk_case openai-responses-to-chat   sdk-openai-responses-stream.mjs gpt-5             gpt-5-mini=sim-chat "$up_chat"
+
+# A keyless local server (the ollama preset: key "none"): Claude's SDK on a local model.
+SIM_KEYLESS=1 sdk_case ollama-keyless sdk-anthropic-stream.mjs claude-sonnet-4-5 qwen3-coder=local \
+  "q.some(x => x.path === '/v1/chat/completions' && x.body.model) && q.every(x => !x.headers['authorization'] && !x.headers['x-api-key'])"
 
 # Claude Code: a scripted turn that starts a sub-agent; Pointsman recognises the session and the
 # sub-agent (its own session under the parent's) in the records.
