@@ -112,6 +112,8 @@ frontier (JsonObject *o, const char *out, const char *title)
                            ? json_object_get_array_member (o, "router_text_only") : NULL;
   JsonArray *cascades = json_object_has_member (o, "router_cascades")
                         ? json_object_get_array_member (o, "router_cascades") : NULL;
+  JsonArray *escalation = json_object_has_member (o, "router_escalation")
+                          ? json_object_get_array_member (o, "router_escalation") : NULL;
   JsonArray *priors = json_object_has_member (o, "router_priors_only")
                       ? json_object_get_array_member (o, "router_priors_only") : NULL;
   JsonArray *ver = json_object_has_member (o, "simulated_verifier_cascades")
@@ -202,6 +204,11 @@ frontier (JsonObject *o, const char *out, const char *title)
     {
       polyline (cr, &a, priors, 0.9, 0.5, 0.7, 1.5, TRUE);
       legend (cr, row++, 0.9, 0.5, 0.7, "router, priors only", 1);
+    }
+  if (escalation != NULL)
+    {
+      polyline (cr, &a, escalation, 0.45, 0.25, 0.1, 1.5, TRUE);
+      legend (cr, row++, 0.45, 0.25, 0.1, "router + escalation (CV)", 1);
     }
   polyline (cr, &a, router, 0.85, 0.1, 0.1, 2, TRUE);
   legend (cr, row++, 0.85, 0.1, 0.1, priors != NULL ? "router (pm_router_decide)" : "router sweep", 1);

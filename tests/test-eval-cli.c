@@ -277,6 +277,7 @@ test_swebench_public_slice (void)
   pool = json_object_get_array_member (o, "router_pool");
   g_assert_cmpuint (json_array_get_length (pool), >=, 5);
   g_assert_true (json_object_has_member (o, "router_priors_only"));
+  g_assert_true (json_object_has_member (o, "router_escalation"));
   g_assert_true (json_object_has_member (o, "router_cascades"));
   g_assert_true (json_object_has_member (o, "router_text_only"));
   router = json_object_get_array_member (o, "router");

@@ -403,6 +403,7 @@ typedef struct
   guint     bits;
   char     *verifier_first;
   char     *verifier_second;
+  gboolean  escalation;     /* swebench: the router-with-escalation curve */
 } EvalOptions;
 
 static const double l2_grid[] = { 1e-3, 1e-2, 1e-1 };
@@ -420,6 +421,7 @@ labels_of (const PmEvalMatrix *m)
 enum
 {
   CURVE_ROUTER,
+  CURVE_ROUTER_ESCALATION,
   CURVE_ROUTER_PRIORS,
   CURVE_CASCADES,
   CURVE_TEXT,
@@ -436,6 +438,251 @@ typedef struct
   GHashTable *chosen;       /* router curves: "λ-index\tmodel" → tasks */
   gboolean    filled;
 } Curve;
+
+/* The same session after the agent's commands kept failing: the task, then @n_errors tool calls
+ * whose results are errors. This is how the eval tells the router "this run is in trouble". */
+static PmRequest *
+trouble_request (const char  *session_id,
+                 const char  *text,
+                 guint        n_errors,
+                 GError     **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GHashTable) headers = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (headers, (gpointer) "x-claude-code-session-id", (gpointer) session_id);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, "pointsman/auto");
+  json_builder_set_member_name (b, "max_tokens");
+  json_builder_add_int_value (b, 32000);
+  json_builder_set_member_name (b, "tools");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, "bash");
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, "Run a shell command");
+  json_builder_set_member_name (b, "input_schema");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "object");
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, "user");
+  json_builder_set_member_name (b, "content");
+  json_builder_add_string_value (b, text ? text : "");
+  json_builder_end_object (b);
+  for (guint i = 0; i < n_errors; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("toolu_eval_%u", i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, "assistant");
+      json_builder_set_member_name (b, "content");
+      json_builder_begin_array (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "tool_use");
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, "bash");
+      json_builder_set_member_name (b, "input");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "command");
+      json_builder_add_string_value (b, i % 2 ? "python -m pytest -x" : "python reproduce.py");
+      json_builder_end_object (b);
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "role");
+      json_builder_add_string_value (b, "user");
+      json_builder_set_member_name (b, "content");
+      json_builder_begin_array (b);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "tool_result");
+      json_builder_set_member_name (b, "tool_use_id");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "is_error");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "content");
+      json_builder_add_string_value (b, "Traceback (most recent call last):\n  ...\nAssertionError: still failing");
+      json_builder_end_object (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+
+  return pm_request_new (PM_API_ANTHROPIC, headers, body, error);
+}
+
+static int
+pool_column (const RouterSetup *rs,
+             const char        *model)
+{
+  for (guint k = 0; k < rs->n_pool; k++)
+    if (g_str_equal (rs->pool[k], model))
+      return rs->column_of[k];
+  return -1;
+}
+
+/* For every task of @m and every trade-off: the router's first choice and the model it moves
+ * to once the session shows trouble (columns of @m; n_lambda × n_tasks each). */
+static gboolean
+router_first_and_escalation (const RouterSetup  *rs,
+                             const PmEvalMatrix *m,
+                             GArray             *lambdas,
+                             const char         *weights,
+                             const char         *tag,
+                             int                *first,
+                             int                *escalate,
+                             GError            **error)
+{
+  g_autoptr(PmObjective) objective = pm_objective_new ();
+  g_autoptr(PmRouter) router = NULL;
+  g_autofree char *saved = g_strdup (g_getenv ("PM_QUALITY_MODEL"));
+
+  pm_objective_set_quality_floor (objective, 0.0);
+  pm_objective_set_pin_policy (objective, PM_PIN_ROUTE_ALL);
+  g_setenv ("PM_QUALITY_MODEL", weights ? weights : "/nonexistent/pointsman-eval-no-model", TRUE);
+  router = pm_router_new (rs->catalog, objective, rs->pool, rs->strongest);
+  if (saved)
+    g_setenv ("PM_QUALITY_MODEL", saved, TRUE);
+  else
+    g_unsetenv ("PM_QUALITY_MODEL");
+
+  for (guint li = 0; li < lambdas->len; li++)
+    {
+      pm_objective_set_tradeoff (objective, ((const double *) lambdas->data)[2 * li]);
+      for (guint t = 0; t < m->n_tasks; t++)
+        {
+          g_autofree char *sid = g_strdup_printf ("eval-esc-%s-%s-%u", tag, m->task_ids[t], li);
+          g_autofree char *sid2 = g_strdup_printf ("eval-esc-trouble-%s-%s-%u", tag, m->task_ids[t], li);
+          g_autoptr(PmRequest) r1 = first_message_request (sid, m->task_texts[t], error);
+          g_autoptr(PmRequest) r2 = NULL;
+          g_autoptr(PmDecision) d1 = NULL;
+          g_autoptr(PmDecision) d2 = NULL;
+          gint64 now = g_get_real_time ();
+          gsize cell = (gsize) li * m->n_tasks + t;
+
+          /* The troubled request goes in a session of its own: in the same session the router
+           * would record the first model's failure in its outcome memory, and that memory would
+           * carry over to the next tasks. The history in the request alone carries the trouble. */
+          if (r1 == NULL || (d1 = pm_router_decide (router, r1, now, error)) == NULL)
+            return FALSE;
+          if ((r2 = trouble_request (sid2, m->task_texts[t], 2, error)) == NULL ||
+              (d2 = pm_router_decide (router, r2, now, error)) == NULL)
+            return FALSE;
+          first[cell] = pool_column (rs, d1->model);
+          escalate[cell] = pool_column (rs, d2->model);
+          if (first[cell] < 0 || escalate[cell] < 0)
+            {
+              g_set_error (error, PM_ERROR, PM_ERROR_FAILED, "The router chose a model outside the pool");
+              return FALSE;
+            }
+        }
+      pm_router_reset (router);
+    }
+
+  return TRUE;
+}
+
+static const double escalation_steps[] = { 10, 20, 30, 40, 50, 60, 80, 100, 150, 0 };
+
+static void
+escalation_outcome (const PmEvalMatrix *m,
+                    guint               t,
+                    int                 first,
+                    int                 escalate,
+                    double              k,
+                    double             *q,
+                    double             *c)
+{
+  PmEvalCascade cas = { (guint) first, (guint) escalate, k, 0 };
+
+  pm_eval_cascade_task (m, t, &cas, q, c);
+}
+
+/* The router decides the first model and where to escalate; the eval says when the run is in
+ * trouble (past k steps), with k chosen per trade-off on the training part. */
+static gboolean
+router_escalation_fold (const RouterSetup  *rs,
+                        const PmEvalMatrix *train,
+                        const PmEvalMatrix *test,
+                        const guint        *test_rows,
+                        GArray             *lambdas,
+                        const char         *weights,
+                        Curve              *curve,
+                        guint               n_result,
+                        GError            **error)
+{
+  gsize ntr = (gsize) lambdas->len * train->n_tasks;
+  gsize nte = (gsize) lambdas->len * test->n_tasks;
+  g_autofree int *tr_first = g_new (int, MAX (ntr, 1));
+  g_autofree int *tr_esc = g_new (int, MAX (ntr, 1));
+  g_autofree int *te_first = g_new (int, MAX (nte, 1));
+  g_autofree int *te_esc = g_new (int, MAX (nte, 1));
+
+  if (!router_first_and_escalation (rs, train, lambdas, weights, "train", tr_first, tr_esc, error) ||
+      !router_first_and_escalation (rs, test, lambdas, weights, "test", te_first, te_esc, error))
+    return FALSE;
+
+  for (guint li = 0; li < lambdas->len; li++)
+    {
+      double lambda = ((const double *) lambdas->data)[2 * li + 1];
+      double best_u = -INFINITY, best_k = 0;
+
+      for (guint ki = 0; ki < G_N_ELEMENTS (escalation_steps); ki++)
+        {
+          double sq = 0, sc = 0, u;
+
+          for (guint t = 0; t < train->n_tasks; t++)
+            {
+              gsize cell = (gsize) li * train->n_tasks + t;
+              double q, c;
+
+              escalation_outcome (train, t, tr_first[cell], tr_esc[cell], escalation_steps[ki], &q, &c);
+              sq += q;
+              sc += c;
+            }
+          u = (sq - lambda * sc) / train->n_tasks;
+          if (u > best_u + 1e-12)
+            {
+              best_u = u;
+              best_k = escalation_steps[ki];
+            }
+        }
+      for (guint t = 0; t < test->n_tasks; t++)
+        {
+          gsize cell = (gsize) li * test->n_tasks + t;
+          gsize row = (gsize) li * n_result + test_rows[t];
+          char *key;
+
+          escalation_outcome (test, t, te_first[cell], te_esc[cell], best_k, &curve->q[row], &curve->c[row]);
+          key = g_strdup_printf ("%u\t%s → %s%s", li, test->model_ids[te_first[cell]],
+                                 test->model_ids[te_esc[cell]],
+                                 best_k > 0 && te_esc[cell] != te_first[cell] ? "" : " (never)");
+          g_hash_table_replace (curve->chosen, key,
+                                GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (curve->chosen, key)) + 1));
+        }
+      if (g_ptr_array_index (curve->policies, li) == NULL)
+        g_ptr_array_index (curve->policies, li) = best_k > 0 ? g_strdup_printf ("k=%g", best_k) : g_strdup ("k=∞");
+    }
+
+  return TRUE;
+}
 
 /* One train/test split: fills the test rows of every curve. */
 static gboolean
@@ -573,6 +820,24 @@ swe_fold (const PmEvalMatrix *train,
         return FALSE;
       curves[CURVE_ROUTER].filled = TRUE;
       curves[CURVE_ROUTER_PRIORS].filled = TRUE;
+      if (opt->escalation)
+        {
+          /* Weights again: the file was removed above. */
+          g_autofree char *dir2 = g_dir_make_tmp ("pointsman-eval-XXXXXX", error);
+          g_autofree char *weights2 = NULL;
+
+          if (dir2 == NULL)
+            return FALSE;
+          weights2 = g_build_filename (dir2, "quality-model.bin", NULL);
+          ok = pm_quality_model_save (qm, weights2, error) &&
+               router_escalation_fold (rs, train, test, test_rows, lambdas, weights2,
+                                       &curves[CURVE_ROUTER_ESCALATION], n_result, error);
+          g_unlink (weights2);
+          g_rmdir (dir2);
+          if (!ok)
+            return FALSE;
+          curves[CURVE_ROUTER_ESCALATION].filled = TRUE;
+        }
     }
 
   return TRUE;
@@ -778,6 +1043,7 @@ eval_swebench (int argc, char **argv)
   EvalOptions opt = { FALSE, 5, 1, 1000, 100, 0, PM_QUALITY_MODEL_DEFAULT_HASH_BITS, NULL, NULL };
   int folds = 5, seed = 1, boot = 1000, bits = PM_QUALITY_MODEL_DEFAULT_HASH_BITS;
   gboolean no_router = FALSE;
+  gboolean no_escalation = FALSE;
   g_autofree char *json_out = NULL;
   int sweep = 100;
   GOptionEntry entries[] = {
@@ -796,6 +1062,7 @@ eval_swebench (int argc, char **argv)
     { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Skip submissions containing this (default: claude-3-7-sonnet, whose per-instance data is broken)", "TEXT" },
     { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, "Model catalog for the router (default: the installed one)", "FILE" },
     { "no-router", 0, 0, G_OPTION_ARG_NONE, &no_router, "Skip the curves of the router itself (pm_router_decide)", NULL },
+    { "no-escalation", 0, 0, G_OPTION_ARG_NONE, &no_escalation, "Skip the router-with-escalation curve (the slowest)", NULL },
     { "verifier-first", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_first, "Cheap model of the simulated-verifier table (default deepseek-v3.2-reasoner)", "MODEL" },
     { "verifier-second", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_second, "Strong model of the simulated-verifier table (default gemini-3-pro-preview)", "MODEL" },
     { NULL }
@@ -804,6 +1071,9 @@ eval_swebench (int argc, char **argv)
     { "router", "Router (pm_router_decide on the task as the session's first message, learned model of the\n"
                 "training part plugged in; trade-off swept through PmObjective, quality floor 0; the policy column\n"
                 "shows its choices across tasks)" },
+    { "router_escalation", "Router with escalation: pm_router_decide at session start; once the run passes k steps (k chosen\n"
+                           "per λ on the training part), the eval asks the router again with the task followed by two\n"
+                           "failing tool results and runs the model it picks from scratch (first run charged pro rata)" },
     { "router_priors_only", "Router with its published priors alone (no learned model)" },
     { "router_cascades", "Cascades on observable signals (eval simulation, not the router's code): per λ the policy\n"
                          "with the best mean Q − λ·C on the training part among single models and cascades that\n"
@@ -850,6 +1120,7 @@ eval_swebench (int argc, char **argv)
   opt.boot = MAX (boot, 10);
   opt.bits = CLAMP (bits, 4, 20);
   opt.steps = CLAMP (sweep, 2, 1000);
+  opt.escalation = !no_escalation;
 
   cv = (test_results == NULL || g_str_equal (test_results, train_results)) &&
        (test_problems == NULL || g_strcmp0 (test_problems, train_problems) == 0);
@@ -943,6 +1214,23 @@ eval_swebench (int argc, char **argv)
         goto out;
     }
   describe_choices (&curves[CURVE_ROUTER], lambdas->len, n);
+  if (curves[CURVE_ROUTER_ESCALATION].filled)
+    {
+      /* "k=40: a → b 60 %, …" */
+      g_autoptr(GPtrArray) ks = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint li = 0; li < lambdas->len; li++)
+        g_ptr_array_add (ks, g_strdup (g_ptr_array_index (curves[CURVE_ROUTER_ESCALATION].policies, li)));
+      describe_choices (&curves[CURVE_ROUTER_ESCALATION], lambdas->len, n);
+      for (guint li = 0; li < lambdas->len; li++)
+        {
+          char *joined = g_strdup_printf ("%s (first fold): %s", (char *) g_ptr_array_index (ks, li),
+                                          (char *) g_ptr_array_index (curves[CURVE_ROUTER_ESCALATION].policies, li));
+
+          g_free (g_ptr_array_index (curves[CURVE_ROUTER_ESCALATION].policies, li));
+          g_ptr_array_index (curves[CURVE_ROUTER_ESCALATION].policies, li) = joined;
+        }
+    }
   describe_choices (&curves[CURVE_ROUTER_PRIORS], lambdas->len, n);
 
   /* Baselines on the report set. */
