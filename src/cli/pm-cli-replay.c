@@ -34,6 +34,7 @@ typedef struct
   PmRouter   *router;
   PmCatalog  *catalog;
   gboolean    json;
+  gboolean    explain;
   guint       index;
   double      total;
   double      baseline;
@@ -170,6 +171,11 @@ emit (Replay     *replay,
       for (guint i = 0; reasons != NULL && i < json_array_get_length (reasons); i++)
         json_builder_add_string_value (b, json_array_get_string_element (reasons, i));
       json_builder_end_array (b);
+      if (replay->explain && decision->explanation != NULL)
+        {
+          json_builder_set_member_name (b, "explanation");
+          json_builder_add_value (b, json_node_copy (decision->explanation));
+        }
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       text = json_to_string (root, FALSE);
@@ -501,6 +507,7 @@ pm_cli_replay (int    argc,
   g_autofree char *config_path = NULL;
   g_autofree char *format = NULL;
   gboolean json = FALSE;
+  gboolean explain = FALSE;
   double tradeoff = -1;
   double floor = -1;
   gboolean ok;
@@ -510,6 +517,7 @@ pm_cli_replay (int    argc,
     { "tradeoff", 't', 0, G_OPTION_ARG_DOUBLE, &tradeoff, "Override the trade-off (0 quality first … 1 cost first)", "T" },
     { "floor", 0, 0, G_OPTION_ARG_DOUBLE, &floor, "Override the quality floor (0 … 1)", "F" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON line per request, then the totals", NULL },
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain, "With --json: add each decision's full explanation", NULL },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: trace (default) or claude-transcript", "FORMAT" },
     { NULL }
   };
@@ -551,6 +559,7 @@ pm_cli_replay (int    argc,
   replay.router = router;
   replay.catalog = pm_router_get_catalog (router);
   replay.json = json;
+  replay.explain = explain;
   replay.last_model = last_model;
 
   if (!json)

@@ -642,7 +642,9 @@ judge_previous (PmRouter  *self,
   gboolean judged = TRUE;
 
   if (f->n_tool_results > session->last_tool_results)
-    failed = f->tail_tool_errors > 0 || f->repeated_call > 0;
+    /* A repeated call is a loop only when it fails again (re-running the tests after a fix
+     * is progress). */
+    failed = f->tail_tool_errors > 0;
   else if (f->user_correction || f->interrupted)
     failed = TRUE;
   else if (pm_request_get_step (request) == PM_STEP_INSTRUCTION ||
@@ -1330,6 +1332,16 @@ pm_router_decide (PmRouter   *self,
           summary = g_strdup_printf ("came back down from %s to %s: the session recovered; re-prefilling "
                                      "%s tokens (%s) is repaid over the next steps.",
                                      prev != NULL ? prev->id : "?", label, tok_s, re_s);
+        else if (best_current >= 0 &&
+                 c->cost_step > g_array_index (cands, Candidate, best_current).cost_step)
+          {
+            const Candidate *cur = &g_array_index (cands, Candidate, best_current);
+            g_autofree char *more_s = format_usd (c->cost_step - cur->cost_step);
+
+            summary = g_strdup_printf ("switched from %s to %s for quality: Q %.2f against %.2f is worth "
+                                       "%s more on this step (re-prefill of %s tokens included).",
+                                       prev != NULL ? prev->id : "?", label, c->q, cur->q, more_s, tok_s);
+          }
         else if (c->reprefill_tokens > 0)
           summary = g_strdup_printf ("switched from %s to %s: the saving outweighs re-prefilling %s "
                                      "tokens (%s) over the next steps.",
