@@ -202,10 +202,14 @@ test_request_legacy_user_id (void)
   g_autoptr(JsonNode) body = parse ("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":0,"
                                     "\"metadata\":{\"user_id\":\"user_abc_account_def_session_0b3e\"},"
                                     "\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"low\"},"
+                                    "\"stop_sequences\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"],"
                                     "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
   g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, body, TRUE, NULL);
 
   g_assert_cmpstr (str_at (c, "prompt_cache_key"), ==, "0b3e");
+  /* OpenAI takes at most four stop sequences. */
+  g_assert_cmpuint (len_at (c, "stop"), ==, 4);
+  g_assert_cmpstr (str_at (c, "stop/3"), ==, "d");
   g_assert_cmpstr (str_at (c, "reasoning_effort"), ==, "low");
   /* max_tokens 0 (cache warm-up) is not valid for OpenAI; ask for one token. */
   g_assert_cmpint (int_at (c, "max_completion_tokens"), ==, 1);

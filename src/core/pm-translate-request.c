@@ -567,6 +567,15 @@ anthropic_to_chat (JsonObject *a,
       json_object_set_int_member (c, "max_completion_tokens", max_tokens);
     }
   copy_member (c, a, "stop", "stop_sequences");
+  {
+    /* OpenAI takes at most four stop sequences. */
+    JsonArray *stop = _pm_json_get_array (c, "stop");
+
+    while (stop != NULL && json_array_get_length (stop) > 4)
+      json_array_remove_element (stop, json_array_get_length (stop) - 1);
+    if (stop != NULL && json_array_get_length (stop) == 0)
+      json_object_remove_member (c, "stop");
+  }
   copy_member (c, a, "temperature", "temperature");
   copy_member (c, a, "top_p", "top_p");
   if (_pm_json_get_bool (a, "stream", FALSE))
