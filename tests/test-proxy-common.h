@@ -93,6 +93,8 @@ test_read_cb (GObject      *object,
 
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
+      /* Give the connection back to the session. */
+      g_input_stream_close (r->stream, NULL, NULL);
       r->done = TRUE;
       return;
     }
@@ -133,18 +135,19 @@ test_session (void)
   static SoupSession *session;
 
   if (session == NULL)
-    session = soup_session_new_with_options ("timeout", 30, "max-conns-per-host", 16, NULL);
+    session = soup_session_new_with_options ("timeout", 30, "max-conns-per-host", 32, "max-conns", 64, NULL);
   return session;
 }
 
-/* headers: NULL-terminated name, value pairs. body NULL = GET. */
+/* headers: NULL-terminated name, value pairs. body NULL = GET. Starts the request; it runs
+ * while the default main context is iterated, until ->done. */
 static TestResponse *
-test_request (const char         *method,
-              const char         *url,
-              const char         *body,
-              gsize               body_len,
-              PmSimUpstream      *observe,
-              const char * const *headers)
+test_request_begin (const char         *method,
+                    const char         *url,
+                    const char         *body,
+                    gsize               body_len,
+                    PmSimUpstream      *observe,
+                    const char * const *headers)
 {
   TestResponse *r = g_new0 (TestResponse, 1);
   SoupMessageHeaders *request_headers;
@@ -170,6 +173,20 @@ test_request (const char         *method,
     }
 
   soup_session_send_async (test_session (), r->msg, G_PRIORITY_DEFAULT, NULL, test_send_cb, r);
+
+  return r;
+}
+
+static TestResponse *
+test_request (const char         *method,
+              const char         *url,
+              const char         *body,
+              gsize               body_len,
+              PmSimUpstream      *observe,
+              const char * const *headers)
+{
+  TestResponse *r = test_request_begin (method, url, body, body_len, observe, headers);
+
   while (!r->done)
     g_main_context_iteration (NULL, TRUE);
 

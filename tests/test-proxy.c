@@ -1024,6 +1024,69 @@ test_stop_in_flight (Fixture       *f,
   g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
 }
 
+/* Many agents at once (more than libsoup's default two connections per host): every stream
+ * completes, each with its own record. */
+static void
+test_concurrent (Fixture       *f,
+                 gconstpointer  data)
+{
+  const guint n = 12;
+  g_autoptr(GPtrArray) responses = g_ptr_array_new_with_free_func ((GDestroyNotify) test_response_free);
+  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
+  gboolean all_done = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("reply number %u", i);
+      g_autoptr(PmSimReply) reply = pm_sim_reply_new (text);
+
+      pm_sim_reply_set_delays (reply, 0, 20);
+      pm_sim_upstream_push_reply (f->sim, reply);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const char *body = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":50,\"stream\":true,"
+                         "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
+
+      g_ptr_array_add (responses, test_request_begin ("POST", url, body, strlen (body), NULL, anthropic_headers));
+    }
+
+  while (!all_done)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = TRUE;
+      for (guint i = 0; i < n; i++)
+        all_done &= ((TestResponse *) g_ptr_array_index (responses, i))->done;
+    }
+
+  {
+    g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    PmRequestLog *log = pm_proxy_get_log (f->proxy);
+
+    for (guint i = 0; i < n; i++)
+      {
+        TestResponse *r = g_ptr_array_index (responses, i);
+
+        g_assert_cmpuint (r->status, ==, 200);
+        g_hash_table_add (texts, test_stream_text (r));
+      }
+    /* Every scripted reply reached exactly one client. */
+    g_assert_cmpuint (g_hash_table_size (texts), ==, n);
+    g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, n);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, n);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(PmRecord) record = g_list_model_get_item (G_LIST_MODEL (log), i);
+        PmUsage usage;
+
+        g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+        pm_record_get_usage (record, &usage);
+        g_assert_true (usage.seen);
+        g_assert_cmpfloat (pm_record_get_cost (record), >, 0.0);
+      }
+  }
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1306,6 +1369,7 @@ main (int   argc,
   ADD ("/pm/proxy/reported-cost", NULL, test_reported_cost);
   ADD ("/pm/proxy/compact", NULL, test_compact);
   ADD ("/pm/proxy/stop-in-flight", NULL, test_stop_in_flight);
+  ADD ("/pm/proxy/concurrent", NULL, test_concurrent);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
