@@ -46,6 +46,15 @@ struct _PmConfig
 
 G_DEFINE_FINAL_TYPE (PmConfig, pm_config, G_TYPE_OBJECT)
 
+static const char * const provider_members[] = {
+  "id", "api", "base_url", "key", "preset", "headers", "model_names", NULL
+};
+static const char * const model_members[] = { "id", "provider", "upstream_name", "enabled", NULL };
+static const char * const listen_members[] = { "host", "port", NULL };
+static const char * const limits_members[] = {
+  "max_body_bytes", "connect_timeout", "idle_timeout", NULL
+};
+
 /* Presets fill api and base_url when a provider leaves them out (PROTOCOLS.md §4). */
 static const struct
 {
@@ -626,6 +635,34 @@ read_string_table (LoadContext  *ctx,
   return TRUE;
 }
 
+/* Members of the objects this file defines are checked, so a typo ("base-url", "enable") is an
+ * error at its line instead of a silently ignored setting. */
+static gboolean
+check_members (LoadContext         *ctx,
+               JsonObject          *object,
+               const char          *prefix,
+               const char * const  *allowed,
+               GError             **error)
+{
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      if (!g_strv_contains (allowed, member))
+        {
+          g_autofree char *path = g_strdup_printf ("%s.%s", prefix, member);
+          g_autofree char *list = g_strjoinv (", ", (char **)allowed);
+
+          return config_error (ctx, error, path, "unknown member (expected %s)", list);
+        }
+    }
+
+  return TRUE;
+}
+
 static gboolean
 valid_id (const char *id)
 {
@@ -719,7 +756,8 @@ load_provider (PmConfig     *self,
     return config_error (ctx, error, prefix, "expected an object, found %s", node_kind (node));
   object = json_node_get_object (node);
 
-  if (!read_string (ctx, object, prefix, "id", TRUE, &id, error) ||
+  if (!check_members (ctx, object, prefix, provider_members, error) ||
+      !read_string (ctx, object, prefix, "id", TRUE, &id, error) ||
       !read_string (ctx, object, prefix, "preset", FALSE, &preset, error) ||
       !read_string (ctx, object, prefix, "api", FALSE, &api, error) ||
       !read_string (ctx, object, prefix, "base_url", FALSE, &base_url, error) ||
@@ -880,7 +918,8 @@ load_model (PmConfig     *self,
     return config_error (ctx, error, prefix, "expected an object, found %s", node_kind (node));
   object = json_node_get_object (node);
 
-  if (!read_string (ctx, object, prefix, "id", TRUE, &id, error) ||
+  if (!check_members (ctx, object, prefix, model_members, error) ||
+      !read_string (ctx, object, prefix, "id", TRUE, &id, error) ||
       !read_string (ctx, object, prefix, "provider", TRUE, &provider, error) ||
       !read_string (ctx, object, prefix, "upstream_name", FALSE, &upstream_name, error) ||
       !read_bool (ctx, object, prefix, "enabled", &enabled, error))
@@ -981,7 +1020,8 @@ load_root (PmConfig     *self,
     return FALSE;
   if (listen != NULL)
     {
-      if (!read_string (ctx, listen, "listen", "host", FALSE, &host, error) ||
+      if (!check_members (ctx, listen, "listen", listen_members, error) ||
+          !read_string (ctx, listen, "listen", "host", FALSE, &host, error) ||
           !read_int (ctx, listen, "listen", "port", 0, 65535, &port, error))
         return FALSE;
       if (host != NULL &&
@@ -997,7 +1037,8 @@ load_root (PmConfig     *self,
     return FALSE;
   if (limits != NULL)
     {
-      if (!read_int (ctx, limits, "limits", "max_body_bytes", 1024, MAX_BODY_LIMIT, &max_body, error) ||
+      if (!check_members (ctx, limits, "limits", limits_members, error) ||
+          !read_int (ctx, limits, "limits", "max_body_bytes", 1024, MAX_BODY_LIMIT, &max_body, error) ||
           !read_int (ctx, limits, "limits", "connect_timeout", 1, 86400, &connect_timeout, error) ||
           !read_int (ctx, limits, "limits", "idle_timeout", 1, 86400, &idle_timeout, error))
         return FALSE;
