@@ -805,6 +805,63 @@ test_agent_live_and_history (Fixture       *f,
   g_assert_cmpuint (pm_request_list_get_n_shown (pm_window_get_request_list (f->window)), ==, 1);
 }
 
+/* Without a Secret Service the page says so plainly, and stores nothing. */
+static void
+test_providers_no_secret_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      Fixture fx = { 0 };
+      Fixture *f = &fx;
+      PmProvidersPage *page;
+
+      fixture_setup (f, NULL);
+      page = pm_window_get_providers_page (f->window);
+      g_assert_true (wait_until (providers_idle, page, 20000));
+      g_print ("KEYRING-STATUS: %s\n", pm_providers_page_get_keyring_status (page));
+      g_print ("KEY-STATUS: %s\n", pm_providers_page_get_key_status (page, "anthropic"));
+      fixture_teardown (f, NULL);
+      return;
+    }
+
+  {
+    /* The child runs on a private session bus (its own dbus-daemon, no service files) on which
+     * nothing provides org.freedesktop.secrets. Set before it starts: GTK connects at init. */
+    g_autofree char *tmp = pm_test_make_tmpdir ();
+    g_autofree char *conf = g_build_filename (tmp, "bus.conf", NULL);
+    g_autofree char *conf_text = g_strdup_printf (
+      "<busconfig><type>session</type><listen>unix:dir=%s</listen>"
+      "<policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>"
+      "<allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>", tmp);
+    g_autofree char *old = g_strdup (g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
+    g_autoptr(GSubprocess) daemon = NULL;
+    g_autoptr(GDataInputStream) out = NULL;
+    g_autofree char *address = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+    daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                               "dbus-daemon", "--config-file", conf, "--nofork", "--print-address=1", NULL);
+    g_assert_no_error (error);
+    out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+    address = g_data_input_stream_read_line (out, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (address);
+
+    g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+    g_setenv ("GTK_A11Y", "none", TRUE);
+    g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_unsetenv ("GTK_A11Y");
+    if (old != NULL)
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", old, TRUE);
+    g_subprocess_force_exit (daemon);
+    g_subprocess_wait (daemon, NULL, NULL);
+    g_test_trap_assert_passed ();
+    g_test_trap_assert_stdout ("*KEYRING-STATUS: No Secret Service is available*");
+    g_test_trap_assert_stdout ("*KEY-STATUS: Keyring unavailable*");
+  }
+}
+
 /* --- window chrome ------------------------------------------------------------------------ */
 
 static void
@@ -924,6 +981,7 @@ main (int   argc,
   g_test_add ("/app/savings/chart", Fixture, NULL, fixture_setup, test_savings_chart, fixture_teardown);
   g_test_add ("/app/window/state", Fixture, NULL, fixture_setup, test_window_state, fixture_teardown);
   g_test_add ("/app/window/about-shortcuts-style", Fixture, NULL, fixture_setup, test_about_shortcuts_style, fixture_teardown);
+  g_test_add_func ("/app/providers/no-secret-service", test_providers_no_secret_service);
   g_test_add ("/app/providers/keys", Fixture, NULL, fixture_setup, test_providers_keys, fixture_teardown);
 
   return g_test_run ();

@@ -299,6 +299,7 @@ pm_objective_page_bind (PmObjectivePage *self,
     }
   g_signal_connect_object (settings, "changed::what-if-requests", G_CALLBACK (queue_update), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::log", G_CALLBACK (queue_update), self, G_CONNECT_SWAPPED);
 
   build_pool (self);
   pm_objective_page_update_what_if (self);
