@@ -200,6 +200,9 @@ test_lookup_aliases (void)
     { "claude-sonnet-4-5[1m]", "claude-sonnet-4-5" },
     { "  claude-haiku-4-5-20251001 ", "claude-haiku-4-5" },
     { "claude-opus-4-5-20251101", "claude-opus-4-5" },
+    { "anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5" },
+    { "us.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5" },
+    { "global.anthropic.claude-opus-4-6-v1", "claude-opus-4-6" },
     { "claude-opus-4-6", "claude-opus-4-6" },
     { "claude-opus-5-5", "claude-opus-5" },
     { "gpt-5-2025-08-07", "gpt-5" },
@@ -222,6 +225,7 @@ test_lookup_aliases (void)
   };
   static const char *unknown[] = {
     "", "gpt", "claude", "no-such-model", "claude-sonnet-9", "anthropic/", "/", "gpt-4o", "[1m]",
+    "anthropic.", "-v1", "gpt-5-v", "claude-3-5-haiku-20241022", "qwen3-coder-plus",
   };
   g_autoptr(PmCatalog) catalog = load_repo_catalog ();
 

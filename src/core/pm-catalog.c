@@ -597,6 +597,17 @@ strip_version_suffix (const char *name)
         }
     }
 
+  /* Bedrock's "-v1" (after the ":0" was cut) */
+  if (len > 3)
+    {
+      const char *v = name + len;
+
+      while (v > name && g_ascii_isdigit (v[-1]))
+        v--;
+      if (v < name + len && v - name >= 3 && v[-1] == 'v' && v[-2] == '-')
+        return g_strndup (name, v - name - 2);
+    }
+
   if (g_str_has_suffix (name, "-latest"))
     return g_strndup (name, len - strlen ("-latest"));
   if (g_str_has_suffix (name, "-preview"))
@@ -664,6 +675,11 @@ pm_catalog_lookup (PmCatalog  *self,
       if ((info = lookup_one (self, p + 1)) != NULL)
         return info;
     }
+
+  /* Bedrock: "anthropic.claude-…", "us.anthropic.claude-…-20250929-v1:0" */
+  if ((p = strstr (clean, "anthropic.")) != NULL &&
+      (info = lookup_one (self, p + strlen ("anthropic."))) != NULL)
+    return info;
 
   return NULL;
 }
