@@ -188,6 +188,8 @@ print_text (PmRequest  *request,
           decision->expected_cost, decision->expected_baseline_cost,
           decision->expected_cached_tokens);
   printf ("why       %s\n", decision->summary);
+  for (guint i = 1; reasons != NULL && i < json_array_get_length (reasons); i++)
+    printf ("          %s\n", json_array_get_string_element (reasons, i));
   if (decision->fallbacks != NULL && decision->fallbacks->len > 0)
     {
       printf ("fallbacks ");
@@ -195,8 +197,6 @@ print_text (PmRequest  *request,
         printf ("%s%s", i ? ", " : "", (const char *) g_ptr_array_index (decision->fallbacks, i));
       printf ("\n");
     }
-  for (guint i = 1; reasons != NULL && i < json_array_get_length (reasons); i++)
-    printf ("          %s\n", json_array_get_string_element (reasons, i));
 
   printf ("\n  %-22s %-7s %6s %10s %10s %9s %8s %9s\n", "candidate", "effort", "Q", "cost $",
           "step $", "utility", "cached", "re-fill");

@@ -1391,6 +1391,15 @@ pm_router_decide (PmRouter   *self,
       }
 
     compute_baseline (self, decision, request, session, cache_session, now_us);
+    if (self->default_model != NULL && !g_str_equal (self->default_model, c->model->id) &&
+        decision->expected_baseline_cost > 0)
+      {
+        g_autofree char *base_s = format_usd (decision->expected_baseline_cost);
+
+        g_ptr_array_add (reasons, g_strdup_printf ("expected %s for this step; %s on the default model "
+                                                   "%s with its own cache", cost_s, base_s,
+                                                   self->default_model));
+      }
 
     build_explanation (self, decision, request, session, cands, (guint) chosen, reasons, lambda,
                        trouble, thinking_writer);
