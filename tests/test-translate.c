@@ -333,6 +333,60 @@ test_request_thinking_foreign_turn (void)
 }
 
 static void
+test_long_tool_names (void)
+{
+  /* An MCP tool name over OpenAI's 64 characters: shortened on the way out, restored on the
+   * way back when the translator knows the client's request. */
+  const char *long_name = "mcp__claude_ai_Google_Drive__search_files_in_shared_drives_with_full_text_query";
+  g_autofree char *body_text = g_strdup_printf (
+      "{\"model\":\"m\",\"max_tokens\":10,\"tools\":[{\"name\":\"%s\",\"input_schema\":{\"type\":\"object\"}}],"
+      "\"tool_choice\":{\"type\":\"tool\",\"name\":\"%s\"},"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"go\"},{\"role\":\"assistant\",\"content\":["
+      "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"%s\",\"input\":{}}]},{\"role\":\"user\",\"content\":["
+      "{\"type\":\"tool_result\",\"tool_use_id\":\"t1\",\"content\":\"[]\"}]}]}",
+      long_name, long_name, long_name);
+  g_autoptr(JsonNode) body = parse (body_text);
+  g_autoptr(JsonNode) c = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, body, TRUE, NULL);
+  const char *short_name = str_at (c, "tools/0/function/name");
+  g_autofree char *chunk = NULL;
+  g_autofree char *whole = NULL;
+  g_autoptr(PmStreamTranslator) tr = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(PmStreamTranslator) bare = pm_stream_translator_new (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, "m");
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) bare_out = g_string_new (NULL);
+  g_autoptr(Result) r = NULL;
+  g_autoptr(Result) rb = NULL;
+  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(JsonNode) a = NULL;
+
+  g_assert_cmpuint (strlen (short_name), ==, 64);
+  g_assert_true (strncmp (short_name, long_name, 55) == 0);
+  g_assert_cmpstr (str_at (c, "messages/1/tool_calls/0/function/name"), ==, short_name);
+  g_assert_cmpstr (str_at (c, "tool_choice/function/name"), ==, short_name);
+
+  chunk = g_strdup_printf ("{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                           "\"type\":\"function\",\"function\":{\"name\":\"%s\",\"arguments\":\"{}\"}}]},"
+                           "\"finish_reason\":\"tool_calls\"}]}", short_name);
+  pm_stream_translator_set_client_request (tr, body);
+  g_assert_true (pm_stream_translator_feed (tr, NULL, chunk, out, NULL));
+  g_assert_true (pm_stream_translator_feed (tr, NULL, "[DONE]", out, NULL));
+  r = reassemble (PM_API_ANTHROPIC, out->str);
+  g_assert_cmpstr (g_ptr_array_index (r->tool_names, 0), ==, long_name);
+  /* Without the client's request the short name is all there is. */
+  g_assert_true (pm_stream_translator_feed (bare, NULL, chunk, bare_out, NULL));
+  g_assert_true (pm_stream_translator_feed (bare, NULL, "[DONE]", bare_out, NULL));
+  rb = reassemble (PM_API_ANTHROPIC, bare_out->str);
+  g_assert_cmpstr (g_ptr_array_index (rb->tool_names, 0), ==, short_name);
+
+  whole = g_strdup_printf ("{\"id\":\"c\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+                           "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"%s\","
+                           "\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}", short_name);
+  response = parse (whole);
+  a = pm_translate_response_for_request (PM_API_OPENAI_CHAT, PM_API_ANTHROPIC, response, "m", body, NULL);
+  g_assert_cmpstr (str_at (a, "content/0/name"), ==, long_name);
+}
+
+static void
 test_request_documents (void)
 {
   g_autoptr(JsonNode) a = parse ("{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":["
@@ -1122,6 +1176,7 @@ main (int   argc,
   g_test_add_func ("/pm/translate/request/responses-replay", test_request_responses_replay);
   g_test_add_func ("/pm/translate/request/tool-ids", test_request_tool_ids);
   g_test_add_func ("/pm/translate/request/documents", test_request_documents);
+  g_test_add_func ("/pm/translate/request/long-tool-names", test_long_tool_names);
   g_test_add_func ("/pm/translate/request/responses-to-chat", test_request_responses_to_chat);
   g_test_add_func ("/pm/translate/request/responses-to-anthropic", test_request_responses_to_anthropic);
   g_test_add_func ("/pm/translate/request/previous-response-id", test_request_previous_response_id);

@@ -106,6 +106,13 @@ const char *_pm_error_type_from_openai (const char *type,
  * its result still match. NULL or empty gives a fresh id. */
 char       *_pm_anthropic_tool_id (const char *id);
 
+/* OpenAI takes function names of at most 64 characters, Anthropic longer ones (long MCP tool
+ * names): longer names become their first 55 characters, '_' and 8 hex digits of their SHA-1,
+ * the same way every time. */
+char       *_pm_openai_tool_name (const char *name);
+/* Shortened name → the client's own, for the client's tools that needed shortening. */
+GHashTable *_pm_tool_name_map    (JsonNode   *client_body);
+
 /* A fresh id with a prefix, e.g. "msg_", "chatcmpl-", "resp_", "call_". */
 char       *_pm_make_id          (const char  *prefix);
 

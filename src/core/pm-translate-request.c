@@ -404,8 +404,9 @@ anthropic_to_chat (JsonObject *a,
                   JsonObject *fn = json_object_new ();
                   JsonNode *input = json_object_get_member (b, "input");
                   g_autofree char *args = input ? json_to_string (input, FALSE) : g_strdup ("{}");
+                  g_autofree char *name = _pm_openai_tool_name (_pm_json_get_string (b, "name"));
 
-                  json_object_set_string_member (fn, "name", _pm_json_get_string (b, "name") ?: "");
+                  json_object_set_string_member (fn, "name", name);
                   json_object_set_string_member (fn, "arguments", args);
                   json_object_set_string_member (call, "id", _pm_json_get_string (b, "id") ?: "");
                   json_object_set_string_member (call, "type", "function");
@@ -514,7 +515,11 @@ anthropic_to_chat (JsonObject *a,
             continue;
           ct = json_object_new ();
           fn = json_object_new ();
-          copy_member (fn, t, "name", "name");
+          {
+            g_autofree char *name = _pm_openai_tool_name (_pm_json_get_string (t, "name"));
+
+            json_object_set_string_member (fn, "name", name);
+          }
           copy_member (fn, t, "description", "description");
           if (json_object_has_member (t, "input_schema"))
             copy_member (fn, t, "parameters", "input_schema");
@@ -548,8 +553,9 @@ anthropic_to_chat (JsonObject *a,
         {
           JsonObject *tc = json_object_new ();
           JsonObject *fn = json_object_new ();
+          g_autofree char *name = _pm_openai_tool_name (_pm_json_get_string (tool_choice, "name"));
 
-          json_object_set_string_member (fn, "name", _pm_json_get_string (tool_choice, "name") ?: "");
+          json_object_set_string_member (fn, "name", name);
           json_object_set_string_member (tc, "type", "function");
           json_object_set_object_member (tc, "function", fn);
           json_object_set_object_member (c, "tool_choice", tc);

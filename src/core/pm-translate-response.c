@@ -513,6 +513,34 @@ chat_to_responses_response (JsonObject *c,
 }
 
 JsonNode *
+pm_translate_response_for_request (PmApi        from,
+                                   PmApi        to,
+                                   JsonNode    *response,
+                                   const char  *client_model,
+                                   JsonNode    *client_body,
+                                   GError     **error)
+{
+  g_autoptr(GHashTable) names = NULL;
+  JsonNode *out = pm_translate_response (from, to, response, client_model, error);
+  JsonArray *content;
+
+  if (out == NULL || from == to || to != PM_API_ANTHROPIC || client_body == NULL)
+    return out;
+  names = _pm_tool_name_map (client_body);
+  content = _pm_json_get_array (json_node_get_object (out), "content");
+  for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
+    {
+      JsonObject *b = _pm_json_array_get_object (content, i);
+      const char *name = _pm_json_get_string (b, "name");
+
+      if (g_strcmp0 (_pm_json_get_string (b, "type"), "tool_use") == 0 && name != NULL &&
+          g_hash_table_contains (names, name))
+        json_object_set_string_member (b, "name", g_hash_table_lookup (names, name));
+    }
+  return out;
+}
+
+JsonNode *
 pm_translate_response (PmApi       from,
                        PmApi       to,
                        JsonNode   *response,

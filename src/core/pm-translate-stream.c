@@ -56,6 +56,8 @@ struct _PmStreamTranslator
   gboolean     saw_tool;
   GHashTable  *ignored;      /* upstream Anthropic block indices we skip (redacted thinking) */
 
+  GHashTable  *tool_names;   /* shortened → the client's own (NULL: none) */
+
   PmTokens     tokens;
   char        *stop_reason;  /* Anthropic vocabulary */
   gint64       sequence;     /* Responses sequence_number */
@@ -106,6 +108,7 @@ pm_stream_translator_free (PmStreamTranslator *self)
   g_free (self->stop_reason);
   g_hash_table_unref (self->tools);
   g_hash_table_unref (self->ignored);
+  g_clear_pointer (&self->tool_names, g_hash_table_unref);
   g_ptr_array_unref (self->blocks);
   json_array_unref (self->output);
   g_free (self);
@@ -389,7 +392,10 @@ open_block (PmStreamTranslator *self,
         b->call_id = _pm_anthropic_tool_id (call_id);
       else
         b->call_id = call_id && *call_id ? g_strdup (call_id) : _pm_make_id ("call_");
-      b->name = g_strdup (name ? name : "");
+      if (self->tool_names != NULL && name != NULL && g_hash_table_contains (self->tool_names, name))
+        b->name = g_strdup (g_hash_table_lookup (self->tool_names, name));
+      else
+        b->name = g_strdup (name ? name : "");
       b->tool_index = self->next_tool_index++;
       if (b->key != NULL)
         g_hash_table_replace (self->tools, b->key, b);
@@ -1094,6 +1100,17 @@ pm_stream_translator_finish (PmStreamTranslator *self,
     emit_done (self, out);
   else
     emit_error (self, out, "api_error", "The upstream stream ended before the response was complete");
+}
+
+void
+pm_stream_translator_set_client_request (PmStreamTranslator *self,
+                                         JsonNode           *client_body)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->tool_names, g_hash_table_unref);
+  if (client_body != NULL && self->from != self->to)
+    self->tool_names = _pm_tool_name_map (client_body);
 }
 
 gboolean

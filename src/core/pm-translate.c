@@ -281,6 +281,46 @@ _pm_anthropic_tool_id (const char *id)
 }
 
 char *
+_pm_openai_tool_name (const char *name)
+{
+  g_autofree char *hash = NULL;
+
+  if (name == NULL)
+    return g_strdup ("");
+  if (strlen (name) <= 64)
+    return g_strdup (name);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA1, name, -1);
+  return g_strdup_printf ("%.55s_%.8s", name, hash);
+}
+
+GHashTable *
+_pm_tool_name_map (JsonNode *client_body)
+{
+  GHashTable *map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  JsonArray *tools;
+
+  if (client_body == NULL || !JSON_NODE_HOLDS_OBJECT (client_body))
+    return map;
+  tools = _pm_json_get_array (json_node_get_object (client_body), "tools");
+  for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
+    {
+      JsonObject *t = _pm_json_array_get_object (tools, i);
+      JsonObject *fn = _pm_json_get_object (t, "function");
+      const char *name = _pm_json_get_string (t, "name");
+      g_autofree char *short_name = NULL;
+
+      if (name == NULL)
+        name = _pm_json_get_string (fn, "name");
+      if (name == NULL)
+        continue;
+      short_name = _pm_openai_tool_name (name);
+      if (!g_str_equal (short_name, name))
+        g_hash_table_insert (map, g_steal_pointer (&short_name), g_strdup (name));
+    }
+  return map;
+}
+
+char *
 _pm_make_id (const char *prefix)
 {
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

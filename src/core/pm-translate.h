@@ -41,6 +41,15 @@ JsonNode *pm_translate_response  (PmApi        from,
                                   const char  *client_model,
                                   GError     **error);
 
+/* The same, given the client's request body: names Pointsman had to change on the way (tool
+ * names over OpenAI's 64 characters) are given back as the client wrote them. */
+JsonNode *pm_translate_response_for_request (PmApi        from,
+                                             PmApi        to,
+                                             JsonNode    *response,
+                                             const char  *client_model,
+                                             JsonNode    *client_body,
+                                             GError     **error);
+
 /* An error body in the client's own API shape. type: e.g. "invalid_request_error",
  * "rate_limit_error", "api_error", "overloaded_error", "authentication_error". */
 char     *pm_error_body          (PmApi        client_api,
@@ -75,6 +84,10 @@ gboolean            pm_stream_translator_feed   (PmStreamTranslator  *self,
 void                pm_stream_translator_finish (PmStreamTranslator  *self,
                                                  GString             *out);
 
+/* Optional: the client's request body, so that names changed on the way out (tool names over
+ * OpenAI's 64 characters) come back as the client wrote them. */
+void                pm_stream_translator_set_client_request (PmStreamTranslator *self,
+                                                             JsonNode           *client_body);
 /* The client's stream has ended (completed or error event sent). */
 gboolean            pm_stream_translator_is_done (PmStreamTranslator *self);
 
