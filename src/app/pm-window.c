@@ -36,17 +36,44 @@ struct _PmWindow
   GListModel           *log;
   guint                 totals_id;
   char                 *status_text;
+  GPtrArray            *toasts;     /* shown, not yet dismissed */
 };
 
 G_DEFINE_FINAL_TYPE (PmWindow, pm_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+on_toast_dismissed (AdwToast *toast,
+                    PmWindow *self)
+{
+  g_ptr_array_remove (self->toasts, toast);
+}
 
 void
 pm_window_add_toast (PmWindow   *self,
                      const char *message)
 {
+  AdwToast *toast;
+
   g_return_if_fail (PM_IS_WINDOW (self));
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  toast = adw_toast_new (message);
+  g_ptr_array_add (self->toasts, g_object_ref (toast));
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+pm_window_dismiss_toasts (PmWindow *self)
+{
+  g_return_if_fail (PM_IS_WINDOW (self));
+
+  while (self->toasts->len > 0)
+    {
+      g_autoptr(AdwToast) toast = g_object_ref (g_ptr_array_index (self->toasts, 0));
+
+      adw_toast_dismiss (toast);
+      g_ptr_array_remove (self->toasts, toast);
+    }
 }
 
 /* --- status bar ---------------------------------------------------------------------------- */
@@ -336,6 +363,7 @@ pm_window_dispose (GObject *object)
   PmWindow *self = PM_WINDOW (object);
 
   g_clear_handle_id (&self->totals_id, g_source_remove);
+  g_clear_pointer (&self->toasts, g_ptr_array_unref);
   if (self->log != NULL)
     g_signal_handlers_disconnect_by_func (self->log, on_log_items_changed, self);
   g_clear_object (&self->log);
@@ -409,6 +437,7 @@ pm_window_init (PmWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect_swapped (self->request_list, "notify::selected", G_CALLBACK (on_selected), self);
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

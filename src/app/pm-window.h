@@ -33,5 +33,6 @@ PmSetupPage     *pm_window_get_setup_page     (PmWindow      *self);
 const char      *pm_window_get_status_text    (PmWindow      *self);
 void             pm_window_add_toast          (PmWindow      *self,
                                                const char    *message);
+void             pm_window_dismiss_toasts     (PmWindow      *self);
 
 G_END_DECLS
