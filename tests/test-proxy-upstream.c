@@ -529,6 +529,64 @@ test_mid_stream_failures (Fixture       *f,
   }
 }
 
+/* A reply longer than the request allows is cut at the limit, with each API's stop signal. */
+static void
+test_output_limit (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *long_text = "This answer goes on and on, far past the few tokens the request allows for it.";
+
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (long_text);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) n = NULL;
+    JsonObject *o;
+
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/messages",
+                   "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, NULL);
+    n = test_response_json (r);
+    o = json_node_get_object (n);
+    g_assert_cmpstr (json_object_get_string_member (o, "stop_reason"), ==, "max_tokens");
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "usage"), "output_tokens"), ==, 5);
+    g_assert_cmpuint (strlen (json_object_get_string_member (json_array_get_object_element (
+                        json_object_get_array_member (o, "content"), 0), "text")), <=, 20);
+  }
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (long_text);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) holder = NULL;
+    JsonObject *o;
+
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"gpt-5-mini\",\"max_completion_tokens\":4,\"stream\":true,"
+                   "\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                   NULL, NULL);
+    o = test_event_json (r, r->events->len - 3, &holder);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (o, "choices"), 0),
+                                                    "finish_reason"), ==, "length");
+  }
+  {
+    g_autoptr(PmSimReply) reply = pm_sim_reply_new (long_text);
+    g_autoptr(TestResponse) r = NULL;
+    g_autoptr(JsonNode) holder = NULL;
+    JsonObject *o;
+    TestEvent *last;
+
+    pm_sim_upstream_push_reply (f->sim, reply);
+    r = test_post (f->url, "/v1/responses",
+                   "{\"model\":\"gpt-5\",\"max_output_tokens\":6,\"stream\":true,\"input\":\"x\"}", NULL, NULL);
+    last = g_ptr_array_index (r->events, r->events->len - 1);
+    g_assert_cmpstr (last->event, ==, "response.incomplete");
+    o = test_event_json (r, r->events->len - 1, &holder);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (o, "response"),
+                                                                                   "incomplete_details"), "reason"),
+                     ==, "max_output_tokens");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -544,6 +602,7 @@ main (int   argc,
   ADD ("/pm/sim-upstream/errors", test_errors);
   ADD ("/pm/sim-upstream/stream-incremental", test_delays_stream_incrementally);
   ADD ("/pm/sim-upstream/mid-stream-failures", test_mid_stream_failures);
+  ADD ("/pm/sim-upstream/output-limit", test_output_limit);
 #undef ADD
 
   return g_test_run ();

@@ -36,6 +36,7 @@ struct _PmSimReply
   guint           fail_after;
   gint64          usage[5];       /* input, cache_read, cache_write, output, reasoning; < 0 = derive */
   double          reported_cost;  /* gateway-reported cost; < 0 = none */
+  gboolean        truncated;      /* internal: cut at the request's output limit */
 };
 
 typedef struct
@@ -518,6 +519,102 @@ cache_store (PmSimUpstream *self,
   g_hash_table_insert (self->cache, cache_key (model, hash), entry);
 }
 
+static gint64
+output_limit (SimApi      api,
+              JsonObject *body)
+{
+  const char *members[] = { api == SIM_ANTHROPIC ? "max_tokens" :
+                            api == SIM_CHAT ? "max_completion_tokens" : "max_output_tokens",
+                            api == SIM_CHAT ? "max_tokens" : NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members) && members[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (body, members[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
+          json_node_get_int (node) > 0)
+        return json_node_get_int (node);
+    }
+
+  return 0;
+}
+
+static char *
+utf8_prefix (const char *text,
+             gsize       max_bytes)
+{
+  const char *end = text;
+
+  while (*end && (gsize) (g_utf8_next_char (end) - text) <= max_bytes)
+    end = g_utf8_next_char (end);
+  return g_strndup (text, end - text);
+}
+
+/* A reply that would go past the request's output limit is cut there, as a real model is:
+ * thinking first, then text; tool calls that no longer fit are dropped. Returns a new reply. */
+static PmSimReply *
+truncate_reply (PmSimReply *reply,
+                gint64      limit)
+{
+  PmSimReply *cut;
+  gint64 budget = limit;
+  gint64 needed = 0;
+
+  if (limit <= 0)
+    return pm_sim_reply_ref (reply);
+
+  if (reply->thinking != NULL)
+    needed += tokens_of (reply->thinking, strlen (reply->thinking));
+  if (reply->text != NULL)
+    needed += tokens_of (reply->text, strlen (reply->text));
+  for (guint i = 0; i < reply->tool_names->len; i++)
+    needed += tokens_of (g_ptr_array_index (reply->tool_names, i), strlen (g_ptr_array_index (reply->tool_names, i))) +
+              tokens_of (g_ptr_array_index (reply->tool_args, i), strlen (g_ptr_array_index (reply->tool_args, i)));
+  if (needed <= limit || reply->usage[3] >= 0)
+    return pm_sim_reply_ref (reply);
+
+  cut = pm_sim_reply_new (NULL);
+  cut->status = reply->status;
+  cut->first_ms = reply->first_ms;
+  cut->between_ms = reply->between_ms;
+  cut->chunk_size = reply->chunk_size;
+  cut->fail_mode = reply->fail_mode;
+  cut->fail_after = reply->fail_after;
+  cut->reported_cost = reply->reported_cost;
+  memcpy (cut->usage, reply->usage, sizeof cut->usage);
+  cut->truncated = TRUE;
+
+  if (reply->thinking != NULL)
+    {
+      gint64 t = tokens_of (reply->thinking, strlen (reply->thinking));
+
+      cut->thinking = t <= budget ? g_strdup (reply->thinking) : utf8_prefix (reply->thinking, budget * 4);
+      budget -= MIN (t, budget);
+    }
+  if (reply->text != NULL && budget > 0)
+    {
+      gint64 t = tokens_of (reply->text, strlen (reply->text));
+
+      cut->text = t <= budget ? g_strdup (reply->text) : utf8_prefix (reply->text, budget * 4);
+      budget -= MIN (t, budget);
+    }
+  for (guint i = 0; i < reply->tool_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (reply->tool_names, i);
+      const char *args = g_ptr_array_index (reply->tool_args, i);
+      gint64 t = tokens_of (name, strlen (name)) + tokens_of (args, strlen (args));
+
+      if (t > budget)
+        break;
+      pm_sim_reply_add_tool_call (cut, name, args);
+      budget -= t;
+    }
+
+  /* What was produced is exactly the limit. */
+  cut->usage[3] = limit;
+  return cut;
+}
+
 static void
 derive_usage (PmSimUpstream *self,
               SimApi         api,
@@ -815,7 +912,8 @@ anthropic_message (PmSimReply     *reply,
   else
     {
       json_object_set_array_member (message, "content", anthropic_content (reply, counter));
-      json_object_set_string_member (message, "stop_reason", reply->tool_names->len > 0 ? "tool_use" : "end_turn");
+      json_object_set_string_member (message, "stop_reason", reply->truncated ? "max_tokens" :
+                                     reply->tool_names->len > 0 ? "tool_use" : "end_turn");
     }
   json_object_set_null_member (message, "stop_sequence");
   json_object_set_object_member (message, "usage", anthropic_usage (u, streaming_start ? 1 : u->output));
@@ -937,7 +1035,8 @@ anthropic_events (PmSimReply     *reply,
     JsonObject *delta = json_object_new ();
     JsonObject *usage = json_object_new ();
 
-    json_object_set_string_member (delta, "stop_reason", reply->tool_names->len > 0 ? "tool_use" : "end_turn");
+    json_object_set_string_member (delta, "stop_reason", reply->truncated ? "max_tokens" :
+                                   reply->tool_names->len > 0 ? "tool_use" : "end_turn");
     json_object_set_null_member (delta, "stop_sequence");
     json_object_set_int_member (usage, "input_tokens", u->input);
     json_object_set_int_member (usage, "cache_creation_input_tokens", u->cache_write);
@@ -1059,6 +1158,7 @@ chat_events (PmSimReply     *reply,
     }
 
   add_event (events, NULL, object_text (chat_chunk (id, model, created, json_object_new (),
+                                                    reply->truncated ? "length" :
                                                     reply->tool_names->len > 0 ? "tool_calls" : "stop",
                                                     include_usage)));
   if (include_usage)
@@ -1114,7 +1214,8 @@ chat_completion (PmSimReply     *reply,
   json_object_set_int_member (choice, "index", 0);
   json_object_set_object_member (choice, "message", message);
   json_object_set_null_member (choice, "logprobs");
-  json_object_set_string_member (choice, "finish_reason", reply->tool_names->len > 0 ? "tool_calls" : "stop");
+  json_object_set_string_member (choice, "finish_reason", reply->truncated ? "length" :
+                                 reply->tool_names->len > 0 ? "tool_calls" : "stop");
   json_array_add_object_element (choices, choice);
   json_object_set_array_member (object, "choices", choices);
   json_object_set_object_member (object, "usage", chat_usage (u));
@@ -1206,9 +1307,20 @@ responses_object (PmSimReply     *reply,
   json_object_set_string_member (response, "id", id);
   json_object_set_string_member (response, "object", "response");
   json_object_set_int_member (response, "created_at", g_get_real_time () / G_USEC_PER_SEC);
-  json_object_set_string_member (response, "status", done ? "completed" : "in_progress");
+  json_object_set_string_member (response, "status", !done ? "in_progress" :
+                                 reply->truncated ? "incomplete" : "completed");
   json_object_set_null_member (response, "error");
-  json_object_set_null_member (response, "incomplete_details");
+  if (done && reply->truncated)
+    {
+      JsonObject *details = json_object_new ();
+
+      json_object_set_string_member (details, "reason", "max_output_tokens");
+      json_object_set_object_member (response, "incomplete_details", details);
+    }
+  else
+    {
+      json_object_set_null_member (response, "incomplete_details");
+    }
   json_object_set_string_member (response, "model", get_string (request, "model"));
   if (done)
     {
@@ -1395,7 +1507,7 @@ responses_events (PmSimReply     *reply,
       output_index++;
     }
 
-  object = typed ("response.completed");
+  object = typed (reply->truncated ? "response.incomplete" : "response.completed");
   json_object_set_object_member (object, "response", responses_object (reply, request, counter, u, TRUE));
   resp_add (&r, object);
 }
@@ -1774,6 +1886,12 @@ handle_api (PmSimUpstream     *self,
       return;
     }
 
+  {
+    PmSimReply *cut = truncate_reply (reply, api == SIM_RESPONSES_COMPACT ? 0 : output_limit (api, body));
+
+    pm_sim_reply_unref (reply);
+    reply = cut;
+  }
   derive_usage (self, api == SIM_RESPONSES_COMPACT ? SIM_RESPONSES : api, body, reply, &u);
   if (reply->reported_cost >= 0)
     {
