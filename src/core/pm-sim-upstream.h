@@ -34,7 +34,9 @@ void           pm_sim_upstream_stop       (PmSimUpstream *self);
  * response.compaction object), streamed or not as the request asks.
  * Usage is derived from the request (≈ 4 bytes per token) with a per-model prefix memory, so
  * repeating a prefix gives cache reads (Anthropic: only up to cache_control breakpoints, writes
- * reported; OpenAI: automatic from 1024 tokens, in 128-token steps). */
+ * reported; OpenAI: automatic from 1024 tokens, in 128-token steps). A reply longer than the
+ * request's max_tokens / max_completion_tokens / max_output_tokens is cut there, with the API's
+ * stop signal (stop_reason max_tokens, finish_reason length, response.incomplete). */
 typedef struct _PmSimReply PmSimReply;
 
 typedef enum
