@@ -18,6 +18,7 @@
 
 #include "pm-catalog.h"
 #include "pm-config.h"
+#include "pm-guard.h"
 #include "pm-keyring.h"
 #include "pm-proxy.h"
 #include "pm-record.h"
@@ -45,6 +46,7 @@ struct _PmProxy
   PmKeyring     *keyring;
   PmStore       *store;
   PmRequestLog  *log;
+  PmGuard       *guard;         /* localhost security and limits (pm-guard.h) */
 
   SoupServer    *server;
   SoupSession   *session;
@@ -905,8 +907,16 @@ exchange_whole_done (Exchange *x)
         }
 
       if (x->upstream_api == x->client_api && len > 0)
-        body = g_strndup (data, len);
-      else
+        {
+          g_autofree char *copy = g_strndup (data, len);
+          g_autoptr(JsonNode) parsed = json_from_string (copy, NULL);
+
+          /* The provider's own error passes as it is, if it is one (not a gateway's HTML page). */
+          if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed) &&
+              json_object_has_member (json_node_get_object (parsed), "error"))
+            body = g_steal_pointer (&copy);
+        }
+      if (body == NULL)
         body = pm_translate_error (x->upstream_api, x->client_api, status, data, len);
 
       {
@@ -1755,6 +1765,9 @@ handle_proxied (PmProxy           *self,
       return;
     }
 
+  if (!pm_guard_acquire_stream_for_message (self->guard, msg, api))
+    return;
+
   x = g_new0 (Exchange, 1);
   g_atomic_ref_count_init (&x->ref_count);   /* owned until the client message is finished */
   x->proxy = g_object_ref (self);
@@ -1853,6 +1866,11 @@ early_cb (SoupServer        *server,
   gboolean count_tokens;
   PmApi api;
 
+  if (!api_for_path (path, &api, &count_tokens))
+    api = PM_API_OPENAI_CHAT;
+  if (!pm_guard_check_message_headers (self->guard, msg, api))
+    return;
+
   if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
     return;
   if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
@@ -1892,6 +1910,10 @@ server_cb (SoupServer        *server,
 
   if (soup_server_message_get_status (msg) != 0)
     return;   /* answered by the early handler */
+
+  if (!pm_guard_check_message (self->guard, msg,
+                               api_for_path (path, &api, &count_tokens) ? api : PM_API_OPENAI_CHAT))
+    return;
 
   if (g_str_equal (method, "GET"))
     {
@@ -1949,6 +1971,7 @@ pm_proxy_dispose (GObject *object)
   g_clear_object (&self->keyring);
   g_clear_object (&self->store);
   g_clear_object (&self->log);
+  g_clear_object (&self->guard);
 
   G_OBJECT_CLASS (pm_proxy_parent_class)->dispose (object);
 }
@@ -2048,6 +2071,7 @@ pm_proxy_new (PmConfig  *config,
   self->router = g_object_ref (router);
   self->keyring = keyring != NULL ? g_object_ref (keyring) : NULL;
   self->store = store != NULL ? g_object_ref (store) : NULL;
+  self->guard = pm_guard_new_for_config (config);
 
   return self;
 }
@@ -2194,4 +2218,12 @@ pm_proxy_get_store (PmProxy *self)
   g_return_val_if_fail (PM_IS_PROXY (self), NULL);
 
   return self->store;
+}
+
+PmGuard *
+pm_proxy_get_guard (PmProxy *self)
+{
+  g_return_val_if_fail (PM_IS_PROXY (self), NULL);
+
+  return self->guard;
 }

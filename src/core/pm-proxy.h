@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "pm-types.h"
+#include "pm-guard.h"
 #include "pm-request-log.h"
 
 G_BEGIN_DECLS
@@ -38,5 +39,7 @@ PmRequestLog *pm_proxy_get_log      (PmProxy      *self);
 PmConfig     *pm_proxy_get_config   (PmProxy      *self);
 PmRouter     *pm_proxy_get_router   (PmProxy      *self);
 PmStore      *pm_proxy_get_store    (PmProxy      *self);
+/* Localhost security and limits (pm-guard.h), owned by the proxy: set a token or limits here. */
+PmGuard      *pm_proxy_get_guard    (PmProxy      *self);
 
 G_END_DECLS
