@@ -1087,6 +1087,59 @@ test_concurrent (Fixture       *f,
   }
 }
 
+static void
+html_gateway_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  const char *page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+
+  soup_server_message_set_status (msg, 502, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, strlen (page));
+}
+
+/* A gateway in between answers with an HTML page: the client still gets its own error shape. */
+static void
+test_html_gateway (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SoupServer) gateway = soup_server_new (NULL, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree char *base = NULL;
+  GSList *listeners;
+  PmProviderConfig replaced = *pm_config_lookup_provider (f->config, "sim-chat");
+
+  soup_server_add_handler (gateway, NULL, html_gateway_cb, NULL, NULL);
+  g_assert_true (soup_server_listen (gateway, address, 0, &error));
+  g_assert_no_error (error);
+  listeners = soup_server_get_listeners (gateway);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_slist_free (listeners);
+  g_assert_no_error (error);
+  base = g_strdup_printf ("http://127.0.0.1:%u/v1", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  replaced.base_url = base;
+  pm_config_set_provider (f->config, &replaced);
+
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions",
+                                           "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                                           NULL, openai_headers);
+    g_autoptr(JsonNode) node = test_response_json (r);
+
+    g_assert_cmpuint (r->status, ==, 502);
+    g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==, "application/json");
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (node), "error")));
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+  }
+  soup_server_disconnect (gateway);
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1370,6 +1423,7 @@ main (int   argc,
   ADD ("/pm/proxy/compact", NULL, test_compact);
   ADD ("/pm/proxy/stop-in-flight", NULL, test_stop_in_flight);
   ADD ("/pm/proxy/concurrent", NULL, test_concurrent);
+  ADD ("/pm/proxy/html-gateway", NULL, test_html_gateway);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
