@@ -1167,6 +1167,23 @@ test_images_need_vision (void)
   g_assert_cmpstr (d2->model, ==, "claude-haiku-4-5");
 }
 
+static void
+test_priors_loaded (void)
+{
+  const char *pool[] = { "claude-sonnet-4-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.0);
+  Shape shape = { .model = "pointsman/auto", .session = "priors", .first_tokens = 50,
+                  .last = LAST_OK, .pairs = 0 };
+  g_autoptr(PmDecision) d = step (router, &shape, T0);
+  JsonObject *c = chosen (d);
+
+  /* data/priors.json is found: Sonnet 4.5's prior is its published bash-only figure (70.6 %,
+   * at its default effort), not the price-based guess */
+  g_assert_cmpstr (json_object_get_string_member (c, "prior_source"), ==, "SWE-bench Verified bash-only");
+  g_assert_cmpfloat (json_object_get_double_member (c, "prior"), >, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (c, "prior"), <, 0.9);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1194,6 +1211,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/cache-misses-learned", test_cache_misses_learned);
   g_test_add_func ("/pm/router/think-cue", test_think_cue);
   g_test_add_func ("/pm/router/images-need-vision", test_images_need_vision);
+  g_test_add_func ("/pm/router/priors-loaded", test_priors_loaded);
 
   return g_test_run ();
 }
