@@ -195,7 +195,7 @@ test_serve_streams (void)
   serve->url = g_strdup (first + strlen ("Pointsman listening on "));
 
   /* A GIO client: the first event arrives before the upstream has sent its last. */
-  pm_sim_reply_set_delays (reply, 0, 20);
+  pm_sim_reply_set_delays (reply, 0, 40);
   pm_sim_upstream_push_reply (sim, reply);
   {
     g_autoptr(TestResponse) r = test_post (serve->url, "/v1/messages?beta=true", body, sim, headers);

@@ -483,7 +483,7 @@ test_delays_stream_incrementally (Fixture       *f,
   g_autoptr(PmSimReply) reply = pm_sim_reply_new ("one two three four five six");
   g_autoptr(TestResponse) r = NULL;
 
-  pm_sim_reply_set_delays (reply, 20, 30);
+  pm_sim_reply_set_delays (reply, 20, 40);
   pm_sim_upstream_push_reply (f->sim, reply);
   r = test_post (f->url, "/v1/messages",
                  "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}",

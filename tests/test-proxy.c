@@ -314,7 +314,7 @@ test_anthropic_stream (Fixture       *f,
   PmRecord *record;
 
   pm_sim_reply_add_tool_call (reply, "Read", "{\"file_path\":\"main.c\"}");
-  pm_sim_reply_set_delays (reply, 0, 15);
+  pm_sim_reply_set_delays (reply, 0, 40);
   pm_sim_upstream_push_reply (f->sim, reply);
 
   r = test_post (f->url, "/v1/messages?beta=true", body, f->sim, anthropic_headers);
@@ -396,7 +396,7 @@ test_chat_stream (Fixture       *f,
   g_autofree char *text = NULL;
   JsonObject *upstream;
 
-  pm_sim_reply_set_delays (reply, 5, 10);
+  pm_sim_reply_set_delays (reply, 5, 40);
   pm_sim_upstream_push_reply (f->sim, reply);
   r = test_post (f->url, "/v1/chat/completions", body, f->sim, openai_headers);
   g_assert_cmpuint (r->status, ==, 200);
@@ -488,7 +488,7 @@ test_responses (Fixture       *f,
   g_autofree char *text = NULL;
 
   pm_sim_reply_set_thinking (reply, "Look at the loop.");
-  pm_sim_reply_set_delays (reply, 0, 10);
+  pm_sim_reply_set_delays (reply, 0, 40);
   pm_sim_upstream_push_reply (f->sim, reply);
   r = test_post (f->url, "/v1/responses", stream_body, f->sim, codex_headers);
   g_assert_cmpuint (r->status, ==, 200);
@@ -1272,7 +1272,7 @@ test_timeouts (Fixture       *f,
     g_autoptr(TestResponse) r = NULL;
     g_autoptr(JsonNode) node = NULL;
 
-    pm_sim_reply_set_delays (reply, 2500, 0);
+    pm_sim_reply_set_delays (reply, 5000, 0);
     pm_sim_upstream_push_reply (f->sim, reply);
     r = test_post (f->url, "/v1/messages",
                    "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
@@ -1287,7 +1287,7 @@ test_timeouts (Fixture       *f,
     g_autoptr(TestResponse) r = NULL;
     TestEvent *last;
 
-    pm_sim_reply_set_delays (reply, 0, 2500);
+    pm_sim_reply_set_delays (reply, 0, 5000);
     pm_sim_upstream_push_reply (f->sim, reply);
     r = test_post (f->url, "/v1/chat/completions",
                    "{\"model\":\"gpt-5-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
