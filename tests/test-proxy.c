@@ -593,6 +593,48 @@ test_upstream_errors (Fixture       *f,
     g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
     g_assert_nonnull (pm_record_get_error (last_record (f)));
   }
+  /* A provider quoting the key it got (masked or not) in its error: redacted before the client,
+   * the log and the database see it. */
+  {
+    g_autoptr(PmSimReply) masked = pm_sim_reply_new (NULL);
+    g_autoptr(PmSimReply) plain = pm_sim_reply_new (NULL);
+    g_autoptr(TestResponse) r1 = NULL;
+    g_autoptr(TestResponse) r2 = NULL;
+
+    pm_sim_reply_set_error (masked, 401, "invalid_request_error",
+                            "Incorrect API key provided: sk-proj-ab***************1234. Check your key.", 0);
+    pm_sim_reply_set_error (plain, 403, "permission_error", "Key " PROVIDER_KEY " may not use this model", 0);
+    pm_sim_upstream_push_reply (f->sim, masked);
+    r1 = test_post (f->url, "/v1/chat/completions",
+                    "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                    NULL, openai_headers);
+    g_assert_cmpuint (r1->status, ==, 401);
+    g_assert_null (strstr (r1->body->str, "sk-proj"));
+    g_assert_nonnull (strstr (r1->body->str, "[redacted]"));
+    g_assert_null (strstr (pm_record_get_error (last_record (f)), "sk-proj"));
+
+    pm_sim_upstream_push_reply (f->sim, plain);
+    r2 = test_post (f->url, "/v1/messages",
+                    "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                    NULL, anthropic_headers);
+    g_assert_cmpuint (r2->status, ==, 403);
+    g_assert_null (strstr (r2->body->str, PROVIDER_KEY));
+    g_assert_null (strstr (pm_record_get_error (last_record (f)), PROVIDER_KEY));
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonArray) rows = NULL;
+      g_autoptr(JsonNode) all = NULL;
+      g_autofree char *dump = NULL;
+
+      g_assert_true (pm_store_flush (f->store, &error));
+      rows = pm_store_list_recent (f->store, 100, &error);
+      all = json_node_init_array (json_node_alloc (), rows);
+      dump = json_to_string (all, FALSE);
+      g_assert_null (strstr (dump, PROVIDER_KEY));
+      g_assert_null (strstr (dump, "sk-proj"));
+      g_assert_null (strstr (dump, CLIENT_KEY));
+    }
+  }
   /* The provider's key is wrong: 401 passed back, the key itself never shows. */
   pm_sim_upstream_set_required_key (f->sim, "test-key-other-not-real");
   {

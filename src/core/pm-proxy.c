@@ -120,6 +120,7 @@ typedef struct
   PmUsage             usage;
   char               *stream_error;
   gboolean            saw_end;         /* the stream's own last event arrived */
+  char               *key;             /* the provider key of this attempt (wiped when done) */
   gboolean            committed;       /* the stream's headers went to the client */
   GByteArray         *pending;         /* passthrough bytes held until the first valid event */
   char               *precommit_failure; /* the stream was bad before its first valid event */
@@ -292,6 +293,61 @@ exchange_ref (Exchange *x)
 }
 
 static void
+wipe_string (char **str)
+{
+  if (*str != NULL)
+    explicit_bzero (*str, strlen (*str));
+  g_clear_pointer (str, g_free);
+}
+
+static gboolean
+is_token_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '*' || c == '.';
+}
+
+/* Upstream error messages may quote the key they were given, masked ("sk-abc***xyz") or not:
+ * none of it reaches the client, the log or the database. */
+static char *
+redact_secrets (const char *text,
+                gsize       len,
+                const char *key)
+{
+  g_autoptr(GString) out = g_string_new_len (text, len);
+  gsize i = 0;
+
+  if (key != NULL && strlen (key) >= 8)
+    g_string_replace (out, key, "[redacted]", 0);
+
+  while (i < out->len)
+    {
+      gsize start = i;
+      gsize end;
+      g_autofree char *token = NULL;
+
+      if (!is_token_char (out->str[i]) || (i > 0 && is_token_char (out->str[i - 1])))
+        {
+          i++;
+          continue;
+        }
+      end = start;
+      while (end < out->len && is_token_char (out->str[end]))
+        end++;
+      token = g_strndup (out->str + start, end - start);
+      if (g_str_has_prefix (token, "sk-") || g_str_has_prefix (token, "sk_") ||
+          (strstr (token, "***") != NULL && end - start >= 8))
+        {
+          g_string_erase (out, start, end - start);
+          g_string_insert (out, start, "[redacted]");
+          end = start + strlen ("[redacted]");
+        }
+      i = end;
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
 exchange_clear_attempt (Exchange *x)
 {
   if (x->timer != NULL)
@@ -301,6 +357,7 @@ exchange_clear_attempt (Exchange *x)
     }
   g_clear_pointer (&x->attempt_decision, pm_decision_free);
   g_clear_pointer (&x->upstream_model, g_free);
+  wipe_string (&x->key);
   g_clear_object (&x->upstream);
   g_clear_object (&x->stream);
   g_clear_object (&x->cancellable);
@@ -538,7 +595,7 @@ note_stream_error (Exchange   *x,
     }
 
   if (message != NULL)
-    x->stream_error = g_strdup (message);
+    x->stream_error = redact_secrets (message, strlen (message), x->key);
 }
 
 /* Before anything goes to the client, the first event must be a real one: JSON (or Chat's
@@ -573,7 +630,11 @@ first_event_problem (Exchange   *x,
         message = json_object_get_string_member_with_default (json_node_get_object (error), "message", NULL);
       if (message == NULL)
         message = json_object_get_string_member_with_default (object, "message", "no message");
-      return g_strdup_printf ("the stream began with an error: %s", message);
+      {
+        g_autofree char *clean = redact_secrets (message, strlen (message), x->key);
+
+        return g_strdup_printf ("the stream began with an error: %s", clean);
+      }
     }
 
   return NULL;
@@ -908,7 +969,7 @@ exchange_whole_done (Exchange *x)
 
       if (x->upstream_api == x->client_api && len > 0)
         {
-          g_autofree char *copy = g_strndup (data, len);
+          g_autofree char *copy = redact_secrets (data, len, x->key);
           g_autoptr(JsonNode) parsed = json_from_string (copy, NULL);
 
           /* The provider's own error passes as it is, if it is one (not a gateway's HTML page). */
@@ -917,7 +978,11 @@ exchange_whole_done (Exchange *x)
             body = g_steal_pointer (&copy);
         }
       if (body == NULL)
-        body = pm_translate_error (x->upstream_api, x->client_api, status, data, len);
+        {
+          g_autofree char *clean = redact_secrets (data, len, x->key);
+
+          body = pm_translate_error (x->upstream_api, x->client_api, status, clean, strlen (clean));
+        }
 
       {
         g_autoptr(JsonNode) node = json_from_string (body, NULL);
@@ -1227,6 +1292,9 @@ exchange_send (Exchange   *x,
   gboolean model_changed;
   GHashTableIter iter;
   gpointer name, value;
+
+  wipe_string (&x->key);
+  x->key = g_strdup (key);
 
   requested = pm_request_get_model (x->request);
   requested_info = requested != NULL ? pm_catalog_lookup (self->catalog, requested) : NULL;
