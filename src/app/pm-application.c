@@ -357,6 +357,7 @@ pm_application_start_demo (PmApplication  *self,
 
   self->demo = pm_demo_new (self->config, self->catalog, self->objective, self->what_if);
   g_signal_connect_swapped (self->demo, "notify::progress", G_CALLBACK (on_demo_notify), self);
+  g_signal_connect_swapped (self->demo, "notify::error", G_CALLBACK (on_demo_notify), self);
   if (!pm_demo_start (self->demo, error))
     {
       g_clear_object (&self->demo);
@@ -389,6 +390,18 @@ pm_application_stop_demo (PmApplication *self)
     pm_what_if_clear (self->what_if);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_RUNNING]);
+}
+
+const char *
+pm_application_get_demo_error (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+
+#if PM_APP_HAVE_CORE
+  return self->demo != NULL ? pm_demo_get_error (self->demo) : NULL;
+#else
+  return NULL;
+#endif
 }
 
 gboolean

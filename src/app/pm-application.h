@@ -44,6 +44,8 @@ gboolean       pm_application_start_demo        (PmApplication  *self,
                                                  GError        **error);
 void           pm_application_stop_demo         (PmApplication  *self);
 gboolean       pm_application_get_demo_running  (PmApplication  *self);
+/* Why the demo stopped early, or NULL. */
+const char    *pm_application_get_demo_error    (PmApplication  *self);
 /* Requests the demo has finished (for tests). */
 guint          pm_application_get_demo_progress (PmApplication  *self);
 /* Save the configuration (providers page). */

@@ -116,10 +116,13 @@ on_demo_running (PmSetupPage *self)
 {
   gboolean running = pm_application_get_demo_running (self->app);
   guint progress = pm_application_get_demo_progress (self->app);
+  const char *error = pm_application_get_demo_error (self->app);
   g_autofree char *subtitle = NULL;
 
   gtk_button_set_label (self->demo_button, running ? _("_Stop Demo") : _("_Start Demo"));
-  if (running)
+  if (running && error != NULL)
+    subtitle = g_strdup_printf (_("Stopped after %u requests: %s"), progress, error);
+  else if (running)
     subtitle = g_strdup_printf (_("Running: %u requests answered by the simulated upstream"), progress);
   adw_action_row_set_subtitle (self->demo_row, subtitle ? subtitle : "");
 }

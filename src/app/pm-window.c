@@ -45,7 +45,9 @@ static void
 on_toast_dismissed (AdwToast *toast,
                     PmWindow *self)
 {
-  g_ptr_array_remove (self->toasts, toast);
+  /* The overlay dismisses its toasts while the window is disposed. */
+  if (self->toasts != NULL)
+    g_ptr_array_remove (self->toasts, toast);
 }
 
 void
