@@ -1184,6 +1184,94 @@ test_priors_loaded (void)
   g_assert_cmpfloat (json_object_get_double_member (c, "prior"), <, 0.9);
 }
 
+/* A Codex-shaped Responses request: instructions, a growing list of calls and outputs. */
+static PmRequest *
+codex_request (guint       steps,
+               const char *model)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GError) error = NULL;
+  PmRequest *request;
+
+  g_string_printf (s, "{\"model\":\"%s\",\"stream\":true,\"instructions\":\"You are Codex, a coding agent. ", model);
+  append_filler (s, 1500, 3);
+  g_string_append (s, "\",\"input\":[{\"type\":\"message\",\"role\":\"user\",\"content\":"
+                      "[{\"type\":\"input_text\",\"text\":\"Fix the exporter.\"}]}");
+  for (guint i = 0; i < steps; i++)
+    {
+      g_string_append_printf (s, ",{\"type\":\"function_call\",\"call_id\":\"c%u\",\"name\":\"shell\","
+                                 "\"arguments\":\"{\\\"command\\\":[\\\"cat\\\",\\\"f%u\\\"]}\"}", i, i);
+      g_string_append_printf (s, ",{\"type\":\"function_call_output\",\"call_id\":\"c%u\",\"output\":\"", i);
+      append_filler (s, 6000, i + 7);
+      g_string_append (s, "\"}");
+    }
+  g_string_append (s, "]}");
+
+  body = json_from_string (s->str, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (headers, g_strdup ("session-id"), g_strdup ("codex-auto-cache"));
+  g_hash_table_insert (headers, g_strdup ("originator"), g_strdup ("codex_cli_rs"));
+  request = pm_request_new (PM_API_OPENAI_RESPONSES, headers, body, &error);
+  g_assert_no_error (error);
+
+  return request;
+}
+
+static void
+test_openai_automatic_cache (void)
+{
+  const char *pool[] = { "gpt-5", "gpt-5-mini", NULL };
+  gint64 t = T0;
+
+  for (guint expire = 0; expire < 2; expire++)
+    {
+      g_autoptr(PmRouter) router = make_router (pool, "gpt-5", 0.5, 0.0);
+      g_autoptr(PmRequest) next = NULL;
+      g_autoptr(PmDecision) d = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* A session served by gpt-5 (pinned) for 8 steps, ~50k tokens cached automatically. */
+      for (guint i = 1; i <= 8; i++)
+        {
+          g_autoptr(PmRequest) r = codex_request (i, "gpt-5");
+          g_autoptr(PmDecision) p = pm_router_decide (router, r, t + i * 20 * SEC, &error);
+
+          g_assert_no_error (error);
+          g_assert_false (p->routed);
+          pm_router_observe (router, r, p, NULL, 200, t + i * 20 * SEC + SEC);
+        }
+
+      next = codex_request (9, "pointsman/auto");
+      /* within OpenAI's ~10 minutes the prefix is read; after 11 idle minutes it is gone */
+      d = pm_router_decide (router, next, t + 8 * 20 * SEC + (expire ? 11 * 60 : 30) * SEC, &error);
+      g_assert_no_error (error);
+      if (!expire)
+        {
+          g_assert_cmpint (json_object_get_int_member (find_candidate (d, "gpt-5", NULL), "cached_tokens"), >, 40000);
+          g_assert_cmpint (json_object_get_int_member (find_candidate (d, "gpt-5-mini", NULL), "cached_tokens"), ==, 0);
+        }
+      else
+        {
+          g_assert_cmpint (json_object_get_int_member (find_candidate (d, "gpt-5", NULL), "cached_tokens"), ==, 0);
+          g_assert_cmpint (d->expected_cached_tokens, ==, 0);
+        }
+      /* effort does not split OpenAI's cache: every gpt-5 effort reads the same prefix */
+      if (!expire)
+        {
+          JsonObject *high = find_candidate (d, "gpt-5", "high");
+          JsonObject *low = find_candidate (d, "gpt-5", "low");
+
+          /* (both are listed: two models, four efforts each, within the explanation's top 8) */
+          g_assert_nonnull (high);
+          g_assert_nonnull (low);
+          g_assert_cmpint (json_object_get_int_member (high, "cached_tokens"), ==,
+                           json_object_get_int_member (low, "cached_tokens"));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1212,6 +1300,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/think-cue", test_think_cue);
   g_test_add_func ("/pm/router/images-need-vision", test_images_need_vision);
   g_test_add_func ("/pm/router/priors-loaded", test_priors_loaded);
+  g_test_add_func ("/pm/router/openai-automatic-cache", test_openai_automatic_cache);
 
   return g_test_run ();
 }
