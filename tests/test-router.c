@@ -1272,6 +1272,46 @@ test_openai_automatic_cache (void)
     }
 }
 
+static void
+test_compaction_reads_parent_cache (void)
+{
+  g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.9);
+  Shape shape = { .session = "compact", .tokens_per_pair = 8000, .first_tokens = 500, .last = LAST_OK, .ttl = "1h" };
+  g_autoptr(GString) s = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(PmRequest) request = NULL;
+  g_autoptr(PmDecision) d = NULL;
+  g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GError) error = NULL;
+  JsonArray *messages;
+  JsonObject *summary;
+  gint64 t;
+
+  t = grow_session_on (router, "claude-sonnet-4-5", &shape, 6, T0);
+
+  /* Claude Code's compaction: the same conversation plus the summary instruction. */
+  shape.model = "pointsman/auto";
+  body = make_body (&shape);
+  messages = json_object_get_array_member (json_node_get_object (body), "messages");
+  summary = json_object_new ();
+  json_object_set_string_member (summary, "role", "user");
+  json_object_set_string_member (summary, "content",
+                                 "Your task is to create a detailed summary of the conversation so far.\n"
+                                 "CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.");
+  json_array_add_object_element (messages, summary);
+  g_hash_table_insert (headers, g_strdup ("x-claude-code-session-id"), g_strdup ("compact"));
+  request = pm_request_new (PM_API_ANTHROPIC, headers, body, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pm_request_get_kind (request), ==, PM_KIND_COMPACTION);
+  g_assert_cmpstr (pm_request_get_session_id (request), ==, "compact/compaction");
+
+  d = pm_router_decide (router, request, t, &error);
+  g_assert_no_error (error);
+  /* the main conversation's prefix is cached on sonnet, and compaction reads it */
+  g_assert_cmpint (json_object_get_int_member (find_candidate (d, "claude-sonnet-4-5", "none"), "cached_tokens"), >, 40000);
+  g_assert_cmpstr (d->model, ==, "claude-sonnet-4-5");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1301,6 +1341,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/images-need-vision", test_images_need_vision);
   g_test_add_func ("/pm/router/priors-loaded", test_priors_loaded);
   g_test_add_func ("/pm/router/openai-automatic-cache", test_openai_automatic_cache);
+  g_test_add_func ("/pm/router/compaction-reads-parent-cache", test_compaction_reads_parent_cache);
 
   return g_test_run ();
 }
