@@ -634,6 +634,19 @@ test_providers_keys (Fixture       *f,
   g_assert_true (wait_until (providers_idle, page, 10000));
   g_assert_cmpstr (pm_providers_page_get_key_status (page, provider_id), ==, "No key stored");
 
+  /* Edit it: same row, new API family and URL, saved. */
+  g_assert_true (pm_providers_page_set_provider (page, provider_id, PM_API_OPENAI_RESPONSES,
+                                                 "http://127.0.0.1:9/gateway/v1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pm_providers_page_get_n_providers (page), ==, before + 1);
+  p = pm_config_lookup_provider (config, provider_id);
+  g_assert_cmpint (p->api, ==, PM_API_OPENAI_RESPONSES);
+  g_assert_cmpstr (p->base_url, ==, "http://127.0.0.1:9/gateway/v1");
+  g_clear_object (&reloaded);
+  reloaded = pm_config_load (pm_config_get_path (config), FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pm_config_lookup_provider (reloaded, provider_id)->base_url, ==, "http://127.0.0.1:9/gateway/v1");
+
   /* Store a key through the page (async): the real keyring has it, the UI says so. */
   pm_providers_page_store_key (page, provider_id, TEST_KEY);
   g_assert_true (wait_until (providers_idle, page, 20000));

@@ -346,6 +346,8 @@ pm_providers_page_set_provider (PmProvidersPage  *self,
       return FALSE;
     }
 
+  gboolean existed = FALSE;
+
 #if PM_APP_HAVE_CORE
   {
     PmConfig *config = pm_application_get_config (self->app);
@@ -360,6 +362,7 @@ pm_providers_page_set_provider (PmProvidersPage  *self,
         return FALSE;
       }
     existing = pm_config_lookup_provider (config, id);
+    existed = existing != NULL;
     if (existing != NULL)
       p = *existing;
     else
@@ -377,7 +380,11 @@ pm_providers_page_set_provider (PmProvidersPage  *self,
   }
 #endif
 
-  rebuild (self);
+  /* An edit updates its row in place (keeping it open); a new provider gets a row. */
+  if (existed)
+    update_statuses (self);
+  else
+    rebuild (self);
   return TRUE;
 }
 
@@ -406,6 +413,23 @@ on_url_apply (AdwEntryRow     *row,
   if (!pm_providers_page_set_provider (self, provider, adw_combo_row_get_selected (api_row),
                                        gtk_editable_get_text (GTK_EDITABLE (row)), &error))
     gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+}
+
+static void
+on_api_selected (AdwComboRow     *row,
+                 GParamSpec      *pspec,
+                 PmProvidersPage *self)
+{
+  GtkEditable *url_row = g_object_get_data (G_OBJECT (row), "url-row");
+  const char *provider = g_object_get_data (G_OBJECT (url_row), "provider-id");
+  g_autofree char *id = g_strdup (provider);
+  g_autofree char *url = g_strdup (gtk_editable_get_text (url_row));
+  g_autoptr(GError) error = NULL;
+
+  if (!pm_providers_page_set_provider (self, id, adw_combo_row_get_selected (row), url, &error))
+    g_debug ("Provider not changed: %s", error->message);
 }
 
 static void
@@ -465,6 +489,8 @@ rebuild (PmProvidersPage *self)
         g_object_set_data_full (G_OBJECT (url_row), "provider-id", g_strdup (p->id), g_free);
         g_object_set_data (G_OBJECT (url_row), "api-row", api_row);
         g_signal_connect (url_row, "apply", G_CALLBACK (on_url_apply), self);
+        g_object_set_data (G_OBJECT (api_row), "url-row", url_row);
+        g_signal_connect (api_row, "notify::selected", G_CALLBACK (on_api_selected), self);
         adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), url_row);
 
         key_row = adw_password_entry_row_new ();
