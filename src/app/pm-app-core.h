@@ -24,6 +24,3 @@
 #ifndef PM_APP_HAVE_CORE
 # define PM_APP_HAVE_CORE 0
 #endif
-#ifndef PM_APP_HAVE_LOG
-# define PM_APP_HAVE_LOG 0
-#endif
