@@ -424,6 +424,37 @@ pm_application_get_demo_progress (PmApplication *self)
 #endif
 }
 
+double
+pm_application_get_spend_today (PmApplication *self)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) midnight = NULL;
+  GListModel *log;
+  double spend = 0;
+  gint64 since;
+
+  g_return_val_if_fail (PM_IS_APPLICATION (self), 0);
+
+#if PM_APP_HAVE_CORE
+  if (self->store != NULL && self->demo == NULL)
+    return pm_store_get_spend_today (self->store);
+#endif
+
+  midnight = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                    g_date_time_get_day_of_month (now), 0, 0, 0);
+  since = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+  log = pm_application_get_log (self);
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (log, i);
+
+      if (PM_IS_RECORD (item) && pm_record_get_time (PM_RECORD (item)) >= since)
+        spend += pm_record_get_cost (PM_RECORD (item));
+    }
+
+  return spend;
+}
+
 gboolean
 pm_application_save_config (PmApplication  *self,
                             GError        **error)

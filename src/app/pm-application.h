@@ -48,6 +48,8 @@ gboolean       pm_application_get_demo_running  (PmApplication  *self);
 const char    *pm_application_get_demo_error    (PmApplication  *self);
 /* Requests the demo has finished (for tests). */
 guint          pm_application_get_demo_progress (PmApplication  *self);
+/* Spent today (local day), from the request database when there is one, else from the log. */
+double         pm_application_get_spend_today   (PmApplication  *self);
 /* Save the configuration (providers page). */
 gboolean       pm_application_save_config       (PmApplication  *self,
                                                  GError        **error);

@@ -25,6 +25,7 @@ struct _PmObjectivePage
   GtkSpinButton  *budget_spin;
   AdwComboRow    *pin_row;
   AdwComboRow    *client_effort_row;
+  AdwActionRow   *budget_row;
   AdwActionRow   *actual_row;
   AdwActionRow   *what_if_row;
   AdwActionRow   *baseline_row;
@@ -91,6 +92,15 @@ pm_objective_page_update_what_if (PmObjectivePage *self)
 
   g_clear_handle_id (&self->update_id, g_source_remove);
   pm_what_if_result_clear (&self->result);
+
+  if (self->app != NULL)
+    {
+      g_autofree char *spent = pm_format_cost (pm_application_get_spend_today (self->app));
+      g_autofree char *budget = g_strdup_printf (_("US dollars per local day; 0 means no budget. Spent today: %s"),
+                                                 spent);
+
+      adw_action_row_set_subtitle (self->budget_row, budget);
+    }
 
   if (self->what_if == NULL || self->objective == NULL ||
       !pm_what_if_run (self->what_if, self->objective, &self->result, &error) ||
@@ -300,6 +310,12 @@ pm_objective_page_bind (PmObjectivePage *self,
   g_signal_connect_object (settings, "changed::what-if-requests", G_CALLBACK (queue_update), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::log", G_CALLBACK (queue_update), self, G_CONNECT_SWAPPED);
+  {
+    GListModel *log = pm_application_get_log (app);
+
+    /* the spend-today figure follows new requests (the log of a demo is watched on switch) */
+    g_signal_connect_object (log, "items-changed", G_CALLBACK (queue_update), self, G_CONNECT_SWAPPED);
+  }
 
   build_pool (self);
   pm_objective_page_update_what_if (self);
@@ -399,6 +415,7 @@ pm_objective_page_class_init (PmObjectivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, budget_spin);
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, pin_row);
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, client_effort_row);
+  gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, budget_row);
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, actual_row);
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, what_if_row);
   gtk_widget_class_bind_template_child (widget_class, PmObjectivePage, baseline_row);
