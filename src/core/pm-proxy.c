@@ -18,6 +18,7 @@
 
 #include "pm-catalog.h"
 #include "pm-config.h"
+#include "pm-gateway.h"
 #include "pm-guard.h"
 #include "pm-keyring.h"
 #include "pm-proxy.h"
@@ -453,6 +454,10 @@ exchange_finish_record (Exchange      *x,
 
   if (x->first_byte_us > 0)
     ttfb_ms = (x->first_byte_us - x->start_us) / 1000.0;
+
+  if (x->usage.reported_cost >= 0 && x->provider != NULL && x->decision != NULL)
+    /* Pointsman's own estimate next to the gateway's, in the explanation. */
+    pm_gateway_note_cost (x->provider, &x->usage, x->model_info, x->decision, x->record);
 
   pm_record_set_usage (x->record, x->usage.seen ? &x->usage : NULL, cost, baseline);
   pm_record_set_timing (x->record, ttfb_ms, (now - x->start_us) / 1000.0);
@@ -954,6 +959,29 @@ exchange_whole_done (Exchange *x)
       SoupMessageHeaders *up = soup_message_get_response_headers (x->upstream);
       const char *retry_after = soup_message_headers_get_one (up, "retry-after");
 
+      /* A gateway's own refusal (quota, budget, model not allowed …) another candidate may not
+       * meet: the next one, with the gateway's reason. */
+      if (x->attempt + 1 < x->candidates->len)
+        {
+          g_autofree char *gateway_reason = NULL;
+          PmGatewayError kind = pm_gateway_classify_error (x->provider, status, data, len, &gateway_reason);
+
+          if (kind != PM_GATEWAY_ERROR_NONE)
+            {
+              g_autofree char *clean = redact_secrets (gateway_reason != NULL ? gateway_reason : pm_gateway_error_to_string (kind),
+                                                       strlen (gateway_reason != NULL ? gateway_reason : pm_gateway_error_to_string (kind)),
+                                                       x->key);
+              g_autofree char *reason = g_strdup_printf ("%s (%s) refused (HTTP %u, %s); trying %s",
+                                                         x->attempt_decision->model, x->provider->id, status, clean,
+                                                         (char *) g_ptr_array_index (x->candidates, x->attempt + 1));
+
+              pm_decision_add_reason (x->decision, reason);
+              x->attempt++;
+              exchange_try_next (x);
+              return;
+            }
+        }
+
       /* Overloaded, rate limited or broken before the first byte: the next candidate, if any. */
       if ((status >= 500 || status == 429 || status == 408) && x->attempt + 1 < x->candidates->len)
         {
@@ -1147,8 +1175,11 @@ copy_upstream_headers (Exchange *x)
         soup_message_headers_append (down, name, value);
     }
 
+  /* The gateway's own figure for the request (its preset says where). */
+  pm_gateway_read_cost (x->provider, up, &x->usage);
+
   value = soup_message_headers_get_one (up, "x-litellm-response-cost");
-  if (value != NULL)
+  if (value != NULL && x->usage.reported_cost < 0)
     {
       char *end = NULL;
       double cost = g_ascii_strtod (value, &end);
@@ -1290,8 +1321,6 @@ exchange_send (Exchange   *x,
   const char *requested;
   const PmModelInfo *requested_info;
   gboolean model_changed;
-  GHashTableIter iter;
-  gpointer name, value;
 
   wipe_string (&x->key);
   x->key = g_strdup (key);
@@ -1301,8 +1330,8 @@ exchange_send (Exchange   *x,
   model_changed = requested_info == NULL || x->model_info == NULL ||
                   !g_str_equal (requested_info->id, x->model_info->id);
 
-  body = pm_translate_request (x->client_api, x->upstream_api, pm_request_get_body (x->request),
-                               model_changed, &error);
+  body = pm_translate_request_for_provider (x->client_api, x->upstream_api, pm_request_get_body (x->request),
+                                            model_changed, x->provider->preset, &error);
   if (body == NULL)
     {
       g_autofree char *message = g_strdup_printf ("Cannot send this request to %s (%s): %s",
@@ -1319,6 +1348,8 @@ exchange_send (Exchange   *x,
       exchange_fail (x, 400, "invalid_request_error", error->message);
       return;
     }
+  /* Effort fields as this gateway forwards them. */
+  pm_gateway_fix_body (x->provider, x->upstream_api, body);
 
   if (x->compact && JSON_NODE_HOLDS_OBJECT (body))
     {
@@ -1372,21 +1403,13 @@ exchange_send (Exchange   *x,
       soup_message_headers_replace (headers, "anthropic-version", version != NULL ? version : "2023-06-01");
       if (beta != NULL && x->client_api == PM_API_ANTHROPIC)
         soup_message_headers_replace (headers, "anthropic-beta", beta);
-      if (key != NULL)
-        soup_message_headers_replace (headers, "x-api-key", key);
-    }
-  else if (key != NULL)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", key, NULL);
-
-      soup_message_headers_replace (headers, "authorization", bearer);
     }
 
-  if (x->provider->headers != NULL)
+  /* The provider's key where its API or gateway wants it, and its configured headers. */
+  if (!pm_gateway_apply_headers (x->provider, x->upstream_api, key, headers, &error))
     {
-      g_hash_table_iter_init (&iter, x->provider->headers);
-      while (g_hash_table_iter_next (&iter, &name, &value))
-        soup_message_headers_replace (headers, name, value);
+      exchange_fail (x, 401, "authentication_error", error->message);
+      return;
     }
 
   if (x->cancellable == NULL)
@@ -1567,7 +1590,11 @@ exchange_try_next (Exchange *x)
     upstream_name = g_hash_table_lookup (x->provider->model_names, model_id);
   else if (model_config == NULL && pm_request_get_model (x->request) != NULL)
     upstream_name = pm_request_get_model (x->request);
-  x->upstream_model = g_strdup (upstream_name != NULL ? upstream_name : model_id);
+  if (upstream_name != NULL)
+    x->upstream_model = g_strdup (upstream_name);
+  else
+    /* model_names templates, then the gateway's naming ("anthropic/claude-sonnet-4.5"). */
+    x->upstream_model = pm_gateway_model_name (x->provider, x->model_info, model_id);
 
   x->strip_usage = FALSE;
   if (x->client_api == PM_API_OPENAI_CHAT && x->upstream_api == PM_API_OPENAI_CHAT && x->client_stream)
