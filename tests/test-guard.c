@@ -604,6 +604,17 @@ early_handler (SoupServer        *server,
   pm_guard_check_message_headers (s->guard, msg, api_for_path (path));
 }
 
+/* Server thread: a held message is done (the client hung up); stop writing to it. */
+static void
+held_finished (SoupServerMessage *msg,
+               gpointer           user_data)
+{
+  Server *s = user_data;
+
+  g_signal_handlers_disconnect_by_func (msg, held_finished, s);
+  g_ptr_array_remove (s->held, msg);
+}
+
 static void
 handler (SoupServer        *server,
          SoupServerMessage *msg,
@@ -635,6 +646,7 @@ handler (SoupServer        *server,
       soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
                                 "event: ping\ndata: {}\n\n", 22);
       g_ptr_array_add (s->held, g_object_ref (msg));
+      g_signal_connect (msg, "finished", G_CALLBACK (held_finished), s);
       return;
     }
 
@@ -671,7 +683,8 @@ server_thread (gpointer data)
 
   g_main_loop_run (s->loop);
 
-  g_ptr_array_set_size (s->held, 0);
+  while (s->held->len > 0)
+    held_finished (g_ptr_array_index (s->held, 0), s);
   soup_server_disconnect (s->server);
   g_clear_object (&s->server);
   while (g_main_context_iteration (s->context, FALSE))
