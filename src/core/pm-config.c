@@ -13,6 +13,7 @@
 
 #include "pm-catalog.h"
 #include "pm-config.h"
+#include "pm-gateway.h"
 #include "pm-objective.h"
 
 #define DEFAULT_HOST            "127.0.0.1"
@@ -751,6 +752,7 @@ load_provider (PmConfig     *self,
   const char *key = NULL;
   const char *preset = NULL;
   int preset_index = -1;
+  const PmGatewayPreset *gateway = NULL;   /* presets of pm-gateway.c this table lacks */
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return config_error (ctx, error, prefix, "expected an object, found %s", node_kind (node));
@@ -779,6 +781,8 @@ load_provider (PmConfig     *self,
             preset_index = i;
         }
       if (preset_index < 0)
+        gateway = pm_gateway_lookup (preset);
+      if (preset_index < 0 && gateway == NULL)
         {
           g_autoptr(GString) names = g_string_new (NULL);
 
@@ -807,6 +811,8 @@ load_provider (PmConfig     *self,
     }
   else if (preset_index >= 0)
     provider->api = presets[preset_index].api;
+  else if (gateway != NULL)
+    provider->api = gateway->api;
   else
     {
       pm_provider_config_free (provider);
@@ -817,6 +823,19 @@ load_provider (PmConfig     *self,
 
   if (base_url == NULL && preset_index >= 0)
     base_url = presets[preset_index].base_url;
+  if (base_url == NULL && gateway != NULL)
+    base_url = provider->api == PM_API_ANTHROPIC && gateway->anthropic_base_url != NULL ?
+               gateway->anthropic_base_url : gateway->base_url;
+  if (base_url != NULL && strchr (base_url, '{') != NULL)
+    {
+      /* A gateway URL template ("…/v1/{account_id}/{gateway_id}/compat") not filled in. */
+      g_autofree char *placeholder = pm_gateway_find_placeholder (base_url);
+
+      pm_provider_config_free (provider);
+      g_string_printf (path, "%s.base_url", prefix);
+      return config_error (ctx, error, path->str, "replace {%s} in “%s” (see docs/GATEWAYS.md)",
+                           placeholder, base_url);
+    }
   if (base_url == NULL)
     {
       pm_provider_config_free (provider);
@@ -845,7 +864,7 @@ load_provider (PmConfig     *self,
     provider->base_url[strlen (provider->base_url) - 1] = '\0';
 
   if (key == NULL)
-    key = preset_index >= 0 ? presets[preset_index].key : "keyring";
+    key = preset_index >= 0 ? presets[preset_index].key : gateway != NULL ? gateway->key : "keyring";
   if (!valid_key_spec (key))
     {
       pm_provider_config_free (provider);
