@@ -1,0 +1,850 @@
+/* test-gateway.c — gateway presets: names, credentials, effort fields, cost read-back and the
+ * gateways' own errors, through the proxy to the scripted upstream over loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "pm-catalog.h"
+#include "pm-config.h"
+#include "pm-gateway.h"
+#include "pm-keyring.h"
+#include "pm-proxy.h"
+#include "pm-record.h"
+#include "pm-request-log.h"
+#include "pm-router.h"
+#include "pm-store.h"
+#include "pm-test-utils.h"
+#include "test-proxy-common.h"
+
+#define GATEWAY_KEY  "test-key-not-real-gw-1234"
+#define PROVIDER_KEY "test-key-not-real-provider-5678"
+#define CLIENT_KEY   "test-key-not-real-client-0000"
+
+static const char *openai_headers[] = {
+  "authorization", "Bearer " CLIENT_KEY,
+  "user-agent", "test-client/1.0",
+  NULL
+};
+
+static const char *anthropic_headers[] = {
+  "x-api-key", CLIENT_KEY,
+  "anthropic-version", "2023-06-01",
+  "user-agent", "claude-cli/2.1.0 (external, cli)",
+  NULL
+};
+
+typedef struct
+{
+  PmSimUpstream *sim;
+  char          *sim_url;
+  char          *dir;
+  PmConfig      *config;
+  PmCatalog     *catalog;
+  PmRouter      *router;
+  PmKeyring     *keyring;
+  PmStore       *store;
+  PmProxy       *proxy;
+  char          *url;
+} Fixture;
+
+static PmCatalog *
+load_catalog (void)
+{
+  g_autofree char *path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
+  g_autoptr(GError) error = NULL;
+  PmCatalog *catalog = pm_catalog_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  return catalog;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = pm_test_make_tmpdir ();
+  f->sim = pm_sim_upstream_new ();
+  g_assert_true (pm_sim_upstream_start (f->sim, 0, &error));
+  g_assert_no_error (error);
+  f->sim_url = pm_sim_upstream_dup_url (f->sim);
+  f->catalog = load_catalog ();
+  f->keyring = pm_keyring_new_memory ();
+}
+
+/* providers/models: JSON with SIM standing for the scripted upstream's URL. Every provider id
+ * gets GATEWAY_KEY in the (in-memory) keyring. */
+static void
+start_proxy (Fixture    *f,
+             const char *providers,
+             const char *models)
+{
+  g_autoptr(JsonNode) model_list = json_from_string (models, NULL);
+  const char *default_model = json_object_get_string_member (json_array_get_object_element (json_node_get_array (model_list), 0), "id");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autofree char *db = g_build_filename (f->dir, "requests.db", NULL);
+  g_auto(GStrv) pool = NULL;
+  GPtrArray *list;
+
+  g_string_printf (json, "{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
+                         " \"providers\": %s, \"models\": %s,"
+                         " \"default_model\": \"%s\", \"database\": \"%s\"}",
+                   providers, models, default_model, db);
+  g_string_replace (json, "SIM", f->sim_url, 0);
+
+  f->config = pm_config_new_from_data (json->str, -1, "test-config.json", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->config);
+
+  list = pm_config_get_providers (f->config);
+  for (guint i = 0; i < list->len; i++)
+    {
+      PmProviderConfig *provider = g_ptr_array_index (list, i);
+
+      g_assert_true (pm_keyring_store_sync (f->keyring, provider->id, GATEWAY_KEY, NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  pool = pm_config_dup_pool (f->config);
+  f->router = pm_router_new (f->catalog, pm_config_get_objective (f->config),
+                             (const char * const *) pool, pm_config_get_default_model (f->config));
+  f->store = pm_store_open (pm_config_get_database (f->config), &error);
+  g_assert_no_error (error);
+  f->proxy = pm_proxy_new (f->config, f->catalog, f->router, f->keyring, f->store);
+  g_assert_true (pm_proxy_start (f->proxy, &error));
+  g_assert_no_error (error);
+  f->url = pm_proxy_dup_url (f->proxy);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->proxy != NULL)
+    {
+      guint tick = g_timeout_add (10, tick_cb, NULL);
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      pm_proxy_stop (f->proxy);
+      while (G_OBJECT (f->proxy)->ref_count > 1 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      g_source_remove (tick);
+      g_assert_finalize_object (f->proxy);
+    }
+  if (f->store != NULL)
+    pm_store_close (f->store);
+  g_clear_object (&f->store);
+  g_clear_object (&f->keyring);
+  g_clear_object (&f->router);
+  g_clear_object (&f->catalog);
+  g_clear_object (&f->config);
+  pm_sim_upstream_stop (f->sim);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&f->sim);
+  g_free (f->sim_url);
+  g_free (f->url);
+  g_free (f->dir);
+}
+
+static PmRecord *
+last_record (Fixture *f)
+{
+  PmRequestLog *log = pm_proxy_get_log (f->proxy);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
+  PmRecord *record;
+
+  g_assert_cmpuint (n, >, 0);
+  record = g_list_model_get_item (G_LIST_MODEL (log), n - 1);
+  g_object_unref (record);   /* the log keeps it alive */
+  return record;
+}
+
+static JsonObject *
+upstream_body (Fixture *f)
+{
+  JsonNode *node = pm_sim_upstream_get_last_json (f->sim);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_node_get_object (node);
+}
+
+/* No key the client sent, and never the gateway key outside the header it belongs in. */
+static void
+assert_keys_in_place (Fixture    *f,
+                      const char *key_header)
+{
+  GHashTableIter iter;
+  gpointer name, value;
+  g_autofree char *body = g_strndup (g_bytes_get_data (pm_sim_upstream_get_last_body (f->sim), NULL),
+                                     g_bytes_get_size (pm_sim_upstream_get_last_body (f->sim)));
+
+  g_assert_null (strstr (body, GATEWAY_KEY));
+  g_assert_null (strstr (body, CLIENT_KEY));
+  g_hash_table_iter_init (&iter, pm_sim_upstream_get_last_headers (f->sim));
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    {
+      if (strstr (value, CLIENT_KEY) != NULL)
+        g_error ("the client's key reached the upstream in %s", (char *) name);
+      if (strstr (value, GATEWAY_KEY) != NULL && g_strcmp0 (name, key_header) != 0)
+        g_error ("the gateway key went out in %s, not %s", (char *) name, key_header);
+    }
+}
+
+static PmProviderConfig *
+provider_from (const char *json,
+               PmConfig  **holder)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *full = g_strdup_printf ("{\"providers\": [%s], \"models\": [], \"default_model\": \"claude-sonnet-4-5\"}", json);
+
+  *holder = pm_config_new_from_data (full, -1, "unit.json", &error);
+  g_assert_no_error (error);
+  return g_ptr_array_index (pm_config_get_providers (*holder), 0);
+}
+
+/* ---- the table ---- */
+
+static void
+test_presets (void)
+{
+  const char *gateways[] = { "cloudflare", "litellm", "openrouter", "portkey", "truefoundry" };
+  const PmGatewayPreset *table;
+  const PmGatewayPreset *cf;
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *anthropic_url = NULL;
+  guint n = 0;
+
+  table = pm_gateway_presets (&n);
+  g_assert_cmpuint (n, >=, 9);
+  for (guint i = 1; i < n; i++)
+    g_assert_cmpint (g_strcmp0 (table[i - 1].name, table[i].name), <, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (gateways); i++)
+    {
+      const PmGatewayPreset *preset = pm_gateway_lookup (gateways[i]);
+
+      g_assert_nonnull (preset);
+      g_assert_true (preset->is_gateway);
+      g_assert_true (preset->apis & PM_GATEWAY_API_BIT (PM_API_OPENAI_CHAT));
+      g_assert_true (preset->apis & PM_GATEWAY_API_BIT (preset->api));
+      g_assert_nonnull (preset->docs_anchor);
+    }
+  g_assert_false (pm_gateway_lookup ("anthropic")->is_gateway);
+  g_assert_null (pm_gateway_lookup ("no-such-gateway"));
+  g_assert_true (pm_gateway_lookup ("cloudflare-ai-gateway") == pm_gateway_lookup ("cloudflare"));
+
+  /* Cloudflare's per-account, per-gateway URL. */
+  cf = pm_gateway_lookup ("cloudflare");
+  url = pm_gateway_expand_base_url (cf, PM_API_OPENAI_CHAT, values, &error);
+  g_assert_error (error, PM_ERROR, PM_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "account_id"));
+  g_assert_null (url);
+  g_clear_error (&error);
+
+  g_hash_table_insert (values, "account_id", "0123abcd");
+  g_hash_table_insert (values, "gateway_id", "my-gateway");
+  url = pm_gateway_expand_base_url (cf, PM_API_OPENAI_CHAT, values, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (url, ==, "https://gateway.ai.cloudflare.com/v1/0123abcd/my-gateway/compat");
+  anthropic_url = pm_gateway_expand_base_url (cf, PM_API_ANTHROPIC, values, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (anthropic_url, ==, "https://gateway.ai.cloudflare.com/v1/0123abcd/my-gateway/anthropic");
+
+  g_assert_null (pm_gateway_find_placeholder ("https://openrouter.ai/api/v1"));
+  {
+    g_autofree char *left = pm_gateway_find_placeholder ("https://{control_plane}/api/llm");
+
+    g_assert_cmpstr (left, ==, "control_plane");
+  }
+}
+
+/* ---- model names ---- */
+
+static void
+assert_name (PmCatalog  *catalog,
+             const char *provider_json,
+             const char *model_id,
+             const char *expected)
+{
+  g_autoptr(PmConfig) holder = NULL;
+  PmProviderConfig *provider = provider_from (provider_json, &holder);
+  g_autofree char *name = pm_gateway_model_name (provider, pm_catalog_lookup (catalog, model_id), model_id);
+
+  g_assert_cmpstr (name, ==, expected);
+}
+
+static void
+test_model_names (void)
+{
+  g_autoptr(PmCatalog) catalog = load_catalog ();
+  const char *openrouter = "{\"id\": \"or\", \"preset\": \"openrouter\"}";
+  const char *litellm = "{\"id\": \"ll\", \"preset\": \"litellm\"}";
+
+  /* OpenRouter spells vendors and versions its own way. */
+  assert_name (catalog, openrouter, "claude-sonnet-4-5", "anthropic/claude-sonnet-4.5");
+  assert_name (catalog, openrouter, "claude-haiku-4-5", "anthropic/claude-haiku-4.5");
+  assert_name (catalog, openrouter, "gpt-5-mini", "openai/gpt-5-mini");
+  assert_name (catalog, openrouter, "gemini-3-pro", "google/gemini-3-pro-preview");
+  assert_name (catalog, openrouter, "glm-4.6", "z-ai/glm-4.6");
+  assert_name (catalog, openrouter, "kimi-k2", "moonshotai/kimi-k2");
+  assert_name (catalog, openrouter, "deepseek-chat", "deepseek/deepseek-chat");
+
+  /* LiteLLM: its model_name aliases; the catalog id unless model_names says otherwise. */
+  assert_name (catalog, litellm, "claude-sonnet-4-5", "claude-sonnet-4-5");
+  assert_name (catalog, "{\"id\": \"ll\", \"preset\": \"litellm\", \"model_names\": {\"anthropic/*\": \"anthropic/{id}\", \"*\": \"team-{id}\"}}",
+               "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5");
+  assert_name (catalog, "{\"id\": \"ll\", \"preset\": \"litellm\", \"model_names\": {\"anthropic/*\": \"anthropic/{id}\", \"*\": \"team-{id}\"}}",
+               "gpt-5", "team-gpt-5");
+  assert_name (catalog, "{\"id\": \"ll\", \"preset\": \"litellm\", \"model_names\": {\"claude-sonnet-4-5\": \"sonnet\", \"*\": \"team-{id}\"}}",
+               "claude-sonnet-4-5", "sonnet");
+
+  /* TrueFoundry: provider-account/model. */
+  assert_name (catalog, "{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"https://acme.truefoundry.cloud/api/llm\"}",
+               "gpt-5", "openai/gpt-5");
+  assert_name (catalog, "{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"https://acme.truefoundry.cloud/api/llm\","
+                        " \"model_names\": {\"anthropic/*\": \"anthropic-main/\"}}",
+               "claude-opus-4-5", "anthropic-main/claude-opus-4-5");
+
+  /* Cloudflare: "provider/model" on the compat endpoint, native names on per-provider paths. */
+  assert_name (catalog, "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/acc/gw/compat\"}",
+               "gemini-2.5-flash", "google-ai-studio/gemini-2.5-flash");
+  assert_name (catalog, "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/acc/gw/compat\"}",
+               "claude-sonnet-4-5", "anthropic/claude-sonnet-4-5");
+  assert_name (catalog, "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"api\": \"anthropic\","
+                        " \"base_url\": \"https://gateway.ai.cloudflare.com/v1/acc/gw/anthropic\"}",
+               "claude-sonnet-4-5", "claude-sonnet-4-5");
+
+  /* Portkey with a provider header: the provider's own names. */
+  assert_name (catalog, "{\"id\": \"pk\", \"preset\": \"portkey\", \"headers\": {\"x-portkey-provider\": \"openai\"}}",
+               "gpt-5", "gpt-5");
+}
+
+/* ---- credentials ---- */
+
+static void
+test_headers (void)
+{
+  struct {
+    const char *provider;
+    PmApi       api;
+    const char *header;
+    const char *value;
+    const char *absent;
+  } cases[] = {
+    /* Hosted Portkey: its own key header; the self-hosted gateway forwards the provider key. */
+    { "{\"id\": \"pk\", \"preset\": \"portkey\", \"headers\": {\"x-portkey-virtual-key\": \"vk-anthropic-1\"}}",
+      PM_API_OPENAI_CHAT, "x-portkey-api-key", GATEWAY_KEY, "authorization" },
+    { "{\"id\": \"pk\", \"preset\": \"portkey\", \"base_url\": \"http://127.0.0.1:8787/v1\","
+      " \"headers\": {\"x-portkey-provider\": \"openai\"}}",
+      PM_API_OPENAI_CHAT, "authorization", "Bearer " GATEWAY_KEY, "x-portkey-api-key" },
+    { "{\"id\": \"pk\", \"preset\": \"portkey\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:8787\","
+      " \"headers\": {\"x-portkey-provider\": \"anthropic\"}}",
+      PM_API_ANTHROPIC, "x-api-key", GATEWAY_KEY, "authorization" },
+    /* Cloudflare's authenticated gateway. */
+    { "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/a/g/compat\"}",
+      PM_API_OPENAI_CHAT, "cf-aig-authorization", "Bearer " GATEWAY_KEY, "authorization" },
+    /* A header that asks for the key gets it instead of the preset's place. */
+    { "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/a/g/openai\","
+      " \"headers\": {\"authorization\": \"Bearer {key}\"}}",
+      PM_API_OPENAI_CHAT, "authorization", "Bearer " GATEWAY_KEY, "cf-aig-authorization" },
+    /* LiteLLM takes a bearer key on its Anthropic route too. */
+    { "{\"id\": \"ll\", \"preset\": \"litellm\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:4000\"}",
+      PM_API_ANTHROPIC, "authorization", "Bearer " GATEWAY_KEY, "x-api-key" },
+    { "{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"https://acme.truefoundry.cloud/api/llm\"}",
+      PM_API_OPENAI_CHAT, "authorization", "Bearer " GATEWAY_KEY, "x-api-key" },
+    { "{\"id\": \"ant\", \"preset\": \"anthropic\"}",
+      PM_API_ANTHROPIC, "x-api-key", GATEWAY_KEY, "authorization" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PmConfig) holder = NULL;
+      g_autoptr(GError) error = NULL;
+      PmProviderConfig *provider = provider_from (cases[i].provider, &holder);
+      SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+      g_test_message ("case %u: %s", i, cases[i].provider);
+      g_assert_true (pm_gateway_apply_headers (provider, cases[i].api, GATEWAY_KEY, headers, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (soup_message_headers_get_one (headers, cases[i].header), ==, cases[i].value);
+      g_assert_null (soup_message_headers_get_one (headers, cases[i].absent));
+      soup_message_headers_unref (headers);
+    }
+
+  /* A second secret from the environment, named in the configuration. */
+  {
+    g_autoptr(PmConfig) holder = NULL;
+    g_autoptr(GError) error = NULL;
+    PmProviderConfig *provider = provider_from ("{\"id\": \"cf\", \"preset\": \"cloudflare\","
+                                                " \"base_url\": \"https://gateway.ai.cloudflare.com/v1/a/g/openai\","
+                                                " \"headers\": {\"authorization\": \"Bearer {env:PM_TEST_GW_PROVIDER_KEY}\"}}",
+                                                &holder);
+    SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+    g_unsetenv ("PM_TEST_GW_PROVIDER_KEY");
+    g_assert_false (pm_gateway_apply_headers (provider, PM_API_OPENAI_CHAT, GATEWAY_KEY, headers, &error));
+    g_assert_error (error, PM_ERROR, PM_ERROR_KEYRING);
+    g_assert_nonnull (strstr (error->message, "PM_TEST_GW_PROVIDER_KEY"));
+    g_clear_error (&error);
+
+    g_setenv ("PM_TEST_GW_PROVIDER_KEY", PROVIDER_KEY, TRUE);
+    g_assert_true (pm_gateway_apply_headers (provider, PM_API_OPENAI_CHAT, GATEWAY_KEY, headers, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (soup_message_headers_get_one (headers, "authorization"), ==, "Bearer " PROVIDER_KEY);
+    g_assert_cmpstr (soup_message_headers_get_one (headers, "cf-aig-authorization"), ==, "Bearer " GATEWAY_KEY);
+    g_unsetenv ("PM_TEST_GW_PROVIDER_KEY");
+    soup_message_headers_unref (headers);
+  }
+}
+
+/* ---- effort fields ---- */
+
+static void
+test_fix_body (void)
+{
+  g_autoptr(PmConfig) or_holder = NULL;
+  g_autoptr(PmConfig) tfy_holder = NULL;
+  PmProviderConfig *openrouter = provider_from ("{\"id\": \"or\", \"preset\": \"openrouter\"}", &or_holder);
+  PmProviderConfig *tfy = provider_from ("{\"id\": \"tfy\", \"preset\": \"truefoundry\","
+                                         " \"base_url\": \"https://acme.truefoundry.cloud/api/llm\"}", &tfy_holder);
+  g_autoptr(JsonNode) a = json_from_string ("{\"model\":\"x\",\"reasoning_effort\":\"high\"}", NULL);
+  g_autoptr(JsonNode) b = json_from_string ("{\"model\":\"openai-main/gpt-5\",\"reasoning\":{\"effort\":\"low\"},"
+                                            "\"usage\":{\"include\":true}}", NULL);
+  JsonObject *o;
+
+  pm_gateway_fix_body (openrouter, PM_API_OPENAI_CHAT, a);
+  o = json_node_get_object (a);
+  g_assert_false (json_object_has_member (o, "reasoning_effort"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "reasoning"), "effort"), ==, "high");
+
+  pm_gateway_fix_body (tfy, PM_API_OPENAI_CHAT, b);
+  o = json_node_get_object (b);
+  g_assert_false (json_object_has_member (o, "reasoning"));
+  g_assert_false (json_object_has_member (o, "usage"));
+  g_assert_cmpstr (json_object_get_string_member (o, "reasoning_effort"), ==, "low");
+}
+
+/* ---- configuration ---- */
+
+static void
+test_config (void)
+{
+  const char *cases[][2] = {
+    { "{\"id\": \"tfy\", \"preset\": \"truefoundry\"}", "control_plane" },
+    { "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"api\": \"anthropic\"}", "account_id" },
+    { "{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/acc/{gateway_id}/compat\"}", "gateway_id" },
+  };
+  g_autoptr(PmConfig) holder = NULL;
+  PmProviderConfig *provider;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *json = g_strdup_printf ("{\"providers\": [%s], \"models\": [], \"default_model\": \"claude-sonnet-4-5\"}",
+                                               cases[i][0]);
+      g_autoptr(PmConfig) config = pm_config_new_from_data (json, -1, "unit.json", &error);
+
+      g_assert_null (config);
+      g_assert_error (error, PM_ERROR, PM_ERROR_CONFIG);
+      g_assert_nonnull (strstr (error->message, "providers[0].base_url"));
+      g_assert_nonnull (strstr (error->message, cases[i][1]));
+    }
+
+  /* Defaults from the gateway preset: API, key source. */
+  provider = provider_from ("{\"id\": \"cf\", \"preset\": \"cloudflare\","
+                            " \"base_url\": \"https://gateway.ai.cloudflare.com/v1/acc/gw/compat\"}", &holder);
+  g_assert_cmpint (provider->api, ==, PM_API_OPENAI_CHAT);
+  g_assert_cmpstr (provider->key, ==, "keyring");
+  g_assert_cmpstr (provider->preset, ==, "cloudflare");
+}
+
+/* ---- the gateways' errors, in their documented shapes ---- */
+
+static void
+test_classify_errors (void)
+{
+  struct {
+    const char    *preset;
+    guint          status;
+    const char    *body;
+    PmGatewayError expected;
+    const char    *in_reason;
+  } cases[] = {
+    { "litellm", 400, "{\"error\":{\"message\":\"Budget has been exceeded! Current cost: 10.2, Max budget: 10.0\","
+                      "\"type\":\"budget_exceeded\",\"param\":null,\"code\":\"400\"}}",
+      PM_GATEWAY_ERROR_BUDGET, "Budget has been exceeded" },
+    { "litellm", 401, "{\"error\":{\"message\":\"key not allowed to access model. This key can only access "
+                      "models=['gpt-5-mini']. Tried to access claude-opus-4-5\",\"type\":\"key_model_access_denied\","
+                      "\"param\":\"model\",\"code\":\"401\"}}",
+      PM_GATEWAY_ERROR_MODEL_NOT_ALLOWED, "key not allowed" },
+    { "openrouter", 402, "{\"error\":{\"code\":402,\"message\":\"Insufficient credits. Add more using https://openrouter.ai/credits\"}}",
+      PM_GATEWAY_ERROR_QUOTA, "Insufficient credits" },
+    { "openrouter", 403, "{\"error\":{\"code\":403,\"message\":\"Key limit exceeded\","
+                         "\"metadata\":{\"limit_source\":\"openrouter_key_limit\"}}}",
+      PM_GATEWAY_ERROR_BUDGET, "Key limit exceeded" },
+    { "openrouter", 404, "{\"error\":{\"code\":404,\"message\":\"No endpoints found matching your data policy\"}}",
+      PM_GATEWAY_ERROR_MODEL_UNAVAILABLE, "No endpoints found" },
+    { "portkey", 412, "{\"status\":\"failure\",\"message\":\"Budget exhausted for this virtual key\"}",
+      PM_GATEWAY_ERROR_BUDGET, "Budget exhausted" },
+    { "portkey", 429, "{\"status\":\"failure\",\"message\":\"Rate limit exceeded\"}",
+      PM_GATEWAY_ERROR_RATE_LIMITED, "Rate limit" },
+    { "cloudflare", 429, "{\"success\":false,\"result\":[],\"messages\":[],\"error\":[{\"code\":2003,\"message\":\"Rate limited\"}]}",
+      PM_GATEWAY_ERROR_RATE_LIMITED, "Rate limited" },
+    { "truefoundry", 403, "{\"error\":{\"message\":\"User is not authorized to access model openai-main/gpt-5\"}}",
+      PM_GATEWAY_ERROR_MODEL_NOT_ALLOWED, "not authorized" },
+    { "truefoundry", 429, "{\"error\":{\"message\":\"Budget limit exceeded for rule monthly-cap\"}}",
+      PM_GATEWAY_ERROR_BUDGET, "monthly-cap" },
+    { "openai", 429, "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\"}}",
+      PM_GATEWAY_ERROR_QUOTA, "current quota" },
+    /* Not refusals: a bad request fails everywhere, a bad key is the user's to fix. */
+    { "litellm", 400, "{\"error\":{\"message\":\"messages: field required\",\"type\":\"invalid_request_error\"}}",
+      PM_GATEWAY_ERROR_NONE, NULL },
+    { "openrouter", 401, "{\"error\":{\"code\":401,\"message\":\"No auth credentials found\"}}",
+      PM_GATEWAY_ERROR_NONE, NULL },
+    { "portkey", 400, "{\"status\":\"failure\",\"message\":\"Either x-portkey-config or x-portkey-provider header is required\"}",
+      PM_GATEWAY_ERROR_NONE, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PmConfig) holder = NULL;
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"gw\", \"preset\": \"%s\"%s}", cases[i].preset,
+                                               g_str_equal (cases[i].preset, "cloudflare") ?
+                                               ", \"base_url\": \"https://gateway.ai.cloudflare.com/v1/a/g/compat\"" :
+                                               g_str_equal (cases[i].preset, "truefoundry") ?
+                                               ", \"base_url\": \"https://acme.truefoundry.cloud/api/llm\"" : "");
+      PmProviderConfig *provider = provider_from (json, &holder);
+      g_autofree char *reason = NULL;
+      PmGatewayError kind;
+
+      g_test_message ("case %u: %s %u", i, cases[i].preset, cases[i].status);
+      kind = pm_gateway_classify_error (provider, cases[i].status, cases[i].body, strlen (cases[i].body), &reason);
+      g_assert_cmpint (kind, ==, cases[i].expected);
+      if (cases[i].in_reason == NULL)
+        {
+          g_assert_null (reason);
+          continue;
+        }
+      g_assert_nonnull (strstr (reason, cases[i].in_reason));
+      g_assert_true (g_str_has_prefix (reason, "gw refused"));
+      g_assert_nonnull (strstr (reason, pm_gateway_error_to_string (kind)));
+    }
+
+  /* Key-like strings in a gateway's message stay out of the explanation. */
+  {
+    const char *body = "{\"error\":{\"message\":\"Budget exceeded for key sk-litellm-0123456789abcdefghij\","
+                       "\"type\":\"budget_exceeded\"}}";
+    g_autofree char *reason = NULL;
+
+    g_assert_cmpint (pm_gateway_classify_error (NULL, 400, body, strlen (body), &reason), ==, PM_GATEWAY_ERROR_BUDGET);
+    g_assert_null (strstr (reason, "0123456789abcdefghij"));
+    g_assert_nonnull (strstr (reason, "[redacted]"));
+  }
+}
+
+/* ---- through the proxy ---- */
+
+/* OpenRouter: the catalog model under OpenRouter's name, reasoning{effort}, usage accounting
+ * asked for, a bearer key, attribution headers; usage.cost read back next to our estimate. */
+static void
+test_proxy_openrouter (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Done.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autoptr(JsonNode) explanation = NULL;
+  JsonObject *body;
+  JsonObject *reasoning;
+  JsonObject *cost;
+  PmRecord *record;
+  PmUsage usage;
+
+  start_proxy (f, "[{\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/v1\"}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"orouter\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+  pm_sim_reply_set_reported_cost (reply, 0.0123);
+  pm_sim_upstream_push_reply (f->sim, reply);
+
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"claude-sonnet-4-5\",\"reasoning_effort\":\"high\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the failing test in parser.c\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+
+  body = upstream_body (f);
+  g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic/claude-sonnet-4.5");
+  g_assert_false (json_object_has_member (body, "reasoning_effort"));
+  reasoning = json_object_get_object_member (body, "reasoning");
+  g_assert_nonnull (reasoning);
+  g_assert_cmpstr (json_object_get_string_member (reasoning, "effort"), ==,
+                   soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (body, "usage"), "include"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-title"), ==, "Pointsman");
+  assert_keys_in_place (f, "authorization");
+
+  record = last_record (f);
+  pm_record_get_usage (record, &usage);
+  g_assert_cmpfloat_with_epsilon (usage.reported_cost, 0.0123, 1e-9);
+  g_assert_cmpfloat_with_epsilon (pm_record_get_cost (record), 0.0123, 1e-9);
+  explanation = json_from_string (pm_record_get_explanation (record), NULL);
+  cost = json_object_get_object_member (json_node_get_object (explanation), "gateway_cost");
+  g_assert_nonnull (cost);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cost, "reported"), 0.0123, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cost, "estimated"),
+                                  pm_usage_cost (&usage, pm_catalog_lookup (f->catalog, "claude-sonnet-4-5")), 1e-9);
+  g_assert_cmpfloat (json_object_get_double_member (cost, "estimated"), >, 0.0);
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "Pointsman's estimate"));
+}
+
+/* LiteLLM: aliases from a model_names template, OpenAI's reasoning_effort, the cost header. */
+static void
+test_proxy_litellm (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Done.");
+  g_autoptr(TestResponse) r = NULL;
+  JsonObject *body;
+  PmRecord *record;
+  PmUsage usage;
+
+  start_proxy (f, "[{\"id\": \"lite\", \"preset\": \"litellm\", \"base_url\": \"SIM/v1\","
+                  "  \"model_names\": {\"anthropic/*\": \"anthropic/{id}\"}}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"lite\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+  pm_sim_reply_set_reported_cost (reply, 0.0042);
+  pm_sim_upstream_push_reply (f->sim, reply);
+
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"claude-sonnet-4-5\",\"reasoning_effort\":\"low\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the diff\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  body = upstream_body (f);
+  g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic/claude-sonnet-4-5");
+  /* "anthropic/…" looks like an OpenRouter name; LiteLLM still takes reasoning_effort. */
+  g_assert_cmpstr (json_object_get_string_member (body, "reasoning_effort"), ==,
+                   soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  g_assert_false (json_object_has_member (body, "reasoning"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  assert_keys_in_place (f, "authorization");
+
+  record = last_record (f);
+  pm_record_get_usage (record, &usage);
+  g_assert_cmpfloat_with_epsilon (usage.reported_cost, 0.0042, 1e-9);
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "gateway_cost"));
+}
+
+/* LiteLLM's Anthropic route: Claude Code's cache breakpoints pass through unchanged. */
+static void
+test_proxy_litellm_messages (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *sent = NULL;
+
+  start_proxy (f, "[{\"id\": \"lite\", \"preset\": \"litellm\", \"api\": \"anthropic\", \"base_url\": \"SIM\"}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"lite\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":300,"
+                 "\"system\":[{\"type\":\"text\",\"text\":\"You are a careful engineer.\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"List the files\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/messages");
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "claude-sonnet-4-5");
+  sent = json_to_string (pm_sim_upstream_get_last_json (f->sim), FALSE);
+  g_assert_nonnull (strstr (sent, "\"cache_control\":{\"type\":\"ephemeral\"}"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "x-api-key"));
+  assert_keys_in_place (f, "authorization");
+}
+
+/* Portkey (self-hosted on loopback): its routing headers, the provider key forwarded. */
+static void
+test_proxy_portkey (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+
+  start_proxy (f, "[{\"id\": \"pk\", \"preset\": \"portkey\", \"base_url\": \"SIM/v1\","
+                  "  \"headers\": {\"x-portkey-provider\": \"openai\", \"x-portkey-trace-id\": \"pointsman\"}}]",
+               "[{\"id\": \"gpt-5-mini\", \"provider\": \"pk\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"gpt-5-mini\",\"reasoning_effort\":\"medium\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Write a docstring\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "gpt-5-mini");
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "reasoning_effort"), ==,
+                   soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-portkey-provider"), ==, "openai");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-portkey-trace-id"), ==, "pointsman");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  assert_keys_in_place (f, "authorization");
+}
+
+/* TrueFoundry: provider-account/model names, OpenAI's reasoning_effort. */
+static void
+test_proxy_truefoundry (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+  JsonObject *body;
+
+  start_proxy (f, "[{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"SIM/v1\","
+                  "  \"model_names\": {\"anthropic/*\": \"anthropic-main/{id}\"}}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"tfy\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"claude-sonnet-4-5\",\"reasoning_effort\":\"high\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Why does the build fail?\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  body = upstream_body (f);
+  g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic-main/claude-sonnet-4-5");
+  g_assert_cmpstr (json_object_get_string_member (body, "reasoning_effort"), ==,
+                   soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  g_assert_false (json_object_has_member (body, "reasoning"));
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  assert_keys_in_place (f, "authorization");
+}
+
+/* Cloudflare: the gateway token in cf-aig-authorization, the provider key from the
+ * environment in Authorization. */
+static void
+test_proxy_cloudflare (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+
+  g_setenv ("PM_TEST_CF_OPENAI_KEY", PROVIDER_KEY, TRUE);
+  start_proxy (f, "[{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"SIM/v1\","
+                  "  \"headers\": {\"authorization\": \"Bearer {env:PM_TEST_CF_OPENAI_KEY}\", \"cf-aig-metadata\": \"{\\\"team\\\":\\\"core\\\"}\"}}]",
+               "[{\"id\": \"gpt-5-mini\", \"provider\": \"cf\"}]");
+  pm_sim_upstream_set_required_key (f->sim, PROVIDER_KEY);
+
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "gpt-5-mini");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "cf-aig-authorization"), ==, "Bearer " GATEWAY_KEY);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " PROVIDER_KEY);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "cf-aig-metadata"), ==, "{\"team\":\"core\"}");
+  assert_keys_in_place (f, "cf-aig-authorization");
+  g_unsetenv ("PM_TEST_CF_OPENAI_KEY");
+}
+
+/* A gateway refuses the chosen model (budget, credits, model not allowed): the proxy tries the
+ * next candidate, the agent's step succeeds, and the explanation says why. */
+static void
+test_proxy_failover (Fixture       *f,
+                     gconstpointer  data)
+{
+  const struct { guint status; const char *type; const char *message; const char *why; } refusals[] = {
+    { 400, "budget_exceeded", "Budget has been exceeded! Current cost: 5.1, Max budget: 5.0", "budget exhausted" },
+    { 402, "api_error", "Insufficient credits", "quota or credits used up" },
+    { 401, "key_model_access_denied", "key not allowed to access model", "key not allowed to use this model" },
+    { 412, "api_error", "Budget exhausted", "budget exhausted" },
+  };
+
+  start_proxy (f, "[{\"id\": \"lite\", \"preset\": \"litellm\", \"base_url\": \"SIM/v1\"},"
+                  " {\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/v1\"}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"lite\"},"
+               " {\"id\": \"claude-haiku-4-5\", \"provider\": \"orouter\"}]");
+
+  for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
+    {
+      g_autoptr(PmSimReply) refusal = pm_sim_reply_new (NULL);
+      g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Served after the refusal.");
+      g_autoptr(TestResponse) r = NULL;
+      g_autofree char *text = NULL;
+      guint before = pm_sim_upstream_get_n_requests (f->sim);
+      PmRecord *record;
+
+      g_test_message ("refusal %u: HTTP %u %s", i, refusals[i].status, refusals[i].type);
+      pm_sim_reply_set_error (refusal, refusals[i].status, refusals[i].type, refusals[i].message, 0);
+      pm_sim_upstream_push_reply (f->sim, refusal);
+      pm_sim_upstream_push_reply (f->sim, fine);
+
+      r = test_post (f->url, "/v1/chat/completions",
+                     "{\"model\":\"pointsman/auto\",\"stream\":true,"
+                     "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                     NULL, openai_headers);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before + 2);
+      text = test_stream_text (r);
+      g_assert_cmpstr (text, ==, "Served after the refusal.");
+
+      record = last_record (f);
+      g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+      g_assert_cmpstr (pm_record_get_model (record), ==, soup_message_headers_get_one (r->headers, "x-pointsman-model"));
+      g_assert_nonnull (strstr (pm_record_get_explanation (record), refusals[i].why));
+      g_assert_nonnull (strstr (pm_record_get_explanation (record), "refused the request"));
+      /* The model that answered is the other one, under its own gateway's name. */
+      if (g_str_equal (pm_record_get_model (record), "claude-haiku-4-5"))
+        g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "anthropic/claude-haiku-4.5");
+      else
+        g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "claude-sonnet-4-5");
+    }
+
+  /* A plain bad request is not a refusal: no second try, the client gets the error. */
+  {
+    g_autoptr(PmSimReply) bad = pm_sim_reply_new (NULL);
+    g_autoptr(TestResponse) r = NULL;
+    guint before = pm_sim_upstream_get_n_requests (f->sim);
+
+    pm_sim_reply_set_error (bad, 400, "invalid_request_error", "messages: field required", 0);
+    pm_sim_upstream_push_reply (f->sim, bad);
+    r = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"pointsman/auto\","
+                   "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (r->status, ==, 400);
+    g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before + 1);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pm/gateway/presets", test_presets);
+  g_test_add_func ("/pm/gateway/config", test_config);
+  g_test_add_func ("/pm/gateway/model-names", test_model_names);
+  g_test_add_func ("/pm/gateway/headers", test_headers);
+  g_test_add_func ("/pm/gateway/fix-body", test_fix_body);
+  g_test_add_func ("/pm/gateway/classify-errors", test_classify_errors);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/pm/gateway/proxy/openrouter", test_proxy_openrouter);
+  ADD ("/pm/gateway/proxy/litellm", test_proxy_litellm);
+  ADD ("/pm/gateway/proxy/litellm-messages", test_proxy_litellm_messages);
+  ADD ("/pm/gateway/proxy/portkey", test_proxy_portkey);
+  ADD ("/pm/gateway/proxy/truefoundry", test_proxy_truefoundry);
+  ADD ("/pm/gateway/proxy/cloudflare", test_proxy_cloudflare);
+  ADD ("/pm/gateway/proxy/failover", test_proxy_failover);
+#undef ADD
+
+  return g_test_run ();
+}
