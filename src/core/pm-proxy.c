@@ -36,6 +36,7 @@
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
 #define DEFAULT_LOG_ITEMS  5000
 #define MAX_PROMPT_CHARS   8000
+#define LISTEN_BACKLOG     1024
 
 struct _PmProxy
 {
@@ -619,6 +620,8 @@ first_event_problem (Exchange   *x,
   if (len == 6 && memcmp (data, "[DONE]", 6) == 0)
     return g_strdup ("the stream ended before any content");
 
+  if (!pm_guard_json_single_value (data, len))
+    return g_strdup ("the stream's first event is not one JSON value");
   copy = g_strndup (data, len);
   node = json_from_string (copy, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
@@ -700,7 +703,8 @@ upstream_event_cb (const char *event,
       break;
     }
 
-  if (wants_json (x, event, data, len))
+  /* (json-glib leaks on two values in one text: check first.) */
+  if (wants_json (x, event, data, len) && pm_guard_json_single_value (data, len))
     {
       node = json_from_string (data, NULL);
       if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
@@ -2171,6 +2175,24 @@ pm_proxy_new (PmConfig  *config,
   return self;
 }
 
+static gboolean
+listen_loopback (SoupServer      *server,
+                 GSocketAddress  *address,
+                 GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, error);
+
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) ||
+      !g_socket_listen (socket, error))
+    return FALSE;
+
+  return soup_server_listen_socket (server, socket, 0, error);
+}
+
 gboolean
 pm_proxy_start (PmProxy  *self,
                 GError  **error)
@@ -2199,10 +2221,11 @@ pm_proxy_start (PmProxy  *self,
   soup_server_add_early_handler (self->server, NULL, early_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
 
-  /* Loopback only, whatever the configuration says: keys are behind this port. */
+  /* Loopback only, whatever the configuration says: keys are behind this port. Our own
+   * socket, for a listen backlog that survives an agent fanning out (GSocket's default is 10). */
   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   address = g_inet_socket_address_new (loopback, pm_config_get_listen_port (self->config));
-  if (!soup_server_listen (self->server, address, 0, error))
+  if (!listen_loopback (self->server, address, error))
     {
       g_clear_object (&self->server);
       return FALSE;

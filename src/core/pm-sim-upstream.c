@@ -2116,6 +2116,7 @@ pm_sim_upstream_start (PmSimUpstream  *self,
 {
   g_autoptr(GInetAddress) loopback = NULL;
   g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *listeners;
 
   g_return_val_if_fail (PM_IS_SIM_UPSTREAM (self), FALSE);
@@ -2127,7 +2128,14 @@ pm_sim_upstream_start (PmSimUpstream  *self,
 
   loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   address = g_inet_socket_address_new (loopback, port);
-  if (!soup_server_listen (self->server, address, 0, error))
+  /* Our own socket, for a listen backlog above GSocket's default of 10. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket != NULL)
+    g_socket_set_listen_backlog (socket, 1024);
+  if (socket == NULL ||
+      !g_socket_bind (socket, address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->server, socket, 0, error))
     {
       g_clear_object (&self->server);
       g_clear_pointer (&self->context, g_main_context_unref);
