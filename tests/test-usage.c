@@ -292,6 +292,36 @@ test_chat_openrouter (void)
   g_assert_cmpfloat_with_epsilon (cost, 0.006125, 1e-12);
 }
 
+/* A gateway in front of Gemini that leaves the thought tokens out of completion_tokens:
+ * total_tokens tells, and reasoning is billed as output. A consistent report is left alone. */
+static void
+test_chat_reasoning_outside_completion (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  PmUsage usage;
+
+  pm_usage_init (&usage);
+  pm_usage_feed_response (&usage, PM_API_OPENAI_CHAT, parse_object (parser,
+    "{\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":151,\"total_tokens\":553,"
+    "\"completion_tokens_details\":{\"reasoning_tokens\":382}}}"));
+  g_assert_cmpint (usage.output, ==, 533);
+  g_assert_cmpint (usage.reasoning, ==, 382);
+  /* Gemini 2.5 Flash: 20·0.30 + 533·2.50 = 6 + 1332.5 µ$ */
+  g_assert_cmpfloat_with_epsilon (pm_usage_cost (&usage, model ("gemini-2.5-flash")), 0.0013385, 1e-12);
+
+  pm_usage_init (&usage);
+  pm_usage_feed_response (&usage, PM_API_OPENAI_CHAT, parse_object (parser,
+    "{\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":533,\"total_tokens\":553,"
+    "\"completion_tokens_details\":{\"reasoning_tokens\":382}}}"));
+  g_assert_cmpint (usage.output, ==, 533);
+
+  pm_usage_init (&usage);
+  pm_usage_feed_response (&usage, PM_API_OPENAI_RESPONSES, parse_object (parser,
+    "{\"usage\":{\"input_tokens\":21,\"output_tokens\":0,\"total_tokens\":81,"
+    "\"output_tokens_details\":{\"reasoning_tokens\":60}}}"));
+  g_assert_cmpint (usage.output, ==, 60);
+}
+
 static void
 test_responses_stream (void)
 {
@@ -610,6 +640,7 @@ main (int   argc,
   g_test_add_func ("/pm/usage/chat-stream-without-usage", test_chat_stream_without_usage);
   g_test_add_func ("/pm/usage/chat-response-deepseek", test_chat_response_deepseek);
   g_test_add_func ("/pm/usage/chat-openrouter", test_chat_openrouter);
+  g_test_add_func ("/pm/usage/chat-reasoning-outside-completion", test_chat_reasoning_outside_completion);
   g_test_add_func ("/pm/usage/responses-stream", test_responses_stream);
   g_test_add_func ("/pm/usage/responses-incomplete-failed", test_responses_incomplete_failed);
   g_test_add_func ("/pm/usage/responses-response", test_responses_response);

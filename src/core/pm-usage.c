@@ -217,6 +217,21 @@ merge_openai (PmUsage    *usage,
     usage->output = value;
   if (read_count (output_details, "reasoning_tokens", &value))
     usage->reasoning = value;
+
+  /* Output includes reasoning in OpenAI's convention, but some gateways in front of Gemini
+   * report completion_tokens without the thought tokens (prompt + completion + reasoning =
+   * total). Reasoning is billed as output, so count it in. */
+  {
+    gint64 total = 0;
+    gint64 completion = 0;
+
+    if (have_prompt && usage->reasoning > 0 &&
+        read_count (object, "total_tokens", &total) &&
+        read_count (object, output_member, &completion) &&
+        prompt + completion != total &&
+        prompt + completion + usage->reasoning == total)
+      usage->output = completion + usage->reasoning;
+  }
 }
 
 void
