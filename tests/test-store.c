@@ -377,6 +377,53 @@ test_full_disk (void)
   g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM requests WHERE id = 'after'"), ==, 1);
 }
 
+/* Another program holds the write lock: the rows wait, the warning says so, and they are
+ * written once the lock goes (nothing lost). */
+static void
+test_locked_database (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "locked.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmStore) store = pm_store_open (path, &error);
+  sqlite3 *other = NULL;
+  gint64 deadline;
+  gboolean saved = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &other), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("while-locked-%u", i);
+      g_autoptr(PmRecord) record = make_record (id, i, 0.01, 10);
+
+      pm_store_save (store, record);
+    }
+  g_assert_false (pm_store_flush (store, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "locked"));
+  g_clear_error (&error);
+  g_assert_nonnull (pm_store_get_warning (store));
+
+  g_assert_cmpint (sqlite3_exec (other, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (other);
+
+  /* The writer retries on its own; flush reports success once it has. */
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (!saved && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (100 * 1000);
+      saved = pm_store_flush (store, NULL);
+    }
+  g_assert_true (saved);
+  g_assert_cmpint (query_int (path, "SELECT COUNT(*) FROM requests WHERE id LIKE 'while-locked-%'"), ==, 3);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (pm_store_get_warning (store));
+}
+
 typedef struct
 {
   PmStore *store;
@@ -440,6 +487,7 @@ main (int   argc,
   g_test_add_func ("/pm/store/bad-path", test_bad_path);
   g_test_add_func ("/pm/store/full-disk", test_full_disk);
   g_test_add_func ("/pm/store/threads", test_threads);
+  g_test_add_func ("/pm/store/locked-database", test_locked_database);
 
   return g_test_run ();
 }

@@ -16,6 +16,10 @@
 #define QUEUE_MAX      8192
 /* Up to this many queued saves go into one transaction. */
 #define BATCH_MAX      256
+/* While the database is locked by another program: saves kept for a retry (latest snapshot
+ * per request), and how often the writer tries again. */
+#define RETRY_MAX      20000
+#define RETRY_EVERY_US (500 * G_TIME_SPAN_MILLISECOND)
 
 typedef enum
 {
@@ -33,6 +37,7 @@ typedef struct
   GMutex   *mutex;        /* OP_FLUSH */
   GCond    *cond;
   gboolean *done;
+  gboolean *saved;        /* OP_FLUSH: everything so far is in the database */
 } Op;
 
 struct _PmStore
@@ -50,9 +55,11 @@ struct _PmStore
 
   GMutex         warning_mutex;
   char          *pending_warning;   /* set by the writer */
+  gboolean       pending_clear;     /* the writer recovered: clear the warning */
   char          *warning;           /* main thread copy */
   guint          dropped;
   gboolean       failed_since_flush;
+  gboolean       dropped_since_flush;
   gboolean       closed;
 };
 
@@ -231,6 +238,8 @@ migrate (sqlite3  *db,
 static void
 writer_set_warning (PmStore    *self,
                     const char *message);
+static void
+writer_clear_warning (PmStore *self);
 
 static const char *
 obj_string (JsonObject *object,
@@ -365,9 +374,11 @@ write_record (sqlite3_stmt  *stmt,
 }
 
 static void
-signal_flush (Op *op)
+signal_flush (Op       *op,
+              gboolean  saved)
 {
   g_mutex_lock (op->mutex);
+  *op->saved = saved;
   *op->done = TRUE;
   g_cond_broadcast (op->cond);
   g_mutex_unlock (op->mutex);
@@ -379,6 +390,10 @@ writer_thread (gpointer data)
   PmStore *self = data;
   sqlite3_stmt *stmt = NULL;
   gboolean running = TRUE;
+  gboolean failing = FALSE;
+  g_autoptr(GHashTable) retry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) json_node_unref);
+  GQueue *retry_ids = g_queue_new ();
 
   if (sqlite3_prepare_v2 (self->writer_db, upsert_sql, -1, &stmt, NULL) != SQLITE_OK)
     {
@@ -393,24 +408,37 @@ writer_thread (gpointer data)
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) op_free);
       g_autoptr(GError) error = NULL;
       guint saves = 0;
-      Op *op = g_async_queue_pop (self->queue);
+      Op *op;
 
-      g_ptr_array_add (batch, op);
-      while (batch->len < BATCH_MAX && (op = g_async_queue_try_pop (self->queue)) != NULL)
+      /* With saves waiting for a lock to go, wake up now and then to try again. */
+      if (retry_ids->length > 0)
+        op = g_async_queue_timeout_pop (self->queue, RETRY_EVERY_US);
+      else
+        op = g_async_queue_pop (self->queue);
+
+      if (op != NULL)
         {
           g_ptr_array_add (batch, op);
-          if (op->kind != OP_SAVE)
-            break;
+          while (batch->len < BATCH_MAX && (op = g_async_queue_try_pop (self->queue)) != NULL)
+            {
+              g_ptr_array_add (batch, op);
+              if (op->kind != OP_SAVE)
+                break;
+            }
         }
 
       for (guint i = 0; i < batch->len; i++)
         if (((Op *) g_ptr_array_index (batch, i))->kind == OP_SAVE)
           saves++;
 
-      if (saves > 0 && stmt != NULL)
+      if ((saves > 0 || retry_ids->length > 0) && stmt != NULL)
         {
           gboolean ok = exec_sql (self->writer_db, "BEGIN IMMEDIATE", &error);
+          int code;
 
+          /* What waited first, then this batch (a later snapshot of the same request wins). */
+          for (GList *l = retry_ids->head; ok && l != NULL; l = l->next)
+            ok = write_record (stmt, g_hash_table_lookup (retry, l->data), &error);
           for (guint i = 0; ok && i < batch->len; i++)
             {
               Op *o = g_ptr_array_index (batch, i);
@@ -420,13 +448,58 @@ writer_thread (gpointer data)
             }
           if (ok)
             ok = exec_sql (self->writer_db, "COMMIT", &error);
-          if (!ok)
+
+          code = ok ? SQLITE_OK : sqlite3_errcode (self->writer_db);
+          if (ok)
+            {
+              if (retry_ids->length > 0 || failing)
+                writer_clear_warning (self);
+              g_queue_clear_full (retry_ids, g_free);
+              g_hash_table_remove_all (retry);
+              failing = FALSE;
+            }
+          else
             {
               g_autofree char *message = NULL;
 
               exec_sql (self->writer_db, "ROLLBACK", NULL);
-              message = g_strdup_printf ("Could not save %u request(s) to %s: %s",
-                                         saves, self->path, error->message);
+              failing = TRUE;
+              if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+                {
+                  /* Another program holds the lock: keep the rows and try again. */
+                  for (guint i = 0; i < batch->len; i++)
+                    {
+                      Op *o = g_ptr_array_index (batch, i);
+                      const char *id;
+
+                      if (o->kind != OP_SAVE || !JSON_NODE_HOLDS_OBJECT (o->record))
+                        continue;
+                      id = obj_string (json_node_get_object (o->record), "id");
+                      if (id == NULL)
+                        continue;
+                      if (!g_hash_table_contains (retry, id))
+                        {
+                          if (retry_ids->length >= RETRY_MAX)
+                            {
+                              g_autofree char *oldest = g_queue_pop_head (retry_ids);
+
+                              g_hash_table_remove (retry, oldest);
+                            }
+                          g_queue_push_tail (retry_ids, g_strdup (id));
+                        }
+                      g_hash_table_replace (retry, g_strdup (id), g_steal_pointer (&o->record));
+                    }
+                  message = g_strdup_printf ("The request database %s is locked by another program; "
+                                             "%u request(s) will be saved when it is free",
+                                             self->path, retry_ids->length);
+                }
+              else
+                {
+                  message = g_strdup_printf ("Could not save %u request(s) to %s: %s",
+                                             saves + retry_ids->length, self->path, error->message);
+                  g_queue_clear_full (retry_ids, g_free);
+                  g_hash_table_remove_all (retry);
+                }
               g_debug ("%s", message);
               writer_set_warning (self, message);
             }
@@ -451,7 +524,7 @@ writer_thread (gpointer data)
               }
               break;
             case OP_FLUSH:
-              signal_flush (o);
+              signal_flush (o, !failing && retry_ids->length == 0 && stmt != NULL);
               break;
             case OP_STOP:
               running = FALSE;
@@ -464,6 +537,7 @@ writer_thread (gpointer data)
     }
 
   g_clear_pointer (&stmt, sqlite3_finalize);
+  g_queue_free_full (retry_ids, g_free);
 
   return NULL;
 }
@@ -473,12 +547,20 @@ apply_warning_cb (gpointer data)
 {
   PmStore *self = data;
   g_autofree char *pending = NULL;
+  gboolean clear;
 
   g_mutex_lock (&self->warning_mutex);
   pending = g_steal_pointer (&self->pending_warning);
+  clear = self->pending_clear;
+  self->pending_clear = FALSE;
   g_mutex_unlock (&self->warning_mutex);
 
-  if (pending != NULL && g_strcmp0 (pending, self->warning) != 0)
+  if (pending == NULL && clear && self->warning != NULL)
+    {
+      g_clear_pointer (&self->warning, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WARNING]);
+    }
+  else if (pending != NULL && g_strcmp0 (pending, self->warning) != 0)
     {
       g_free (self->warning);
       self->warning = g_steal_pointer (&pending);
@@ -488,6 +570,19 @@ apply_warning_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The writer saved again after failing: the warning goes away. */
+static void
+writer_clear_warning (PmStore *self)
+{
+  g_mutex_lock (&self->warning_mutex);
+  g_clear_pointer (&self->pending_warning, g_free);
+  self->pending_clear = TRUE;
+  g_mutex_unlock (&self->warning_mutex);
+
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, apply_warning_cb,
+                              g_object_ref (self), g_object_unref);
+}
+
 static void
 writer_set_warning (PmStore    *self,
                     const char *message)
@@ -495,6 +590,7 @@ writer_set_warning (PmStore    *self,
   g_mutex_lock (&self->warning_mutex);
   g_free (self->pending_warning);
   self->pending_warning = g_strdup (message);
+  self->pending_clear = FALSE;
   self->failed_since_flush = TRUE;
   g_mutex_unlock (&self->warning_mutex);
 
@@ -594,7 +690,7 @@ open_db (const char  *path,
       sqlite3_close (db);
       return NULL;
     }
-  sqlite3_busy_timeout (db, 5000);
+  sqlite3_busy_timeout (db, 1000);
   sqlite3_extended_result_codes (db, 0);
 
   return db;
@@ -668,6 +764,7 @@ pm_store_save (PmStore  *self,
 
       g_mutex_lock (&self->warning_mutex);
       self->dropped++;
+      self->dropped_since_flush = TRUE;
       message = g_strdup_printf ("The request database is falling behind: %u record(s) not saved",
                                  self->dropped);
       g_mutex_unlock (&self->warning_mutex);
@@ -688,6 +785,7 @@ pm_store_flush (PmStore  *self,
   GMutex mutex;
   GCond cond;
   gboolean done = FALSE;
+  gboolean saved = FALSE;
   gboolean failed;
   Op *op;
 
@@ -704,6 +802,7 @@ pm_store_flush (PmStore  *self,
   op->mutex = &mutex;
   op->cond = &cond;
   op->done = &done;
+  op->saved = &saved;
   g_async_queue_push (self->queue, op);
 
   g_mutex_lock (&mutex);
@@ -715,8 +814,10 @@ pm_store_flush (PmStore  *self,
   g_cond_clear (&cond);
 
   g_mutex_lock (&self->warning_mutex);
-  failed = self->failed_since_flush;
+  /* Not saved: the last write failed, saves wait for a lock, or some were dropped. */
+  failed = !saved || self->dropped_since_flush;
   self->failed_since_flush = FALSE;
+  self->dropped_since_flush = FALSE;
   if (failed)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
                  self->pending_warning != NULL ? self->pending_warning :
@@ -724,7 +825,7 @@ pm_store_flush (PmStore  *self,
   g_mutex_unlock (&self->warning_mutex);
 
   /* Bring the main-thread copy up to date right away. */
-  if (failed && g_main_context_is_owner (self->main_context))
+  if (g_main_context_is_owner (self->main_context))
     apply_warning_cb (self);
 
   return !failed;
