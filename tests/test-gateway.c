@@ -270,6 +270,30 @@ test_presets (void)
   }
 }
 
+static void
+test_api_paths (void)
+{
+  const char *cases[][2] = {
+    { "/api/v1/chat/completions", "/v1/chat/completions" },
+    { "/api/v1/messages", "/v1/messages" },
+    { "/api/llm/chat/completions", "/chat/completions" },
+    { "/api/llm/v1/responses", "/v1/responses" },
+    { "/v1/0123abcd/my-gateway/compat/chat/completions", "/chat/completions" },
+    { "/v1/0123abcd/my-gateway/openai/responses", "/responses" },
+    { "/v1/0123abcd/my-gateway/anthropic/v1/messages", "/v1/messages" },
+    { "/anthropic/v1/messages", "/v1/messages" },
+    /* Plain API paths stay as they are. */
+    { "/v1/chat/completions", "/v1/chat/completions" },
+    { "/v1/messages/count_tokens", "/v1/messages/count_tokens" },
+    { "/v1/responses/compact", "/v1/responses/compact" },
+    { "/chat/completions", "/chat/completions" },
+    { "/v1/a/b/unknown-provider/chat/completions", "/v1/a/b/unknown-provider/chat/completions" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpstr (pm_gateway_api_path (cases[i][0]), ==, cases[i][1]);
+}
+
 /* ---- model names ---- */
 
 static void
@@ -832,6 +856,7 @@ main (int   argc,
 
   g_test_add_func ("/pm/gateway/presets", test_presets);
   g_test_add_func ("/pm/gateway/config", test_config);
+  g_test_add_func ("/pm/gateway/api-paths", test_api_paths);
   g_test_add_func ("/pm/gateway/model-names", test_model_names);
   g_test_add_func ("/pm/gateway/headers", test_headers);
   g_test_add_func ("/pm/gateway/fix-body", test_fix_body);

@@ -764,3 +764,45 @@ pm_gateway_classify_error (const PmProviderConfig *provider,
 
   return kind;
 }
+
+/* ---- paths (the scripted upstream) ---- */
+
+const char *
+pm_gateway_api_path (const char *path)
+{
+  static const char * const cloudflare_providers[] = {
+    "compat", "openai", "anthropic", "google-ai-studio", "workers-ai", "openrouter", "deepseek",
+    "groq", "mistral", "grok", "cerebras", "perplexity-ai", "azure-openai", "aws-bedrock", NULL
+  };
+
+  if (path == NULL)
+    return NULL;
+
+  if (g_str_has_prefix (path, "/api/v1/"))
+    return path + strlen ("/api");
+  if (g_str_has_prefix (path, "/api/llm/"))
+    return path + strlen ("/api/llm");
+  if (g_str_has_prefix (path, "/anthropic/v1/"))
+    return path + strlen ("/anthropic");
+
+  if (g_str_has_prefix (path, "/v1/"))
+    {
+      /* /v1/{account}/{gateway}/{provider}/rest */
+      const char *account = path + strlen ("/v1/");
+      const char *gateway = strchr (account, '/');
+      const char *provider = gateway != NULL ? strchr (gateway + 1, '/') : NULL;
+      const char *rest = provider != NULL ? strchr (provider + 1, '/') : NULL;
+
+      if (gateway == NULL || provider == NULL || rest == NULL || gateway == account || provider == gateway + 1)
+        return path;
+      for (guint i = 0; cloudflare_providers[i] != NULL; i++)
+        {
+          gsize len = strlen (cloudflare_providers[i]);
+
+          if ((gsize) (rest - provider - 1) == len && strncmp (provider + 1, cloudflare_providers[i], len) == 0)
+            return rest;
+        }
+    }
+
+  return path;
+}

@@ -127,4 +127,12 @@ PmGatewayError         pm_gateway_classify_error (const PmProviderConfig *provid
                                                   char                  **reason);
 const char            *pm_gateway_error_to_string (PmGatewayError         error);
 
+/* For the scripted upstream: the API path under a gateway's URL layout, so that one upstream
+ * answers every gateway's paths. "/api/v1/chat/completions" (OpenRouter) → "/v1/chat/completions",
+ * "/api/llm/chat/completions" (TrueFoundry) → "/chat/completions",
+ * "/v1/ACCOUNT/GATEWAY/compat/chat/completions" and "/v1/ACCOUNT/GATEWAY/anthropic/v1/messages"
+ * (Cloudflare) → "/chat/completions", "/v1/messages"; "/anthropic/v1/messages" (LiteLLM's
+ * pass-through) → "/v1/messages". Other paths are returned unchanged. Points into @path. */
+const char            *pm_gateway_api_path       (const char             *path);
+
 G_END_DECLS
