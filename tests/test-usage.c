@@ -320,6 +320,17 @@ test_chat_reasoning_outside_completion (void)
     "{\"usage\":{\"input_tokens\":21,\"output_tokens\":0,\"total_tokens\":81,"
     "\"output_tokens_details\":{\"reasoning_tokens\":60}}}"));
   g_assert_cmpint (usage.output, ==, 60);
+
+  /* prompt_tokens smaller than the cached count cannot include it (a gateway passing on
+   * Anthropic's uncached input): the cached tokens are kept, not clamped away. */
+  pm_usage_init (&usage);
+  pm_usage_feed_response (&usage, PM_API_OPENAI_CHAT, parse_object (parser,
+    "{\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,"
+    "\"prompt_tokens_details\":{\"cached_tokens\":30000,\"cache_write_tokens\":2000}}}"));
+  g_assert_cmpint (usage.input, ==, 12);
+  g_assert_cmpint (usage.cache_read, ==, 30000);
+  g_assert_cmpint (usage.cache_write_5m, ==, 2000);
+  g_assert_cmpint (pm_usage_prompt_total (&usage), ==, 32012);
 }
 
 static void

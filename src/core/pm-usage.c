@@ -205,9 +205,14 @@ merge_openai (PmUsage    *usage,
 
   if (have_prompt)
     {
-      cached = MIN (cached, prompt);
-      written = MIN (written, prompt - cached);
-      usage->input = prompt - cached - written;
+      if (cached + written > prompt)
+        {
+          /* Cannot include them: a gateway translating from Anthropic reported the uncached
+           * part only (Anthropic's meaning of input). */
+          usage->input = prompt;
+        }
+      else
+        usage->input = prompt - cached - written;
       usage->cache_read = cached;
       usage->cache_write_5m = written;
       usage->cache_write_1h = 0;
