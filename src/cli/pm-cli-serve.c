@@ -73,6 +73,19 @@ record_state_cb (PmRecord   *record,
 }
 
 static void
+store_warning_cb (PmStore    *store,
+                  GParamSpec *pspec,
+                  Serve      *serve)
+{
+  const char *warning = pm_store_get_warning (store);
+
+  if (warning != NULL)
+    fprintf (stderr, "pointsman-cli serve: warning: %s\n", warning);
+  else
+    fprintf (stderr, "pointsman-cli serve: the request log is being saved again\n");
+}
+
+static void
 log_items_changed_cb (GListModel *model,
                       guint       position,
                       guint       removed,
@@ -191,6 +204,8 @@ pm_cli_serve (int    argc,
   serve.quiet = quiet;
   if (!quiet)
     g_signal_connect (pm_proxy_get_log (proxy), "items-changed", G_CALLBACK (log_items_changed_cb), &serve);
+  if (store != NULL)
+    g_signal_connect (store, "notify::warning", G_CALLBACK (store_warning_cb), &serve);
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, &serve);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_cb, &serve);
 
@@ -213,6 +228,7 @@ pm_cli_serve (int    argc,
 
   if (store != NULL)
     {
+      g_signal_handlers_disconnect_by_func (store, store_warning_cb, &serve);
       if (!pm_store_flush (store, &error))
         {
           fprintf (stderr, "pointsman-cli serve: warning: %s\n", error->message);
