@@ -2381,7 +2381,7 @@ eval_transcripts (int argc, char **argv)
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "FILE.jsonl…" },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("FILE.jsonl… - cache economics on Claude Code transcripts");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- cache economics on Claude Code transcripts");
   g_autoptr(GError) error = NULL;
   g_autoptr(PmCatalog) catalog = NULL;
   g_autoptr(JsonBuilder) b = NULL;
@@ -2599,7 +2599,7 @@ pm_cli_eval (int argc, char **argv)
   } subs[] = {
     { "livecodebench", eval_livecodebench, "Effort choice per problem (pass@1 vs reasoning spend)" },
     { "routerbench", eval_routerbench, "MBPP, 11 models, per-prompt costs: train on train, report on test" },
-    { "swebench", eval_swebench, "Session-start routing and step cascades vs single models, hull, oracle" },
+    { "swebench", eval_swebench, "The router (pm_router_decide), escalation and cascades vs single models, hull, oracle" },
     { "transcripts", eval_transcripts, "Cache economics on recorded Claude Code sessions" },
   };
 
