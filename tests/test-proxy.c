@@ -1182,6 +1182,65 @@ test_html_gateway (Fixture       *f,
   soup_server_disconnect (gateway);
 }
 
+static void
+leaky_stream_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  const char *stream =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+    "\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+    "event: error\n"
+    "data: {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":"
+    "\"key " PROVIDER_KEY " (sk-ant-api03-abc***xyz) was revoked\"}}\n\n";
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, stream, strlen (stream));
+}
+
+/* An upstream error event mid-stream that quotes the key: redacted on its way to the client. */
+static void
+test_stream_error_redacted (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(SoupServer) leaky = soup_server_new (NULL, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  GSList *listeners;
+  PmProviderConfig replaced = *pm_config_lookup_provider (f->config, "sim-anthropic");
+
+  soup_server_add_handler (leaky, NULL, leaky_stream_cb, NULL, NULL);
+  g_assert_true (soup_server_listen (leaky, address, 0, &error));
+  listeners = soup_server_get_listeners (leaky);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_slist_free (listeners);
+  base = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  replaced.base_url = base;
+  pm_config_set_provider (f->config, &replaced);
+
+  {
+    g_autoptr(TestResponse) r = test_post (f->url, "/v1/messages",
+                                           "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,"
+                                           "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                                           NULL, anthropic_headers);
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_nonnull (strstr (r->body->str, "was revoked"));
+    g_assert_null (strstr (r->body->str, PROVIDER_KEY));
+    g_assert_null (strstr (r->body->str, "sk-ant"));
+    g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_FAILED);
+    g_assert_null (strstr (pm_record_get_error (last_record (f)), PROVIDER_KEY));
+    g_assert_null (strstr (pm_record_get_error (last_record (f)), "sk-ant"));
+  }
+  soup_server_disconnect (leaky);
+}
+
 static const FixtureOptions with_prompts = {
   .extra_config = "\"store_prompts\": true,",
 };
@@ -1466,6 +1525,7 @@ main (int   argc,
   ADD ("/pm/proxy/stop-in-flight", NULL, test_stop_in_flight);
   ADD ("/pm/proxy/concurrent", NULL, test_concurrent);
   ADD ("/pm/proxy/html-gateway", NULL, test_html_gateway);
+  ADD ("/pm/proxy/stream-error-redacted", NULL, test_stream_error_redacted);
   ADD ("/pm/proxy/unreachable", NULL, test_unreachable_upstream);
   ADD ("/pm/proxy/translated", NULL, test_translated);
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);

@@ -811,6 +811,23 @@ exchange_stream_ended (Exchange *x,
   g_clear_object (&x->stream);
 }
 
+/* Upstream bytes as they came, except that an error event may quote the key it was given. */
+static void
+send_raw_to_client (Exchange   *x,
+                    const char *data,
+                    gsize       len)
+{
+  if (memmem (data, len, "error", 5) != NULL && memchr (data, '\0', len) == NULL)
+    {
+      g_autofree char *clean = redact_secrets (data, len, x->key);
+
+      send_to_client (x, clean, strlen (clean));
+      return;
+    }
+
+  send_to_client (x, data, len);
+}
+
 /* The stream was bad before anything reached the client: the next candidate, or an error. */
 static void
 exchange_precommit_failed (Exchange   *x,
@@ -893,13 +910,13 @@ stream_read_cb (GObject      *object,
           pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
           if (x->committed)
             {
-              send_to_client (x, (const char *) x->pending->data, x->pending->len);
+              send_raw_to_client (x, (const char *) x->pending->data, x->pending->len);
               g_clear_pointer (&x->pending, g_byte_array_unref);
             }
         }
       else
         {
-          send_to_client (x, data, size);
+          send_raw_to_client (x, data, size);
           pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
         }
     }
