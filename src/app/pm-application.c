@@ -283,6 +283,14 @@ pm_application_stop_proxy (PmApplication *self)
 #if PM_APP_HAVE_CORE
   if (self->proxy != NULL)
     pm_proxy_stop (self->proxy);
+  if (self->store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Stopped means the history so far is on disk. */
+      if (!pm_store_flush (self->store, &error))
+        g_message ("Request history not flushed: %s", error->message);
+    }
 #endif
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROXY_RUNNING]);
 }
