@@ -197,6 +197,10 @@ parse_json (const guint8 *data,
 
   if (!passes_guard (data, size))
     return NULL;
+  /* The harness's own parse: json-glib 1.6 leaks on two values in one text (a known library
+   * bug, see docs/HARDENING.md); code under test gets no such help. */
+  if (!pm_guard_json_single_value ((const char *) data, size))
+    return NULL;
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) data, (gssize) size, NULL))

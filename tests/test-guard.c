@@ -675,6 +675,7 @@ server_thread (gpointer data)
     s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr));
     g_object_unref (addr);
   }
+  g_slist_free (listeners);   /* the list is ours, the sockets are the server's */
 
   g_mutex_lock (&s->mutex);
   s->ready = TRUE;
