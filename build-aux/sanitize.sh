@@ -32,9 +32,11 @@ run_headless () {
     meson test -C "$dir" --print-errorlogs --num-processes 2 "$@"
   ' sh "$dir" "$@" || status=$?
   rm -rf "$HOME" "$XDG_RUNTIME_DIR"
-  python3 - "$dir/meson-logs/testlog.json" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+  python3 - "$dir/meson-logs" <<'PY'
+import glob, json, os, sys
+# meson names the log after the wrapper (testlog-valgrind.json): take the newest.
+log = max(glob.glob(os.path.join(sys.argv[1], "testlog*.json")), key=os.path.getmtime)
+rows = [json.loads(l) for l in open(log) if l.strip()]
 res = [r["result"] for r in rows]
 bad = [r["name"] for r in rows if r["result"] in ("FAIL", "ERROR", "TIMEOUT", "UNEXPECTEDPASS")]
 ok = res.count("OK") + res.count("EXPECTEDFAIL")
