@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "pm-catalog.h"
 #include "pm-objective.h"
 #include "pm-quality-model.h"
@@ -1006,6 +1008,37 @@ test_learned_model (void)
 
   g_test_message ("haiku Q without the learned model %.4f, with it %.4f", q_plain, q_learned);
   g_assert_cmpfloat (q_learned, <, q_plain);
+
+  /* `pointsman-cli train` writes to the user's data dir by default: the router reads it there
+   * too (the test's data dir is isolated by G_TEST_OPTION_ISOLATE_DIRS). */
+  {
+    g_autofree char *user_dir = g_build_filename (g_get_user_data_dir (), "pointsman", NULL);
+    g_autofree char *user_path = g_build_filename (user_dir, "quality-model.bin", NULL);
+    double q_user;
+
+    g_assert_cmpint (g_mkdir_with_parents (user_dir, 0700), ==, 0);
+    g_assert_true (pm_quality_model_save (model, user_path, &error));
+    g_assert_no_error (error);
+    {
+      g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.0);
+      g_autoptr(PmDecision) d = step (router, &shape, T0);
+
+      q_user = json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q");
+    }
+    g_test_message ("haiku Q with the user's weights %.4f", q_user);
+    g_assert_cmpfloat (q_user, ==, q_learned);
+
+    /* PM_QUALITY_MODEL still comes first: pointing it nowhere turns the learned model off */
+    g_setenv ("PM_QUALITY_MODEL", "/nonexistent/pointsman-test-no-model", TRUE);
+    {
+      g_autoptr(PmRouter) router = make_router (claude_pool, "claude-sonnet-4-5", 0.5, 0.0);
+      g_autoptr(PmDecision) d = step (router, &shape, T0);
+
+      g_assert_cmpfloat (json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q"), ==, q_plain);
+    }
+    g_unsetenv ("PM_QUALITY_MODEL");
+    g_assert_cmpint (g_unlink (user_path), ==, 0);
+  }
 }
 
 /* A body with `rounds` turns of `parallel` tool calls each, breakpoint on the newest block. */
@@ -1316,7 +1349,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/pm/router/stays-with-cache", test_stays_with_cache);
   g_test_add_func ("/pm/router/session-start-cheaper", test_session_start_cheaper);

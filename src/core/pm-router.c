@@ -170,6 +170,8 @@ static PmQualityModel *
 load_learned_model (void)
 {
   const char *env = g_getenv ("PM_QUALITY_MODEL");
+  /* where `pointsman-cli train` writes by default: the user's own weights beat shipped ones */
+  g_autofree char *user = g_build_filename (g_get_user_data_dir (), "pointsman", "quality-model.bin", NULL);
   g_autofree char *installed = g_build_filename (PKGDATADIR, "quality-model.bin", NULL);
   g_autofree char *source = g_build_filename (PM_SOURCE_DATADIR, "quality-model.bin", NULL);
   const char *path = NULL;
@@ -178,6 +180,8 @@ load_learned_model (void)
 
   if (env != NULL && *env != '\0')
     path = env;
+  else if (g_file_test (user, G_FILE_TEST_IS_REGULAR))
+    path = user;
   else if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
     path = installed;
   else if (g_file_test (source, G_FILE_TEST_IS_REGULAR))
