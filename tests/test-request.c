@@ -228,9 +228,29 @@ step_of_text (const char *text)
   return pm_request_get_step (r);
 }
 
+/* The same user text after the agent has already answered once. */
+static PmStep
+step_of_later_text (const char *text)
+{
+  g_autofree char *escaped = g_strescape (text, NULL);
+  g_autofree char *json = g_strdup_printf ("{\"model\":\"m\",\"max_tokens\":100,\"messages\":["
+                                           "{\"role\":\"user\",\"content\":\"Fix the date parser.\"},"
+                                           "{\"role\":\"assistant\",\"content\":\"Done: parse_date now accepts ISO weeks.\"},"
+                                           "{\"role\":\"user\",\"content\":\"%s\"}]}",
+                                           escaped);
+  g_autoptr(PmRequest) r = request_from_string (PM_API_ANTHROPIC, json, NULL);
+
+  return pm_request_get_step (r);
+}
+
 static void
 test_steps (void)
 {
+  /* a bug report quoted in a session's first instruction (as SWE-bench issue texts do) */
+  const char *report = "parse_date doesn't work on ISO weeks:\n\nTraceback (most recent call last):\n"
+                       "  File \"dates.py\", line 3, in parse_date\nValueError: bad week\n\n"
+                       "Expected 2024-W01 to parse.";
+
   g_assert_cmpint (step_of_result ("src/a.c\nsrc/b.c\n", FALSE), ==, PM_STEP_TOOL_RESULT);
   g_assert_cmpint (step_of_result ("permission denied", TRUE), ==, PM_STEP_ERROR_RECOVERY);
   g_assert_cmpint (step_of_result ("Traceback (most recent call last):\n  File \"x.py\"\nKeyError: 1", FALSE),
@@ -245,8 +265,20 @@ test_steps (void)
   g_assert_cmpint (step_of_text ("Rename the helper to parse_line."), ==, PM_STEP_INSTRUCTION);
   g_assert_cmpint (step_of_text ("Think hard about the locking here before changing it."), ==, PM_STEP_THINK);
   g_assert_cmpint (step_of_text ("Propose an architecture for the plugin system."), ==, PM_STEP_PLANNING);
-  g_assert_cmpint (step_of_text ("That's wrong, the test still fails."), ==, PM_STEP_ERROR_RECOVERY);
-  g_assert_cmpint (step_of_text ("[Request interrupted by user]"), ==, PM_STEP_ERROR_RECOVERY);
+  /* corrections, interrupts and pasted tracebacks are trouble only once the agent has acted */
+  g_assert_cmpint (step_of_later_text ("That's wrong, the test still fails."), ==, PM_STEP_ERROR_RECOVERY);
+  g_assert_cmpint (step_of_later_text ("[Request interrupted by user]"), ==, PM_STEP_ERROR_RECOVERY);
+  g_assert_cmpint (step_of_later_text (report), ==, PM_STEP_ERROR_RECOVERY);
+  g_assert_cmpint (step_of_text (report), ==, PM_STEP_INSTRUCTION);
+  g_assert_cmpint (step_of_text ("That's wrong in the docs: the test still fails on main."), ==, PM_STEP_INSTRUCTION);
+  {
+    g_autofree char *escaped = g_strescape (report, NULL);
+    g_autofree char *json = g_strdup_printf ("{\"model\":\"m\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}",
+                                             escaped);
+    g_autoptr(PmRequest) r = request_from_string (PM_API_ANTHROPIC, json, NULL);
+
+    g_assert_false (pm_request_get_features (r)->user_correction);
+  }
 }
 
 static void
@@ -288,6 +320,35 @@ test_responses (void)
   g_assert_true (pm_request_has_thinking_blocks (reasoning));
   g_assert_true (pm_request_has_images (reasoning));
   g_assert_cmpint (pm_request_get_features (reasoning)->n_tool_results, ==, 1);
+
+  /* Codex compacts through /responses/compact with an ordinary-looking body: the path says so */
+  {
+    g_autoptr(JsonNode) body = json_from_string ("{\"model\":\"gpt-5-codex\",\"instructions\":\"You are Codex.\","
+                                                 "\"input\":[{\"type\":\"message\",\"role\":\"user\","
+                                                 "\"content\":[{\"type\":\"input_text\",\"text\":\"fix the build\"}]}]}", NULL);
+    g_autoptr(GHashTable) headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    const char *paths[] = { "/v1/responses/compact", "/responses/compact", "/v1/responses/compact?x=1" };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull (body);
+    g_hash_table_insert (headers, g_strdup ("session_id"), g_strdup ("codex-compact"));
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autoptr(PmRequest) c = pm_request_new_for_path (PM_API_OPENAI_RESPONSES, paths[i], headers, body, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (pm_request_get_kind (c), ==, PM_KIND_COMPACTION);
+        g_assert_cmpstr (pm_request_get_session_id (c), ==, "codex-compact/compaction");
+        g_assert_cmpstr (pm_request_get_parent_session_id (c), ==, "codex-compact");
+      }
+    {
+      g_autoptr(PmRequest) plain = pm_request_new_for_path (PM_API_OPENAI_RESPONSES, "/v1/responses", headers, body, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (pm_request_get_kind (plain), ==, PM_KIND_MAIN);
+      g_assert_cmpstr (pm_request_get_session_id (plain), ==, "codex-compact");
+    }
+  }
 }
 
 static void

@@ -1757,6 +1757,7 @@ detect_step (PmRequest *self)
   };
   g_autofree char *to_free = NULL;
   const char *text = NULL;
+  gboolean acted;
 
   if (self->last_user != NULL && !self->last_is_tool)
     {
@@ -1768,7 +1769,13 @@ detect_step (PmRequest *self)
         text = json_node_get_string (n);
     }
 
-  if (text != NULL)
+  /* A correction or an interrupt needs something the agent did: in a session's first
+   * instruction "doesn't work" or a quoted traceback is a bug report, a new task, not trouble
+   * in this session (the evaluation found 65 of 350 SWE-bench issue texts pinned to the
+   * strongest model that way). Escalation comes from in-session evidence only. */
+  acted = self->features.n_assistant_turns > 0;
+
+  if (text != NULL && acted)
     {
       if (strstr (text, "[Request interrupted by user") != NULL)
         self->features.interrupted = TRUE;
@@ -1780,6 +1787,10 @@ detect_step (PmRequest *self)
             self->features.user_correction = TRUE;
             break;
           }
+    }
+
+  if (text != NULL)
+    {
       for (guint i = 0; i < G_N_ELEMENTS (think_cues); i++)
         if (contains_ci (text, think_cues[i], 8000))
           {
@@ -1816,7 +1827,7 @@ detect_step (PmRequest *self)
       else if (self->features.planning_cue)
         self->step = PM_STEP_PLANNING;
       else if (self->features.user_correction || self->features.interrupted ||
-               strstr (text, "Traceback (most recent call last)") != NULL)
+               (acted && strstr (text, "Traceback (most recent call last)") != NULL))
         self->step = PM_STEP_ERROR_RECOVERY;
       else
         self->step = PM_STEP_INSTRUCTION;
@@ -1852,6 +1863,34 @@ pm_request_new (PmApi        api,
                 GHashTable  *headers,
                 JsonNode    *body,
                 GError     **error)
+{
+  return pm_request_new_for_path (api, NULL, headers, body, error);
+}
+
+/* Codex CLI compacts a conversation by POSTing the history to /responses/compact; nothing in
+ * the body says so. */
+static gboolean
+is_compaction_path (const char *path)
+{
+  g_autofree char *bare = NULL;
+  const char *q;
+
+  if (path == NULL)
+    return FALSE;
+  q = strchr (path, '?');
+  bare = q != NULL ? g_strndup (path, q - path) : g_strdup (path);
+  while (*bare != '\0' && bare[strlen (bare) - 1] == '/')
+    bare[strlen (bare) - 1] = '\0';
+
+  return g_str_has_suffix (bare, "/responses/compact");
+}
+
+PmRequest *
+pm_request_new_for_path (PmApi        api,
+                         const char  *path,
+                         GHashTable  *headers,
+                         JsonNode    *body,
+                         GError     **error)
 {
   PmRequest *self;
   JsonObject *object;
@@ -1929,6 +1968,11 @@ pm_request_new (PmApi        api,
   self->has_images = self->features.image_count > 0;
 
   detect_agent (self);
+  if (is_compaction_path (path))
+    {
+      self->kind = PM_KIND_COMPACTION;
+      self->features.kind_reason = "compaction endpoint (/responses/compact)";
+    }
   detect_kind (self);
   detect_step (self);
   detect_session (self);
@@ -1944,6 +1988,16 @@ pm_request_new_from_bytes (PmApi        api,
                            GHashTable  *headers,
                            GBytes      *body,
                            GError     **error)
+{
+  return pm_request_new_from_bytes_for_path (api, NULL, headers, body, error);
+}
+
+PmRequest *
+pm_request_new_from_bytes_for_path (PmApi        api,
+                                    const char  *path,
+                                    GHashTable  *headers,
+                                    GBytes      *body,
+                                    GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
@@ -1961,7 +2015,7 @@ pm_request_new_from_bytes (PmApi        api,
       return NULL;
     }
 
-  return pm_request_new (api, headers, json_parser_get_root (parser), error);
+  return pm_request_new_for_path (api, path, headers, json_parser_get_root (parser), error);
 }
 
 PmRequest *

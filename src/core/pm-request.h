@@ -20,6 +20,18 @@ PmRequest   *pm_request_new_from_bytes       (PmApi        api,
                                               GHashTable  *headers,
                                               GBytes      *body,
                                               GError     **error);
+/* As above, knowing the URL path the client used: a path ending in /responses/compact (Codex
+ * CLI's compaction endpoint) makes the request a compaction whatever its body says. */
+PmRequest   *pm_request_new_for_path         (PmApi        api,
+                                              const char  *path,
+                                              GHashTable  *headers,
+                                              JsonNode    *body,
+                                              GError     **error);
+PmRequest   *pm_request_new_from_bytes_for_path (PmApi      api,
+                                              const char  *path,
+                                              GHashTable  *headers,
+                                              GBytes      *body,
+                                              GError     **error);
 PmRequest   *pm_request_ref                  (PmRequest   *self);
 void         pm_request_unref                (PmRequest   *self);
 
