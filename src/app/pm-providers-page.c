@@ -14,6 +14,9 @@
 
 #include "pm-app-core.h"
 #include "pm-providers-page.h"
+#if PM_APP_HAVE_CORE
+#include "pm-gateway.h"
+#endif
 
 struct _PmProvidersPage
 {
@@ -317,14 +320,23 @@ pm_providers_page_remove_key (PmProvidersPage *self,
 #endif
 }
 
-gboolean
-pm_providers_page_set_provider (PmProvidersPage  *self,
-                                const char       *id,
-                                PmApi             api,
-                                const char       *base_url,
-                                GError          **error)
+/* preset: a pm-gateway.c preset name for a new provider (NULL keeps what the provider has). */
+static gboolean
+set_provider_full (PmProvidersPage  *self,
+                   const char       *id,
+                   PmApi             api,
+                   const char       *base_url,
+                   const char       *preset,
+                   GError          **error)
 {
-  g_return_val_if_fail (PM_IS_PROVIDERS_PAGE (self), FALSE);
+  if (base_url != NULL && strchr (base_url, '{') != NULL)
+    {
+      g_autofree char *name = g_strndup (strchr (base_url, '{') + 1, strcspn (strchr (base_url, '{') + 1, "}"));
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Replace {%s} in the base URL with your own value"), name);
+      return FALSE;
+    }
 
   if (id == NULL || *id == '\0' || strpbrk (id, " /\t\n") != NULL)
     {
@@ -374,6 +386,14 @@ pm_providers_page_set_provider (PmProvidersPage  *self,
     p.id = (char *) id;
     p.api = api;
     p.base_url = (char *) base_url;
+    if (preset != NULL)
+      {
+        const PmGatewayPreset *gateway = pm_gateway_lookup (preset);
+
+        p.preset = (char *) preset;
+        if (existing == NULL && gateway != NULL)
+          p.key = (char *) gateway->key;
+      }
     pm_config_set_provider (config, &p);
     if (!pm_application_save_config (self->app, error))
       return FALSE;
@@ -386,6 +406,18 @@ pm_providers_page_set_provider (PmProvidersPage  *self,
   else
     rebuild (self);
   return TRUE;
+}
+
+gboolean
+pm_providers_page_set_provider (PmProvidersPage  *self,
+                                const char       *id,
+                                PmApi             api,
+                                const char       *base_url,
+                                GError          **error)
+{
+  g_return_val_if_fail (PM_IS_PROVIDERS_PAGE (self), FALSE);
+
+  return set_provider_full (self, id, api, base_url, NULL, error);
 }
 
 /* --- rows ---------------------------------------------------------------------------------- */
@@ -536,14 +568,27 @@ on_add_response (AdwMessageDialog *dialog,
   GtkEditable *id_entry = g_object_get_data (G_OBJECT (dialog), "id-entry");
   GtkEditable *url_entry = g_object_get_data (G_OBJECT (dialog), "url-entry");
   GtkDropDown *api_drop = g_object_get_data (G_OBJECT (dialog), "api-drop");
+  GtkDropDown *preset_drop = g_object_get_data (G_OBJECT (dialog), "preset-drop");
+  const char *preset = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!g_str_equal (response, "add"))
     return;
 
-  if (!pm_providers_page_set_provider (self, gtk_editable_get_text (id_entry),
-                                       gtk_drop_down_get_selected (api_drop),
-                                       gtk_editable_get_text (url_entry), &error))
+#if PM_APP_HAVE_CORE
+  {
+    guint n = 0;
+    const PmGatewayPreset *presets = pm_gateway_presets (&n);
+    guint selected = preset_drop != NULL ? gtk_drop_down_get_selected (preset_drop) : 0;
+
+    if (selected > 0 && selected <= n)
+      preset = presets[selected - 1].name;
+  }
+#endif
+
+  if (!set_provider_full (self, gtk_editable_get_text (id_entry),
+                          gtk_drop_down_get_selected (api_drop),
+                          gtk_editable_get_text (url_entry), preset, &error))
     {
       GtkWidget *err = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                _("Provider Not Added"), error->message);
@@ -552,6 +597,31 @@ on_add_response (AdwMessageDialog *dialog,
       gtk_window_present (GTK_WINDOW (err));
     }
 }
+
+#if PM_APP_HAVE_CORE
+/* A preset fills the API family, the base URL (with {placeholders} to replace) and the id. */
+static void
+on_preset_selected (GtkDropDown *drop,
+                    GParamSpec  *pspec,
+                    GtkWidget   *dialog)
+{
+  GtkEditable *id_entry = g_object_get_data (G_OBJECT (dialog), "id-entry");
+  GtkEditable *url_entry = g_object_get_data (G_OBJECT (dialog), "url-entry");
+  GtkDropDown *api_drop = g_object_get_data (G_OBJECT (dialog), "api-drop");
+  guint n = 0;
+  const PmGatewayPreset *presets = pm_gateway_presets (&n);
+  guint selected = gtk_drop_down_get_selected (drop);
+  const PmGatewayPreset *preset;
+
+  if (selected == 0 || selected > n)
+    return;
+  preset = &presets[selected - 1];
+  gtk_drop_down_set_selected (api_drop, preset->api);
+  gtk_editable_set_text (url_entry, preset->base_url);
+  if (*gtk_editable_get_text (id_entry) == '\0')
+    gtk_editable_set_text (id_entry, preset->name);
+}
+#endif
 
 static void
 add_action (GtkWidget  *widget,
@@ -575,6 +645,24 @@ add_action (GtkWidget  *widget,
   url_entry = gtk_entry_new ();
   gtk_entry_set_placeholder_text (GTK_ENTRY (url_entry), "https://gateway.example.com/v1");
   gtk_accessible_update_property (GTK_ACCESSIBLE (url_entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Base URL"), -1);
+#if PM_APP_HAVE_CORE
+  {
+    g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
+    guint n = 0;
+    const PmGatewayPreset *presets = pm_gateway_presets (&n);
+    GtkWidget *preset_drop;
+
+    gtk_string_list_append (titles, _("Custom"));
+    for (guint i = 0; i < n; i++)
+      gtk_string_list_append (titles, presets[i].title);
+    preset_drop = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (titles)), NULL);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (preset_drop), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Preset (gateway or provider)"), -1);
+    gtk_box_append (GTK_BOX (box), preset_drop);
+    g_object_set_data (G_OBJECT (dialog), "preset-drop", preset_drop);
+    g_signal_connect_object (preset_drop, "notify::selected", G_CALLBACK (on_preset_selected), dialog, 0);
+  }
+#endif
   gtk_box_append (GTK_BOX (box), id_entry);
   gtk_box_append (GTK_BOX (box), api_drop);
   gtk_box_append (GTK_BOX (box), url_entry);
