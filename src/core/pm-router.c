@@ -267,6 +267,40 @@ pm_router_reset (PmRouter *self)
   g_mutex_unlock (&self->mutex);
 }
 
+static double budget_spent (PmRouter *self,
+                            gint64    now_us);
+
+void
+pm_router_add_spend (PmRouter *self,
+                     double    usd,
+                     gint64    now_us)
+{
+  g_return_if_fail (PM_IS_ROUTER (self));
+
+  if (!(usd > 0))
+    return;
+
+  g_mutex_lock (&self->mutex);
+  budget_spent (self, now_us);
+  self->spent_today += usd;
+  g_mutex_unlock (&self->mutex);
+}
+
+double
+pm_router_get_spend_today (PmRouter *self,
+                           gint64    now_us)
+{
+  double spent;
+
+  g_return_val_if_fail (PM_IS_ROUTER (self), 0.0);
+
+  g_mutex_lock (&self->mutex);
+  spent = budget_spent (self, now_us);
+  g_mutex_unlock (&self->mutex);
+
+  return spent;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Sessions                                                                                    */
 

@@ -81,5 +81,13 @@ JsonNode   *pm_router_session_to_json     (PmRouter     *self,
                                            gint64        now_us);
 /* Forget all sessions (tests, replays). */
 void        pm_router_reset               (PmRouter     *self);
+/* Count @usd towards the daily budget of the UTC day of @now_us (e.g. seeded at start from
+ * pm_store_get_spend_today, so a restart does not forget what today already cost). */
+void        pm_router_add_spend           (PmRouter     *self,
+                                           double        usd,
+                                           gint64        now_us);
+/* What the daily budget has counted so far for the UTC day of @now_us. */
+double      pm_router_get_spend_today     (PmRouter     *self,
+                                           gint64        now_us);
 
 G_END_DECLS
