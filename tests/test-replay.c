@@ -257,6 +257,65 @@ test_replay_transcript (void)
   g_assert_cmpfloat (total, <, baseline);
 }
 
+/* With the recorded model the only choice, the replay bills what the recording says it cost:
+ * the cache reads of prefixes written before the file starts, the 1 h writes Claude Code asks
+ * for, the recorded output. Pointsman, always-default and the recording agree to the cent. */
+static void
+test_replay_same_model_billing (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *config = g_build_filename (dir, "opus.json", NULL);
+  g_autofree char *db = g_build_filename (dir, "pointsman.db", NULL);
+  g_autofree char *json = g_strdup_printf (
+    "{\"providers\":[{\"id\":\"anthropic\",\"api\":\"anthropic\",\"base_url\":\"http://127.0.0.1:9\",\"key\":\"none\"}],"
+    "\"models\":[{\"id\":\"claude-opus-4-6\",\"provider\":\"anthropic\"}],"
+    "\"default_model\":\"claude-opus-4-6\",\"objective\":{\"tradeoff\":0.5,\"quality_floor\":0.9,\"max_effort\":\"high\"},"
+    "\"database\":\"%s\"}", db);
+  const char *files[] = { "short.jsonl", "tool_heavy.jsonl" };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (config, json, -1, &error));
+  g_assert_no_error (error);
+
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *path = g_build_filename (pm_test_shared_data (), "claude_code_transcripts", files[f], NULL);
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_auto(GStrv) lines = NULL;
+      double total = 0, baseline = 0;
+      guint n = 0;
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_test_skip ("claude_code_transcripts not found (PM_SHARED_DATA)");
+          return;
+        }
+      g_assert_cmpint (run (&out, &err, "replay", "--config", config, "--json", "--format", "claude-transcript", path, NULL), ==, 0);
+      g_assert_cmpuint (check_replay_output (out, &total, &baseline), >=, 1);
+      lines = g_strsplit (out, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr(JsonNode) node = *lines[i] != '\0' ? json_from_string (lines[i], NULL) : NULL;
+          JsonObject *o = node != NULL ? json_node_get_object (node) : NULL;
+          double recorded;
+
+          if (o == NULL || !json_object_has_member (o, "recorded_cost_usd") || json_object_has_member (o, "total_cost_usd"))
+            continue;
+          g_assert_cmpstr (json_object_get_string_member (o, "recorded_model"), ==, "claude-opus-4-6");
+          g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, "claude-opus-4-6");
+          recorded = json_object_get_double_member (o, "recorded_cost_usd");
+          g_test_message ("%s #%u: recorded $%.4f, replay $%.4f, always-default $%.4f", files[f], n, recorded,
+                          json_object_get_double_member (o, "cost_usd"), json_object_get_double_member (o, "baseline_cost_usd"));
+          g_assert_cmpfloat (fabs (json_object_get_double_member (o, "cost_usd") - recorded), <, 1e-9);
+          g_assert_cmpfloat (fabs (json_object_get_double_member (o, "baseline_cost_usd") - recorded), <, 1e-9);
+          n++;
+        }
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpfloat (fabs (total - baseline), <, 1e-9);
+    }
+}
+
 static void
 test_replay_errors (void)
 {
@@ -287,6 +346,7 @@ main (int   argc,
   g_test_add_func ("/pm/cli/explain-errors", test_explain_errors);
   g_test_add_func ("/pm/cli/replay-trace", test_replay_trace);
   g_test_add_func ("/pm/cli/replay-transcript", test_replay_transcript);
+  g_test_add_func ("/pm/cli/replay-same-model-billing", test_replay_same_model_billing);
   g_test_add_func ("/pm/cli/replay-errors", test_replay_errors);
 
   return g_test_run ();

@@ -41,6 +41,8 @@ typedef struct
   double      recorded;
   guint       switches;
   GHashTable *last_model;      /* session → model */
+  GHashTable *diverged;        /* sessions where Pointsman left the recorded model once */
+  GHashTable *off_default;     /* sessions whose recording left the default model once */
 } Replay;
 
 static JsonObject *
@@ -104,7 +106,11 @@ simulate_usage (PmDecision        *decision,
         }
     }
   out->cache_read = cached;
-  out->cache_write_5m = written;
+  /* Writes at the TTL the client asked for, as the recording shows it (Claude Code: 1 h). */
+  if (recorded != NULL && recorded->seen && recorded->cache_write_1h > recorded->cache_write_5m)
+    out->cache_write_1h = written;
+  else
+    out->cache_write_5m = written;
   out->input = MAX (uncached, 0);
   out->output = output;
 }
@@ -207,19 +213,48 @@ replay_one (Replay         *replay,
   double baseline;
   double recorded_cost = -1;
 
+  const char *session;
+  const char *default_model;
+  gboolean truth;
+
   decision = pm_router_decide (replay->router, request, now_us, error);
   if (decision == NULL)
     return FALSE;
 
-  info = pm_catalog_lookup (replay->catalog, decision->model);
-  simulate_usage (decision, info, recorded, &usage);
-  cost = info != NULL ? pm_usage_cost (&usage, info) : decision->expected_cost;
-  baseline = pm_router_baseline_cost (replay->router, request, recorded != NULL && recorded->seen ? recorded : &usage);
-  pm_router_observe (replay->router, request, decision, &usage, 200, now_us + G_USEC_PER_SEC);
-
-  if (recorded_model != NULL && recorded != NULL && recorded->seen &&
-      (rec_info = pm_catalog_lookup (replay->catalog, recorded_model)) != NULL)
+  /* A trace line's recorded usage is for the model its body names. */
+  if (recorded_model == NULL && recorded != NULL && recorded->seen &&
+      pm_catalog_lookup (replay->catalog, pm_request_get_model (request)) != NULL)
+    recorded_model = pm_request_get_model (request);
+  if (recorded_model != NULL && recorded != NULL && recorded->seen)
+    rec_info = pm_catalog_lookup (replay->catalog, recorded_model);
+  if (rec_info != NULL)
     recorded_cost = pm_usage_cost (recorded, rec_info);
+
+  /* Truth beats simulation: while a session has stayed on the models the recording used, the
+   * recorded usage (cache reads of prefixes written before the file starts, the TTL the client
+   * chose, the real output) is what the same choice costs. Once the replay has left them, the
+   * recorded model's cache is no longer warm the way the file says: simulate. */
+  session = pm_request_get_session_id (request);
+  default_model = pm_router_get_default_model (replay->router);
+  info = pm_catalog_lookup (replay->catalog, decision->model);
+  if (rec_info != NULL && !g_str_equal (rec_info->id, decision->model))
+    g_hash_table_add (replay->diverged, g_strdup (session));
+  if (rec_info != NULL && (default_model == NULL || !g_str_equal (rec_info->id, default_model)))
+    g_hash_table_add (replay->off_default, g_strdup (session));
+
+  truth = rec_info != NULL && info != NULL && !g_hash_table_contains (replay->diverged, session);
+  if (truth)
+    usage = *recorded;
+  else
+    simulate_usage (decision, info, recorded, &usage);
+  cost = info != NULL ? pm_usage_cost (&usage, info) : decision->expected_cost;
+
+  /* The baseline (always the default model) likewise, while the recording was on it. */
+  if (rec_info != NULL && !g_hash_table_contains (replay->off_default, session))
+    baseline = recorded_cost;
+  else
+    baseline = pm_router_baseline_cost (replay->router, request, recorded != NULL && recorded->seen ? recorded : &usage);
+  pm_router_observe (replay->router, request, decision, &usage, 200, now_us + G_USEC_PER_SEC);
 
   emit (replay, request, decision, cost, baseline, usage.cache_read, recorded_cost, recorded_model);
   return TRUE;
@@ -504,6 +539,8 @@ pm_cli_replay (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(PmRouter) router = NULL;
   g_autoptr(GHashTable) last_model = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) diverged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) off_default = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *config_path = NULL;
   g_autofree char *format = NULL;
   gboolean json = FALSE;
@@ -561,6 +598,8 @@ pm_cli_replay (int    argc,
   replay.json = json;
   replay.explain = explain;
   replay.last_model = last_model;
+  replay.diverged = diverged;
+  replay.off_default = off_default;
 
   if (!json)
     printf ("%4s  %-10s %-14s %-18s %-7s %8s  %-10s %-10s  %s\n", "#", "kind", "step", "model", "effort",
