@@ -632,6 +632,24 @@ test_proxy_openrouter (Fixture       *f,
                                   pm_usage_cost (&usage, pm_catalog_lookup (f->catalog, "claude-sonnet-4-5")), 1e-9);
   g_assert_cmpfloat (json_object_get_double_member (cost, "estimated"), >, 0.0);
   g_assert_nonnull (strstr (pm_record_get_explanation (record), "Pointsman's estimate"));
+
+  /* Streamed: usage.cost in the last chunk. */
+  {
+    g_autoptr(PmSimReply) streamed = pm_sim_reply_new ("Streamed.");
+    g_autoptr(TestResponse) s = NULL;
+
+    pm_sim_reply_set_reported_cost (streamed, 0.0456);
+    pm_sim_upstream_push_reply (f->sim, streamed);
+    s = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,"
+                   "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the failing test in lexer.c\"}]}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (s->status, ==, 200);
+    record = last_record (f);
+    pm_record_get_usage (record, &usage);
+    g_assert_cmpfloat_with_epsilon (usage.reported_cost, 0.0456, 1e-9);
+    g_assert_nonnull (strstr (pm_record_get_explanation (record), "\"gateway_cost\""));
+  }
 }
 
 /* LiteLLM: aliases from a model_names template, OpenAI's reasoning_effort, the cost header. */
@@ -670,6 +688,25 @@ test_proxy_litellm (Fixture       *f,
   pm_record_get_usage (record, &usage);
   g_assert_cmpfloat_with_epsilon (usage.reported_cost, 0.0042, 1e-9);
   g_assert_nonnull (strstr (pm_record_get_explanation (record), "gateway_cost"));
+
+  /* Streamed: the header comes with the stream's headers. */
+  {
+    g_autoptr(PmSimReply) streamed = pm_sim_reply_new ("Streamed.");
+    g_autoptr(TestResponse) s = NULL;
+
+    pm_sim_reply_set_reported_cost (streamed, 0.0077);
+    pm_sim_upstream_push_reply (f->sim, streamed);
+    s = test_post (f->url, "/v1/chat/completions",
+                   "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,"
+                   "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the log\"}]}",
+                   NULL, openai_headers);
+    g_assert_cmpuint (s->status, ==, 200);
+    record = last_record (f);
+    g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+    pm_record_get_usage (record, &usage);
+    g_assert_cmpfloat_with_epsilon (usage.reported_cost, 0.0077, 1e-9);
+    g_assert_cmpfloat_with_epsilon (pm_record_get_cost (record), 0.0077, 1e-9);
+  }
 }
 
 /* LiteLLM's Anthropic route: Claude Code's cache breakpoints pass through unchanged. */
