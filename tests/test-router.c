@@ -857,6 +857,20 @@ test_outcomes_persist (void)
     q_after = json_object_get_double_member (find_candidate (d, "claude-haiku-4-5", "none"), "q");
   }
   g_assert_cmpfloat (q_after, <, q_before);
+
+  /* The file serve and the app open: beside the request database, else in the data dir. */
+  {
+    g_autofree char *requests = g_build_filename (dir, "sub", "requests.db", NULL);
+    g_autofree char *beside = pm_router_dup_outcomes_path (requests);
+    g_autofree char *fallback = pm_router_dup_outcomes_path (NULL);
+    g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "pointsman", "router.db", NULL);
+    g_autofree char *expected_beside = g_build_filename (dir, "sub", "router.db", NULL);
+    g_autofree char *parent = g_path_get_dirname (beside);
+
+    g_assert_cmpstr (beside, ==, expected_beside);
+    g_assert_true (g_file_test (parent, G_FILE_TEST_IS_DIR));
+    g_assert_cmpstr (fallback, ==, expected);
+  }
 }
 
 

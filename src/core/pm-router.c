@@ -256,6 +256,20 @@ pm_router_open_outcomes (PmRouter    *self,
   return ret;
 }
 
+char *
+pm_router_dup_outcomes_path (const char *database)
+{
+  g_autofree char *dir = NULL;
+
+  if (database == NULL || *database == '\0' || g_str_equal (database, ":memory:"))
+    dir = g_build_filename (g_get_user_data_dir (), "pointsman", NULL);
+  else
+    dir = g_path_get_dirname (database);
+  g_mkdir_with_parents (dir, 0700);
+
+  return g_build_filename (dir, "router.db", NULL);
+}
+
 void
 pm_router_reset (PmRouter *self)
 {

@@ -75,6 +75,10 @@ gboolean    pm_router_apply_decision      (PmRouter     *self,
 gboolean    pm_router_open_outcomes       (PmRouter     *self,
                                            const char   *path,
                                            GError      **error);
+/* Where a router keeps its outcomes for the request database at @database: router.db beside it
+ * (so tests and --db keep everything in one place), or $XDG_DATA_HOME/pointsman/router.db when
+ * @database is NULL, empty or ":memory:". Creates the directory. Free with g_free (). */
+char       *pm_router_dup_outcomes_path   (const char   *database);
 /* A session's routing state (model, effort, trouble, cache entries per model), or NULL. */
 JsonNode   *pm_router_session_to_json     (PmRouter     *self,
                                            const char   *session_id,
