@@ -10,6 +10,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
+#include "pm-gateway.h"
 #include "pm-sim-upstream.h"
 #include "pm-sse.h"
 
@@ -2020,7 +2021,9 @@ server_cb (SoupServer        *server,
 {
   PmSimUpstream *self = user_data;
   const char *method = soup_server_message_get_method (msg);
-  const char *p = path;
+  /* Gateways' URL layouts (OpenRouter /api/v1, TrueFoundry /api/llm, Cloudflare
+   * /v1/ACCOUNT/GATEWAY/PROVIDER, LiteLLM /anthropic) lead to the same APIs. */
+  const char *p = pm_gateway_api_path (path);
 
   /* Accept both "/v1/x" and "/x" (OpenAI-style bases include /v1). */
   if (g_str_has_prefix (p, "/v1/"))
