@@ -595,7 +595,7 @@ test_proxy_openrouter (Fixture       *f,
   PmRecord *record;
   PmUsage usage;
 
-  start_proxy (f, "[{\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/v1\"}]",
+  start_proxy (f, "[{\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/api/v1\"}]",
                "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"orouter\"}]");
   pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
   pm_sim_reply_set_reported_cost (reply, 0.0123);
@@ -606,7 +606,7 @@ test_proxy_openrouter (Fixture       *f,
                  "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the failing test in parser.c\"}]}",
                  NULL, openai_headers);
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/api/v1/chat/completions");
 
   body = upstream_body (f);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic/claude-sonnet-4.5");
@@ -770,7 +770,7 @@ test_proxy_truefoundry (Fixture       *f,
   g_autoptr(TestResponse) r = NULL;
   JsonObject *body;
 
-  start_proxy (f, "[{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"SIM/v1\","
+  start_proxy (f, "[{\"id\": \"tfy\", \"preset\": \"truefoundry\", \"base_url\": \"SIM/api/llm\","
                   "  \"model_names\": {\"anthropic/*\": \"anthropic-main/{id}\"}}]",
                "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"tfy\"}]");
   pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
@@ -780,6 +780,7 @@ test_proxy_truefoundry (Fixture       *f,
                  "\"messages\":[{\"role\":\"user\",\"content\":\"Why does the build fail?\"}]}",
                  NULL, openai_headers);
   g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/api/llm/chat/completions");
   body = upstream_body (f);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic-main/claude-sonnet-4-5");
   g_assert_cmpstr (json_object_get_string_member (body, "reasoning_effort"), ==,
@@ -798,21 +799,85 @@ test_proxy_cloudflare (Fixture       *f,
   g_autoptr(TestResponse) r = NULL;
 
   g_setenv ("PM_TEST_CF_OPENAI_KEY", PROVIDER_KEY, TRUE);
-  start_proxy (f, "[{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"SIM/v1\","
+  start_proxy (f, "[{\"id\": \"cf\", \"preset\": \"cloudflare\", \"base_url\": \"SIM/v1/0123abcd/my-gateway/compat\","
                   "  \"headers\": {\"authorization\": \"Bearer {env:PM_TEST_CF_OPENAI_KEY}\", \"cf-aig-metadata\": \"{\\\"team\\\":\\\"core\\\"}\"}}]",
                "[{\"id\": \"gpt-5-mini\", \"provider\": \"cf\"}]");
   pm_sim_upstream_set_required_key (f->sim, PROVIDER_KEY);
 
   r = test_post (f->url, "/v1/chat/completions",
-                 "{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}",
+                 "{\"model\":\"gpt-5-mini\",\"reasoning_effort\":\"low\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}",
                  NULL, openai_headers);
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "gpt-5-mini");
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/0123abcd/my-gateway/compat/chat/completions");
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "openai/gpt-5-mini");
+  /* "openai/…" is Cloudflare's naming, not OpenRouter's: OpenAI's own effort field stays. */
+  g_assert_false (json_object_has_member (upstream_body (f), "reasoning"));
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "reasoning_effort"), ==,
+                   soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "cf-aig-authorization"), ==, "Bearer " GATEWAY_KEY);
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " PROVIDER_KEY);
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "cf-aig-metadata"), ==, "{\"team\":\"core\"}");
   assert_keys_in_place (f, "cf-aig-authorization");
   g_unsetenv ("PM_TEST_CF_OPENAI_KEY");
+}
+
+/* Cloudflare's per-provider Anthropic path: Messages passed through, the provider key from the
+ * environment in x-api-key, the gateway token in cf-aig-authorization. */
+static void
+test_proxy_cloudflare_anthropic (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+  JsonObject *thinking;
+
+  g_setenv ("PM_TEST_CF_ANTHROPIC_KEY", PROVIDER_KEY, TRUE);
+  start_proxy (f, "[{\"id\": \"cfa\", \"preset\": \"cloudflare\", \"api\": \"anthropic\","
+                  "  \"base_url\": \"SIM/v1/0123abcd/my-gateway/anthropic\","
+                  "  \"headers\": {\"x-api-key\": \"{env:PM_TEST_CF_ANTHROPIC_KEY}\"}}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"cfa\"}]");
+  pm_sim_upstream_set_required_key (f->sim, PROVIDER_KEY);
+
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":4000,"
+                 "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Plan the refactor\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/0123abcd/my-gateway/anthropic/v1/messages");
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "claude-sonnet-4-5");
+  thinking = json_object_get_object_member (upstream_body (f), "thinking");
+  g_assert_nonnull (thinking);
+  g_assert_cmpstr (json_object_get_string_member (thinking, "type"), ==, "enabled");
+  g_assert_cmpint (json_object_get_int_member (thinking, "budget_tokens"), >, 0);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-api-key"), ==, PROVIDER_KEY);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "cf-aig-authorization"), ==, "Bearer " GATEWAY_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "authorization"));
+  assert_keys_in_place (f, "cf-aig-authorization");
+  g_unsetenv ("PM_TEST_CF_ANTHROPIC_KEY");
+}
+
+/* OpenRouter's Anthropic-shaped endpoint: /api/v1/messages, OpenRouter's model names, bearer. */
+static void
+test_proxy_openrouter_messages (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(TestResponse) r = NULL;
+
+  start_proxy (f, "[{\"id\": \"ora\", \"preset\": \"openrouter\", \"api\": \"anthropic\", \"base_url\": \"SIM/api\"}]",
+               "[{\"id\": \"claude-haiku-4-5\", \"provider\": \"ora\"}]");
+  pm_sim_upstream_set_required_key (f->sim, GATEWAY_KEY);
+
+  r = test_post (f->url, "/v1/messages",
+                 "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":300,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Name this branch\"}]}",
+                 NULL, anthropic_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/api/v1/messages");
+  g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "anthropic/claude-haiku-4.5");
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);
+  g_assert_null (pm_sim_upstream_get_last_header (f->sim, "x-api-key"));
+  assert_keys_in_place (f, "authorization");
 }
 
 /* A gateway refuses the chosen model (budget, credits, model not allowed): the proxy tries the
@@ -905,6 +970,8 @@ main (int   argc,
   ADD ("/pm/gateway/proxy/portkey", test_proxy_portkey);
   ADD ("/pm/gateway/proxy/truefoundry", test_proxy_truefoundry);
   ADD ("/pm/gateway/proxy/cloudflare", test_proxy_cloudflare);
+  ADD ("/pm/gateway/proxy/cloudflare-anthropic", test_proxy_cloudflare_anthropic);
+  ADD ("/pm/gateway/proxy/openrouter-messages", test_proxy_openrouter_messages);
   ADD ("/pm/gateway/proxy/failover", test_proxy_failover);
 #undef ADD
 
