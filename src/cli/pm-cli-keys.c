@@ -211,8 +211,19 @@ keys_status (PmKeyring  *keyring,
   int missing = 0;
 
   if (config_path == NULL)
-    config_path = default_path = pm_config_default_path ();
-  config = pm_config_load (config_path, FALSE, &error);
+    {
+      config_path = default_path = pm_config_default_path ();
+      /* Before the first run there is no file yet: report on the defaults the first run will
+       * write, without writing them (status only reads). */
+      if (!g_file_test (config_path, G_FILE_TEST_EXISTS))
+        {
+          config = pm_config_new_default ();
+          fprintf (stderr, "No configuration at %s yet: showing the defaults the first run writes.\n",
+                   config_path);
+        }
+    }
+  if (config == NULL)
+    config = pm_config_load (config_path, FALSE, &error);
   if (config == NULL)
     {
       fprintf (stderr, "pointsman-cli keys: %s\n", error->message);

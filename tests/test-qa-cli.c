@@ -1,0 +1,108 @@
+/* test-qa-cli.c — pointsman-cli as a user runs it on a fresh machine (acceptance findings).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "pm-test-qa-cli"
+
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "pm-test-utils.h"
+
+static char *
+cli_path (void)
+{
+  const char *build = g_getenv ("PM_BUILD_DIR");
+
+  g_assert_nonnull (build);
+  return g_build_filename (build, "src", "cli", "pointsman-cli", NULL);
+}
+
+/* Runs pointsman-cli with ARGS (NULL-terminated) in ENV; returns its exit status. */
+static int
+run_cli (char **out,
+         char **err,
+         GStrv  env,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, cli_path ());
+  va_start (args, env);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_environ (launcher, env);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, "", NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+/* README's first run: a user stores a key and checks it before the first `serve` has written
+ * a configuration. `keys status` reports on the defaults that serve would write (anthropic from
+ * the keyring, openai from $OPENAI_API_KEY) instead of failing on the missing file, and leaves
+ * the file for serve to write. */
+static void
+test_keys_status_before_first_run (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *config_home = g_build_filename (dir, "config", NULL);
+  g_autofree char *data_home = g_build_filename (dir, "data", NULL);
+  g_autofree char *config = g_build_filename (config_home, "pointsman", "config.json", NULL);
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
+  env = g_environ_setenv (env, "XDG_CONFIG_HOME", config_home, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", data_home, TRUE);
+  env = g_environ_setenv (env, "OPENAI_API_KEY", "test-key-not-real-qa-1234", TRUE);
+
+  status = run_cli (&out, &err, env, "keys", "status", NULL);
+  g_test_message ("status %d\nstdout:\n%s\nstderr:\n%s", status, out, err);
+  g_assert_null (strstr (err, "Failed to open"));
+  g_assert_true (g_str_has_prefix (out, "anthropic"));
+  g_assert_nonnull (strstr (out, "\nopenai "));
+  g_assert_nonnull (strstr (out, "env:OPENAI_API_KEY"));
+  g_assert_null (strstr (out, "test-key-not-real-qa-1234"));
+  g_assert_null (strstr (err, "test-key-not-real-qa-1234"));
+  /* anthropic's keyring key is missing (or the keyring is unreachable): exit 1, not a crash */
+  g_assert_cmpint (status, ==, 1);
+  g_assert_false (g_file_test (config, G_FILE_TEST_EXISTS));
+
+  /* an explicit --config that does not exist is still an error naming the file */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_cli (&out, &err, env, "keys", "status", "--config", config, NULL);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (err, config));
+  g_assert_false (g_file_test (config, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/qa-cli/keys-status-before-first-run", test_keys_status_before_first_run);
+
+  return g_test_run ();
+}
