@@ -51,8 +51,12 @@ for t in $targets; do
 
   mkdir -p "$builddir/corpus/$t" "fuzz/corpus/$t"
   echo "== $t: ${seconds}s"
+  parallel=""
+  # -jobs makes libFuzzer write fuzz-N.log into the current directory: only when asked.
+  [ "$jobs" -gt 1 ] && parallel="-jobs=$jobs -workers=$jobs"
+  # shellcheck disable=SC2086
   if ! "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
+        $parallel -print_final_stats=1 \
         -artifact_prefix="$builddir/crashes/$t-" \
         "$builddir/corpus/$t" "$builddir/seeds/$t" "fuzz/corpus/$t" \
         >"$builddir/fuzz-$t.log" 2>&1; then
