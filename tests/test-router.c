@@ -451,6 +451,49 @@ test_escalation_and_recovery (void)
   g_assert_cmpfloat (recovered, <, escalated);
 }
 
+/* What the device has seen of a model recalibrates its prior; it must not replace the step's
+ * difficulty and the session's trouble. After a long calm stretch on the cheap model (many
+ * recorded successes), three tool errors still escalate. */
+static void
+test_outcomes_do_not_block_escalation (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .model = "pointsman/auto", .session = "long-calm", .tokens_per_pair = 60,
+                  .first_tokens = 2000, .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+  double calm = 0;
+  double escalated = 0;
+  g_autofree char *calm_model = NULL;
+
+  for (guint i = 1; i <= 40; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      calm = chosen_prior (d);
+      g_free (calm_model);
+      calm_model = g_strdup (d->model);
+    }
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = 40 + i;
+      shape.err_from = 40;
+      shape.err_to = 40 + i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      escalated = chosen_prior (d);
+      if (i == 3)
+        g_test_message ("calm on %s (prior %.3f), after three errors %s (prior %.3f)", calm_model, calm, d->model, escalated);
+    }
+  g_assert_cmpfloat (escalated, >, calm);
+}
+
 static void
 test_context_window (void)
 {
@@ -1370,6 +1413,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/subagent-free", test_subagent_free);
   g_test_add_func ("/pm/router/title-cheapest", test_title_cheapest);
   g_test_add_func ("/pm/router/escalation-and-recovery", test_escalation_and_recovery);
+  g_test_add_func ("/pm/router/outcomes-do-not-block-escalation", test_outcomes_do_not_block_escalation);
   g_test_add_func ("/pm/router/context-window", test_context_window);
   g_test_add_func ("/pm/router/thinking-never-to-another-model", test_thinking_never_to_another_model);
   g_test_add_func ("/pm/router/tradeoff-extremes", test_tradeoff_extremes);

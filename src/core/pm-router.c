@@ -538,6 +538,7 @@ trouble_level (PmRequest *request,
 static double
 candidate_q (PmRouter          *self,
              PmRequest         *request,
+             PmSession         *session,
              Candidate         *c,
              double             trouble,
              double             learned)
@@ -560,9 +561,33 @@ candidate_q (PmRouter          *self,
 
   f = (1.0 - s) * d;
 
+  /* Outcomes seen on this device recalibrate the model's own failure rate (observed against
+   * what its prior expects of a typical judged step, mostly tool results); they scale the step's
+   * failure, never replace it. Replacing it let a model with a long calm history keep its Q
+   * through an error-recovery step while every other candidate carried the step's difficulty
+   * and the session's trouble, so the floor pinned the session to it. */
   pm_quality_get_outcomes (self->quality, c->model->id, c->effort, kind, &succ, &fail);
+  /* ...from other sessions: this session's own steps speak through its trouble, which rises
+   * and fades; counted twice, a calm start would pin the session to its first model. */
+  if (session != NULL)
+    {
+      PmOutcomeTally *own = pm_session_get_tally (session, c->model->id, c->effort, FALSE);
+
+      if (own != NULL)
+        {
+          succ -= MIN (succ, own->successes);
+          fail -= MIN (fail, own->failures);
+        }
+    }
   if (succ + fail > 0)
-    f = (fail + OUTCOME_PRIOR_WEIGHT * f) / (succ + fail + OUTCOME_PRIOR_WEIGHT);
+    {
+      double expected = (1.0 - s) * step_difficulty (kind, PM_STEP_TOOL_RESULT);
+      double observed;
+
+      expected = CLAMP (expected, 0.002, 0.98);
+      observed = (fail + OUTCOME_PRIOR_WEIGHT * expected) / (succ + fail + OUTCOME_PRIOR_WEIGHT);
+      f *= observed / expected;
+    }
 
   return 1.0 - CLAMP (f, 0.002, 0.98);
 }
@@ -722,8 +747,16 @@ judge_previous (PmRouter  *self,
   session->trouble = MIN (session->trouble, 6.0);
 
   if (judged && session->pending_outcome && session->pending_model != NULL)
-    pm_quality_record_outcome (self->quality, session->pending_model, session->pending_effort,
-                               session->pending_kind, !failed);
+    {
+      PmOutcomeTally *tally = pm_session_get_tally (session, session->pending_model, session->pending_effort, TRUE);
+
+      pm_quality_record_outcome (self->quality, session->pending_model, session->pending_effort,
+                                 session->pending_kind, !failed);
+      if (failed)
+        tally->failures++;
+      else
+        tally->successes++;
+    }
 
   session->pending_outcome = FALSE;
   session->last_tool_results = f->n_tool_results;
@@ -922,7 +955,7 @@ decide_pinned (PmRouter          *self,
       c.model = info;
       c.effort = effort;
       c.prior = pm_quality_task_prior (self->quality, info, effort, &c.prior_source);
-      c.q = candidate_q (self, request, &c, trouble_level (request, session), -1);
+      c.q = candidate_q (self, request, session, &c, trouble_level (request, session), -1);
       pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, info->id), info, request,
                             pm_cache_salt_for (info, effort), &session->fit, now_us, &c.quote);
       c.output_tokens = expected_output (request, session, info, effort);
@@ -1166,7 +1199,7 @@ pm_router_decide (PmRouter   *self,
           c->cost_steady = c->cost_step;
 
         c->prior = pm_quality_task_prior (self->quality, c->model, c->effort, &c->prior_source);
-        c->q = candidate_q (self, request, c, trouble,
+        c->q = candidate_q (self, request, session, c, trouble,
                             learned_text != NULL ? pm_quality_model_predict (self->learned, learned_text, c->model->id) : -1);
         if (c->excluded == NULL && c->q > best_q)
           best_q = c->q;

@@ -475,7 +475,31 @@ pm_session_new (const char *id,
   self->output_ema = -1.0;
   self->caches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) pm_cache_state_free);
+  self->own_outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
+}
+
+PmOutcomeTally *
+pm_session_get_tally (PmSession  *self,
+                      const char *model_id,
+                      PmEffort    effort,
+                      gboolean    create)
+{
+  g_autofree char *key = NULL;
+  PmOutcomeTally *tally;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (model_id != NULL, NULL);
+
+  key = g_strdup_printf ("%s/%s", model_id, pm_effort_to_string (effort));
+  tally = g_hash_table_lookup (self->own_outcomes, key);
+  if (tally == NULL && create)
+    {
+      tally = g_new0 (PmOutcomeTally, 1);
+      g_hash_table_insert (self->own_outcomes, g_steal_pointer (&key), tally);
+    }
+
+  return tally;
 }
 
 void
@@ -491,6 +515,7 @@ pm_session_free (PmSession *self)
   g_free (self->history_writer);
   g_free (self->pending_model);
   g_hash_table_unref (self->caches);
+  g_hash_table_unref (self->own_outcomes);
   g_free (self);
 }
 

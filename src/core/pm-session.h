@@ -92,7 +92,15 @@ typedef struct
   gconstpointer baseline_request;   /* the request the baseline quote below is for */
   PmCacheQuote baseline_quote;
   GHashTable  *caches;              /* model id → PmCacheState */
+  GHashTable  *own_outcomes;        /* "model/effort" → outcomes judged in this session (PmOutcomeTally) */
 } PmSession;
+
+/* Successes and failures of one model × effort, as judged within one session. */
+typedef struct
+{
+  guint successes;
+  guint failures;
+} PmOutcomeTally;
 
 PmSession    *pm_session_new            (const char  *id,
                                          const char  *parent,
@@ -100,6 +108,11 @@ PmSession    *pm_session_new            (const char  *id,
 void          pm_session_free           (PmSession   *self);
 PmCacheState *pm_session_get_cache      (PmSession   *self,
                                          const char  *model_id);
+/* This session's own judged outcomes for a model × effort (created when @create). */
+PmOutcomeTally *pm_session_get_tally    (PmSession   *self,
+                                         const char  *model_id,
+                                         PmEffort     effort,
+                                         gboolean     create);
 
 /* Whether changing effort on this model breaks its cached prefix (Anthropic budget-style
  * thinking: a new budget invalidates the message part). Returns the salt to use. */
