@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "pm-json-fast.h"
 #include "pm-request-private.h"
 
 /* Structure overhead of the wire formats, in tokens. The character-class weights below were
@@ -1999,14 +2000,22 @@ pm_request_new_from_bytes_for_path (PmApi        api,
                                     GBytes      *body,
                                     GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
   gsize size = 0;
   const char *data;
 
   g_return_val_if_fail (body != NULL, NULL);
 
   data = g_bytes_get_data (body, &size);
+  /* The hot path: strict JSON in one pass (bench/run-all: ~1/3 to 1/5 of JsonParser's time on
+   * a 640 kB body). Anything it declines goes through json-glib, which also words the error. */
+  root = pm_json_fast_parse (data, size);
+  if (root != NULL)
+    return pm_request_new_for_path (api, path, headers, root, error);
+
+  parser = json_parser_new_immutable ();
   if (size == 0 || !json_parser_load_from_data (parser, data, size, &local_error))
     {
       g_set_error (error, PM_ERROR, PM_ERROR_INVALID_REQUEST,
