@@ -81,6 +81,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  REQUEST_ROUTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct
 {
   gatomicrefcount     ref_count;
@@ -1937,6 +1944,7 @@ handle_proxied (PmProxy           *self,
   pm_request_log_append (self->log, x->record);
   if (self->store != NULL)
     pm_store_save (self->store, x->record);
+  g_signal_emit (self, signals[REQUEST_ROUTED], 0, x->record, x->request);
 
   self->n_total++;
   g_ptr_array_add (self->exchanges, x);
@@ -2155,6 +2163,11 @@ pm_proxy_class_init (PmProxyClass *klass)
                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[REQUEST_ROUTED] =
+    g_signal_new ("request-routed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  PM_TYPE_RECORD, G_TYPE_POINTER);
 }
 
 static void

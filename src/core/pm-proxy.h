@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PmProxy, pm_proxy, PM, PROXY, GObject)
 
 /* Properties: "running" bool, "port" uint, "log" PmRequestLog, "n-active" uint (requests in
- * flight). Endpoints: POST /v1/messages (?beta=true ignored), /v1/messages/count_tokens,
+ * flight). Signal "request-routed" (PmRecord *record, PmRequest *request): emitted in the
+ * proxy's thread (the one that called pm_proxy_start) right after the router decided and the
+ * record joined the log, with the parsed request (ref it with pm_request_ref to keep it). Endpoints: POST /v1/messages (?beta=true ignored), /v1/messages/count_tokens,
  * /v1/chat/completions, /chat/completions, /v1/responses, /responses, /v1/responses/compact,
  * /responses/compact; GET /v1/models,
  * /pointsman/v1/health, /pointsman/v1/requests?limit=N.
