@@ -163,6 +163,81 @@ request_text (const Target *t)
                           t->path, t->host, t->port, BENCH_KEY, strlen (request_body), request_body);
 }
 
+static const char *
+chunk_tail (char    *chunk,
+            ssize_t  n)
+{
+  /* the read buffer as a string (it has room: reads ask for one byte less) */
+  chunk[n] = '\0';
+  return chunk;
+}
+
+/* The response body as it arrives: headers skipped, chunked framing removed. */
+typedef struct
+{
+  GString *raw;        /* until the end of the headers */
+  GString *body;
+  gboolean in_body;
+  gboolean chunked;
+  gsize    chunk_left; /* data bytes left in the current chunk */
+  GString *line;       /* a chunk-size line being read */
+  int      crlf_left;  /* bytes of the CRLF after a chunk's data still to skip */
+} Decoder;
+
+static void
+decoder_feed (Decoder    *d,
+              const char *data,
+              gsize       len)
+{
+  if (!d->in_body)
+    {
+      const char *end;
+
+      g_string_append_len (d->raw, data, len);
+      end = strstr (d->raw->str, "\r\n\r\n");
+      if (end == NULL)
+        return;
+      d->in_body = TRUE;
+      d->chunked = g_strstr_len (d->raw->str, end - d->raw->str, "hunked") != NULL;
+      end += 4;
+      data = end;
+      len = d->raw->len - (end - d->raw->str);
+    }
+  if (!d->chunked)
+    {
+      g_string_append_len (d->body, data, len);
+      return;
+    }
+  while (len > 0)
+    {
+      if (d->crlf_left > 0)
+        {
+          d->crlf_left--;
+          data++, len--;
+        }
+      else if (d->chunk_left > 0)
+        {
+          gsize n = MIN (len, d->chunk_left);
+
+          g_string_append_len (d->body, data, n);
+          d->chunk_left -= n;
+          data += n, len -= n;
+          if (d->chunk_left == 0)
+            d->crlf_left = 2;
+        }
+      else
+        {
+          g_string_append_c (d->line, *data);
+          data++, len--;
+          if (g_str_has_suffix (d->line->str, "\r\n"))
+            {
+              d->chunk_left = strtoul (d->line->str, NULL, 16);
+              g_string_truncate (d->line, 0);
+            }
+        }
+    }
+}
+
 /* One request; fills ttfb/total (ns from connect); with relay != NULL, the per-event latency
  * of every "S<ns>E" stamp in the stream. Returns FALSE on a failure. */
 static gboolean
@@ -172,23 +247,26 @@ one_request (const Target *t,
              GArray       *relay)
 {
   g_autofree char *req = request_text (t);
-  g_autoptr(GString) buf = g_string_sized_new (65536);
+  Decoder dec = { g_string_new (NULL), g_string_sized_new (65536), FALSE, FALSE, 0, g_string_new (NULL), 0 };
+  GString *buf = dec.body;
   gsize scanned = 0;
   gint64 t0 = now_ns ();
   gboolean ok = FALSE;
+  gboolean ended = FALSE;
   char chunk[16384];
-  int fd;
+  int fd = -1;
 
   *ttfb = *total = 0;
   fd = connect_to (t);
   if (fd < 0)
-    return FALSE;
+    goto out;
   if (!write_all (fd, req, strlen (req)))
     goto out;
 
   for (;;)
     {
-      ssize_t n = read (fd, chunk, sizeof chunk);
+      ssize_t n = read (fd, chunk, sizeof chunk - 1);
+      gsize before = buf->len;
       gint64 at;
 
       if (n < 0 && errno == EINTR)
@@ -196,7 +274,7 @@ one_request (const Target *t,
       if (n <= 0)
         break;
       at = now_ns ();
-      g_string_append_len (buf, chunk, n);
+      decoder_feed (&dec, chunk, n);
 
       if (*ttfb == 0 && strstr (buf->str, "data:") != NULL)
         *ttfb = at - t0;
@@ -205,7 +283,7 @@ one_request (const Target *t,
           /* a stamp cut by the read stays unscanned until the rest arrives */
           const char *p = buf->str + scanned;
 
-          while ((p = strstr (p, "S")) != NULL)
+          while ((p = strchr (p, 'S')) != NULL)
             {
               char *end = NULL;
               gint64 stamp;
@@ -228,19 +306,27 @@ one_request (const Target *t,
             }
           scanned = p != NULL ? (gsize) (p - buf->str) : buf->len;
         }
-      if (*total == 0 && strstr (buf->str + (buf->len > (gsize) n + 32 ? buf->len - n - 32 : 0), "message_stop") != NULL)
+      if (*total == 0 && strstr (buf->str + (before > 32 ? before - 32 : 0), "message_stop") != NULL)
         *total = at - t0;
       /* Not every server closes on "Connection: close" at once: stop at the end of the
        * stream (the last chunk, or the blank line after message_stop). */
-      if (*total > 0 && (g_str_has_suffix (buf->str, "\r\n0\r\n\r\n") || g_str_has_suffix (buf->str, "\n\n")))
-        break;
+      if (*total > 0 && (dec.chunked ? g_str_has_suffix (chunk_tail (chunk, n), "0\r\n\r\n") : g_str_has_suffix (buf->str, "\n\n")))
+        {
+          ended = TRUE;
+          break;
+        }
     }
-  ok = g_str_has_prefix (buf->str, "HTTP/1.1 200") && *ttfb > 0 && *total > 0;
+  ok = g_str_has_prefix (dec.raw->str, "HTTP/1.1 200") && *ttfb > 0 && *total > 0;
   if (!ok && g_getenv ("BENCH_VERBOSE") != NULL)
-    fprintf (stderr, "%s: %.300s\n", t->name, buf->str);
+    fprintf (stderr, "%s: %.300s\n", t->name, dec.raw->str);
+  (void) ended;
 
 out:
-  close (fd);
+  if (fd >= 0)
+    close (fd);
+  g_string_free (dec.raw, TRUE);
+  g_string_free (dec.body, TRUE);
+  g_string_free (dec.line, TRUE);
   return ok;
 }
 

@@ -1,0 +1,191 @@
+/* bench-parse.c — the proxy's real request path with parsing included: the body as bytes to
+ * a routed decision (pm_request_new_from_bytes, then pm_router_decide), and the parse alone
+ * three ways (json-glib JsonParser immutable, as the proxy used to; JsonParser mutable;
+ * pm_json_fast_parse, what the proxy uses now). Same three Claude Code–shaped requests as
+ * bench-decide (the body generator is copied from there). Prints a Markdown table, µs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pm-catalog.h"
+#include "pm-json-fast.h"
+#include "pm-objective.h"
+#include "pm-request.h"
+#include "pm-router.h"
+
+static const char *words[] = {
+  "the", "value", "parser", "returns", "a", "list", "of", "tokens", "for", "each", "line",
+  "when", "input", "is", "empty", "we", "skip", "it", "and", "log", "nothing", "else",
+  "def", "return", "self", "if", "None", "(", ")", ":", "=", "import", "from",
+};
+
+static char *
+make_body (guint messages,
+           guint tokens_per_message)
+{
+  GString *s = g_string_new ("{\"model\":\"pointsman/auto\",\"max_tokens\":32000,\"stream\":true,"
+                             "\"metadata\":{\"user_id\":\"user_x_account_y_session_bench-1\"},"
+                             "\"tools\":[");
+
+  for (guint t = 0; t < 12; t++)
+    g_string_append_printf (s, "%s{\"name\":\"Tool%u\",\"description\":\"A tool that does thing number %u with care.\","
+                               "\"input_schema\":{\"type\":\"object\",\"properties\":{\"arg\":{\"type\":\"string\"},"
+                               "\"n\":{\"type\":\"integer\"}},\"required\":[\"arg\"]}}", t ? "," : "", t, t);
+  g_string_append (s, "],\"system\":[{\"type\":\"text\",\"text\":\"x-anthropic-billing-header: cc_version=2.1.39\"},"
+                      "{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.");
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_string_append (s, words[(i * 5) % G_N_ELEMENTS (words)]);
+      g_string_append_c (s, ' ');
+    }
+  g_string_append (s, "\",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}],\"messages\":[");
+
+  for (guint m = 0; m < messages; m++)
+    {
+      gboolean user = m % 2 == 0;
+
+      if (m > 0)
+        g_string_append_c (s, ',');
+      if (m == 0)
+        g_string_append (s, "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Fix the failing parser tests.\"}]}");
+      else if (!user)
+        g_string_append_printf (s, "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Checking step %u.\"},"
+                                   "{\"type\":\"tool_use\",\"id\":\"toolu_%u\",\"name\":\"Tool%u\",\"input\":{\"arg\":\"src/file%u.py\"}}]}",
+                                m, m, m % 12, m);
+      else
+        {
+          g_string_append_printf (s, "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_%u\",\"content\":\"", m - 1);
+          for (guint i = 0; i < tokens_per_message; i++)
+            {
+              g_string_append (s, words[(i * 7 + m) % G_N_ELEMENTS (words)]);
+              g_string_append (s, (i % 12) == 11 ? "\\n" : " ");   /* escaped, as clients send it */
+            }
+          g_string_append_printf (s, "\"%s}]}", m + 1 == messages ? ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}" : "");
+        }
+    }
+  g_string_append (s, "]}");
+
+  return g_string_free (s, FALSE);
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+pct (GArray *samples,
+     double  p)
+{
+  g_array_sort (samples, compare_gint64);
+  return g_array_index (samples, gint64, MIN (samples->len - 1, (guint) (samples->len * p))) / 1000.0;
+}
+
+static inline gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  struct { const char *name; guint messages; guint tokens; guint iterations; } cases[] = {
+    { "small (4 messages)", 4, 300, 2000 },
+    { "50 messages / ~50k tokens", 50, 1800, 300 },
+    { "200 messages / ~150k tokens", 200, 1350, 100 },
+  };
+  const char *pool[] = { "claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5", "gpt-5-mini",
+                         "gemini-2.5-pro", "gemini-2.5-flash", "deepseek-chat", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmCatalog) catalog = pm_catalog_new_default (&error);
+  g_autoptr(PmObjective) objective = pm_objective_new ();
+
+  if (catalog == NULL)
+    {
+      fprintf (stderr, "bench-parse: %s\n", error->message);
+      return 1;
+    }
+
+  printf ("| request | body | JsonParser immutable p50 (µs) | JsonParser mutable p50 (µs) | pm_json_fast_parse p50 / p99 (µs) "
+          "| bytes → PmRequest (parse + features) p50 (µs) | bytes → decision (parse + features + decision) p50 / p99 / min (µs) |\n");
+  printf ("|---|---|---|---|---|---|---|\n");
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *text = make_body (cases[c].messages, cases[c].tokens);
+      gsize len = strlen (text);
+      g_autoptr(GBytes) bytes = g_bytes_new (text, len);
+      g_autoptr(GArray) immutable = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) mutable = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) fast = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) full = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) request_only = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(PmRouter) router = pm_router_new (catalog, objective, pool, "claude-sonnet-4-5");
+
+      for (guint it = 0; it < cases[c].iterations; it++)
+        {
+          g_autoptr(JsonParser) p1 = json_parser_new_immutable ();
+          g_autoptr(JsonParser) p2 = json_parser_new ();
+          g_autoptr(JsonNode) node = NULL;
+          g_autoptr(PmRequest) request = NULL;
+          g_autoptr(PmDecision) decision = NULL;
+          gint64 t0, t1, t2, t3, t4, t45, t5;
+
+          /* interleaved, so load on the machine hits all four alike */
+          t0 = now_ns ();
+          json_parser_load_from_data (p1, text, len, NULL);
+          t1 = now_ns ();
+          json_parser_load_from_data (p2, text, len, NULL);
+          t2 = now_ns ();
+          node = pm_json_fast_parse (text, len);
+          t3 = now_ns ();
+          if (node == NULL)
+            {
+              fprintf (stderr, "bench-parse: pm_json_fast_parse declined the body\n");
+              return 1;
+            }
+          t4 = now_ns ();
+          request = pm_request_new_from_bytes (PM_API_ANTHROPIC, NULL, bytes, &error);
+          t45 = now_ns ();
+          if (request != NULL)
+            decision = pm_router_decide (router, request, g_get_real_time (), &error);
+          t5 = now_ns ();
+          if (decision == NULL)
+            {
+              fprintf (stderr, "bench-parse: %s\n", error->message);
+              return 1;
+            }
+          pm_router_observe (router, request, decision, NULL, 200, g_get_real_time ());
+          if (it < 3)
+            continue;
+          {
+            gint64 a = t1 - t0, b = t2 - t1, d = t3 - t2, e = t5 - t4, f = t45 - t4;
+
+            g_array_append_val (immutable, a);
+            g_array_append_val (mutable, b);
+            g_array_append_val (fast, d);
+            g_array_append_val (full, e);
+            g_array_append_val (request_only, f);
+          }
+        }
+      printf ("| %s | %.0f kB | %.0f | %.0f | %.0f / %.0f | %.0f | %.0f / %.0f / %.0f |\n", cases[c].name, len / 1024.0,
+              pct (immutable, 0.5), pct (mutable, 0.5), pct (fast, 0.5), pct (fast, 0.99), pct (request_only, 0.5),
+              pct (full, 0.5), pct (full, 0.99), pct (full, 0.0));
+    }
+  return 0;
+}
