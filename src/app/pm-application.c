@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "pm-app-core.h"
@@ -35,6 +36,7 @@ struct _PmApplication
   char           *proxy_error;
   char           *core_error;
   guint           config_port;
+  guint           objective_save_id;
 };
 
 G_DEFINE_FINAL_TYPE (PmApplication, pm_application, ADW_TYPE_APPLICATION)
@@ -88,24 +90,129 @@ int_to_enum_nick (const GValue       *value,
 static const char *pin_policy_nicks[] = { "honour", "route-all", NULL };
 static const char *client_effort_nicks[] = { "ceiling", "floor", "ignore", "exact", NULL };
 
+static const char *objective_properties[] = {
+  "tradeoff", "quality-floor", "max-effort", "daily-budget", "disabled-models", "pin-policy",
+  "client-effort-policy", NULL
+};
+
 static void
-bind_objective (PmApplication *self)
+bind_objective_flags (PmApplication      *self,
+                      GSettingsBindFlags  flags)
 {
-  g_settings_bind (self->settings, "tradeoff", self->objective, "tradeoff", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "quality-floor", self->objective, "quality-floor",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "max-effort", self->objective, "max-effort", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "daily-budget", self->objective, "daily-budget",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "disabled-models", self->objective, "disabled-models",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "tradeoff", self->objective, "tradeoff", flags);
+  g_settings_bind (self->settings, "quality-floor", self->objective, "quality-floor", flags);
+  g_settings_bind (self->settings, "max-effort", self->objective, "max-effort", flags);
+  g_settings_bind (self->settings, "daily-budget", self->objective, "daily-budget", flags);
+  g_settings_bind (self->settings, "disabled-models", self->objective, "disabled-models", flags);
   g_settings_bind_with_mapping (self->settings, "pin-policy", self->objective, "pin-policy",
-                                G_SETTINGS_BIND_DEFAULT, enum_nick_to_int, int_to_enum_nick,
+                                flags, enum_nick_to_int, int_to_enum_nick,
                                 (gpointer) pin_policy_nicks, NULL);
   g_settings_bind_with_mapping (self->settings, "client-effort-policy", self->objective,
-                                "client-effort-policy", G_SETTINGS_BIND_DEFAULT,
+                                "client-effort-policy", flags,
                                 enum_nick_to_int, int_to_enum_nick,
                                 (gpointer) client_effort_nicks, NULL);
+}
+
+/* config_wins: the objective as loaded goes to GSettings first (config.json is the source of
+ * truth, shared with `pointsman-cli serve`); otherwise GSettings sets the objective. */
+static void
+bind_objective (PmApplication *self,
+                gboolean       config_wins)
+{
+  if (config_wins)
+    {
+      /* SET only: the object's current values are written to the settings right away. */
+      bind_objective_flags (self, G_SETTINGS_BIND_SET);
+      for (guint i = 0; objective_properties[i] != NULL; i++)
+        g_settings_unbind (self->objective, objective_properties[i]);
+    }
+  bind_objective_flags (self, G_SETTINGS_BIND_DEFAULT);
+}
+
+#if PM_APP_HAVE_CORE
+static gboolean
+save_objective_cb (gpointer data)
+{
+  PmApplication *self = data;
+  g_autoptr(GError) error = NULL;
+
+  self->objective_save_id = 0;
+  if (!pm_application_save_objective (self, &error))
+    g_warning ("The objective was not written to the configuration file: %s", error->message);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A slider drag changes the objective many times a second: write once it rests. */
+static void
+on_objective_notify (PmApplication *self)
+{
+  if (self->objective_save_id == 0)
+    self->objective_save_id = g_timeout_add (300, save_objective_cb, self);
+}
+#endif
+
+gboolean
+pm_application_save_objective (PmApplication  *self,
+                               GError        **error)
+{
+#if PM_APP_HAVE_CORE
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *dir = NULL;
+  const char *path;
+#endif
+
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  g_clear_handle_id (&self->objective_save_id, g_source_remove);
+  if (self->config == NULL || self->objective == NULL)
+    return TRUE;
+  path = pm_config_get_path (self->config);
+  if (path == NULL)
+    return TRUE;   /* defaults in memory (tests) */
+
+  /* Only the objective member changes: the rest of the file stays as the user wrote it (the
+   * app's own overrides, such as the port from the preferences, never land there). */
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      if (!json_parser_load_from_file (parser, path, error))
+        return FALSE;
+      root = json_parser_steal_root (parser);
+    }
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_clear_pointer (&root, json_node_unref);
+      root = json_node_init_object (json_node_alloc (), json_object_new ());
+    }
+  json_object_set_member (json_node_get_object (root), "objective",
+                          pm_objective_to_json (self->objective));
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  data = json_generator_to_data (generator, NULL);
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), _("Cannot create %s: %s"),
+                   dir, g_strerror (errsv));
+      return FALSE;
+    }
+  {
+    g_autofree char *with_newline = g_strconcat (data, "\n", NULL);
+
+    return g_file_set_contents_full (path, with_newline, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                     0600, error);
+  }
+#else
+  return TRUE;
+#endif
 }
 
 static void
@@ -175,15 +282,20 @@ load_core (PmApplication  *self,
 #if PM_APP_HAVE_CORE
   g_autofree char *path = NULL;
   g_auto(GStrv) pool = NULL;
+  gboolean config_existed = FALSE;
   guint port;
 
   if (self->config_path != NULL)
-    self->config = pm_config_load (self->config_path, TRUE, error);
+    {
+      config_existed = g_file_test (self->config_path, G_FILE_TEST_EXISTS);
+      self->config = pm_config_load (self->config_path, TRUE, error);
+    }
   else if (self->testing)
     self->config = pm_config_new_default ();
   else
     {
       path = pm_config_default_path ();
+      config_existed = g_file_test (path, G_FILE_TEST_EXISTS);
       self->config = pm_config_load (path, TRUE, error);
     }
   if (self->config == NULL)
@@ -193,8 +305,19 @@ load_core (PmApplication  *self,
   if (self->catalog == NULL)
     return FALSE;
 
+  /* One source of truth for the objective: config.json, which `pointsman-cli serve` reads too.
+   * An existing file sets the sliders; a file created just now takes the sliders' values (as a
+   * user of an older version left them). Every change is written back to the file. */
   self->objective = g_object_ref (pm_config_get_objective (self->config));
-  bind_objective (self);
+  bind_objective (self, config_existed);
+  if (!config_existed && pm_config_get_path (self->config) != NULL)
+    {
+      g_autoptr(GError) save_error = NULL;
+
+      if (!pm_application_save_objective (self, &save_error))
+        g_message ("The objective was not written to the configuration file: %s", save_error->message);
+    }
+  g_signal_connect_swapped (self->objective, "notify", G_CALLBACK (on_objective_notify), self);
 
   if (self->testing)
     pm_config_set_listen_port (self->config, 0);   /* any free port */
@@ -226,6 +349,9 @@ load_core (PmApplication  *self,
   pool = pm_config_dup_pool (self->config);
   self->router = pm_router_new (self->catalog, self->objective, (const char * const *) pool,
                                 pm_config_get_default_model (self->config));
+  /* The daily budget counts what today already cost before this start. */
+  if (self->store != NULL)
+    pm_router_add_spend (self->router, pm_store_get_spend_today (self->store), g_get_real_time ());
   self->proxy = pm_proxy_new (self->config, self->catalog, self->router, self->keyring, self->store);
   self->what_if = pm_what_if_new (self->catalog, (const char * const *) pool,
                                   pm_config_get_default_model (self->config));
@@ -235,7 +361,7 @@ load_core (PmApplication  *self,
   return TRUE;
 #else
   self->objective = pm_objective_new ();
-  bind_objective (self);
+  bind_objective (self, FALSE);
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        _("This build of Pointsman has no routing core"));
   return FALSE;
@@ -522,6 +648,13 @@ pm_application_get_proxy (PmApplication *self)
   return self->proxy;
 }
 
+PmRouter *
+pm_application_get_router (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->router;
+}
+
 PmWhatIf *
 pm_application_get_what_if (PmApplication *self)
 {
@@ -686,6 +819,8 @@ pm_application_shutdown (GApplication *app)
 
   pm_application_stop_demo (self);
 #if PM_APP_HAVE_CORE
+  if (self->objective_save_id != 0)
+    save_objective_cb (self);
   if (self->proxy != NULL)
     pm_proxy_stop (self->proxy);
   if (self->store != NULL)
@@ -710,6 +845,10 @@ pm_application_dispose (GObject *object)
     }
   g_clear_object (&self->what_if);
 #if PM_APP_HAVE_CORE
+  if (self->objective_save_id != 0)
+    save_objective_cb (self);
+  if (self->objective != NULL)
+    g_signal_handlers_disconnect_by_data (self->objective, self);
   if (self->proxy != NULL)
     pm_proxy_stop (self->proxy);
   if (self->store != NULL)

@@ -28,6 +28,7 @@ PmCatalog     *pm_application_get_catalog       (PmApplication  *self);
 PmObjective   *pm_application_get_objective     (PmApplication  *self);
 PmKeyring     *pm_application_get_keyring       (PmApplication  *self);
 PmProxy       *pm_application_get_proxy         (PmApplication  *self);
+PmRouter      *pm_application_get_router        (PmApplication  *self);
 PmWhatIf      *pm_application_get_what_if       (PmApplication  *self);
 /* The request log shown: the proxy's, or the demo's while the demo runs. */
 GListModel    *pm_application_get_log           (PmApplication  *self);
@@ -51,6 +52,10 @@ guint          pm_application_get_demo_progress (PmApplication  *self);
 /* Spent today (local day), from the request database when there is one, else from the log. */
 double         pm_application_get_spend_today   (PmApplication  *self);
 /* Save the configuration (providers page). */
+/* Writes the objective into config.json (only that member; the file is created if missing).
+ * The app does this by itself shortly after each change. */
+gboolean       pm_application_save_objective    (PmApplication  *self,
+                                                 GError        **error);
 gboolean       pm_application_save_config       (PmApplication  *self,
                                                  GError        **error);
 

@@ -34,6 +34,13 @@ struct _PmRequestList
   char               *session_filter;
   char               *agent_filter;
   guint               scanned;
+
+  /* Re-sorting while records stream (the sort model does not watch its items). */
+  GHashTable         *sort_keys;      /* interned property names the columns sort on */
+  GHashTable         *watched;        /* PmRecord (ref) → notify handler id, unfinished only */
+  GHashTable         *dirty;          /* PmRecord (ref) whose sort key changed since the check */
+  guint               resort_id;
+  guint               n_resorts;
 };
 
 G_DEFINE_FINAL_TYPE (PmRequestList, pm_request_list, GTK_TYPE_WIDGET)
@@ -309,6 +316,167 @@ scan_new_items (PmRequestList *self)
   self->scanned = n;
 }
 
+/* --- re-sorting streaming records ------------------------------------------------------- */
+
+#define RESORT_DELAY_MS 250
+
+static gboolean
+record_is_final (PmRecord *record)
+{
+  return pm_record_get_state (record) >= PM_RECORD_DONE;
+}
+
+static void
+unwatch_record (PmRequestList *self,
+                PmRecord      *record)
+{
+  gpointer handler;
+
+  if (g_hash_table_lookup_extended (self->watched, record, NULL, &handler))
+    {
+      g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
+      g_hash_table_remove (self->watched, record);
+    }
+}
+
+static void
+unwatch_all (PmRequestList *self)
+{
+  GHashTableIter iter;
+  gpointer record, handler;
+
+  g_hash_table_iter_init (&iter, self->watched);
+  while (g_hash_table_iter_next (&iter, &record, &handler))
+    {
+      g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
+      g_hash_table_iter_remove (&iter);
+    }
+  g_hash_table_remove_all (self->dirty);
+  g_clear_handle_id (&self->resort_id, g_source_remove);
+}
+
+/* Is a changed record out of place among its neighbours in the sorted list? One pass over the
+ * list, then a comparison or two per changed record: a full re-sort only when one is needed. */
+static gboolean
+dirty_out_of_order (PmRequestList *self)
+{
+  GListModel *sorted = G_LIST_MODEL (self->sort_model);
+  GtkSorter *sorter = gtk_sort_list_model_get_sorter (self->sort_model);
+  guint n = g_list_model_get_n_items (sorted);
+  guint left = g_hash_table_size (self->dirty);
+
+  if (sorter == NULL || gtk_sorter_get_order (sorter) == GTK_SORTER_ORDER_NONE)
+    return FALSE;
+
+  for (guint i = 0; i < n && left > 0; i++)
+    {
+      g_autoptr(PmRecord) item = g_list_model_get_item (sorted, i);
+
+      if (!g_hash_table_contains (self->dirty, item))
+        continue;
+      left--;
+      if (i > 0)
+        {
+          g_autoptr(PmRecord) prev = g_list_model_get_item (sorted, i - 1);
+
+          if (gtk_sorter_compare (sorter, prev, item) == GTK_ORDERING_LARGER)
+            return TRUE;
+        }
+      if (i + 1 < n)
+        {
+          g_autoptr(PmRecord) next = g_list_model_get_item (sorted, i + 1);
+
+          if (gtk_sorter_compare (sorter, item, next) == GTK_ORDERING_LARGER)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+resort_cb (gpointer data)
+{
+  PmRequestList *self = data;
+
+  /* A sort in progress compares the current values anyway: look again once it is done. */
+  if (gtk_sort_list_model_get_pending (self->sort_model) > 0)
+    return G_SOURCE_CONTINUE;
+
+  self->resort_id = 0;
+  if (dirty_out_of_order (self))
+    {
+      self->n_resorts++;
+      gtk_sorter_changed (gtk_sort_list_model_get_sorter (self->sort_model),
+                          GTK_SORTER_CHANGE_DIFFERENT);
+    }
+  g_hash_table_remove_all (self->dirty);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_record_notify (PmRecord      *record,
+                  GParamSpec    *pspec,
+                  PmRequestList *self)
+{
+  /* Only the properties a column sorts on can move a row. */
+  if (g_hash_table_contains (self->sort_keys, pspec->name))
+    {
+      g_hash_table_add (self->dirty, g_object_ref (record));
+      if (self->resort_id == 0)
+        self->resort_id = g_timeout_add (RESORT_DELAY_MS, resort_cb, self);
+    }
+
+  if (record_is_final (record))
+    unwatch_record (self, record);
+}
+
+static void
+watch_new_items (PmRequestList *self,
+                 guint          position,
+                 guint          added)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(PmRecord) record = g_list_model_get_item (self->model, i);
+      gulong handler;
+
+      if (record == NULL || record_is_final (record) || g_hash_table_contains (self->watched, record))
+        continue;
+      handler = g_signal_connect (record, "notify", G_CALLBACK (on_record_notify), self);
+      g_hash_table_insert (self->watched, g_object_ref (record), GSIZE_TO_POINTER (handler));
+    }
+}
+
+static void
+collect_sort_keys (PmRequestList *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      GtkSorter *sorter = gtk_column_view_column_get_sorter (column);
+      GtkExpression *expression = NULL;
+
+      if (GTK_IS_NUMERIC_SORTER (sorter))
+        expression = gtk_numeric_sorter_get_expression (GTK_NUMERIC_SORTER (sorter));
+      else if (GTK_IS_STRING_SORTER (sorter))
+        expression = gtk_string_sorter_get_expression (GTK_STRING_SORTER (sorter));
+      if (expression != NULL && G_TYPE_CHECK_INSTANCE_TYPE (expression, GTK_TYPE_PROPERTY_EXPRESSION))
+        g_hash_table_add (self->sort_keys,
+                          (gpointer) g_intern_string (gtk_property_expression_get_pspec (expression)->name));
+    }
+}
+
+guint
+pm_request_list_get_n_resorts (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), 0);
+  return self->n_resorts;
+}
+
 static void
 on_items_changed (PmRequestList *self,
                   guint          position,
@@ -319,6 +487,7 @@ on_items_changed (PmRequestList *self,
   if (removed > 0)
     self->scanned = MIN (self->scanned, position);
   scan_new_items (self);
+  watch_new_items (self, position, added);
   update_count (self);
 }
 
@@ -353,6 +522,7 @@ pm_request_list_set_model (PmRequestList *self,
 
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  unwatch_all (self);
   g_set_object (&self->model, model);
 
   reset_filters (self);
@@ -361,6 +531,8 @@ pm_request_list_set_model (PmRequestList *self,
     g_signal_connect_object (model, "items-changed", G_CALLBACK (on_items_changed), self,
                              G_CONNECT_SWAPPED);
   scan_new_items (self);
+  if (model != NULL)
+    watch_new_items (self, 0, g_list_model_get_n_items (model));
   refilter (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
 }
@@ -414,6 +586,8 @@ pm_request_list_dispose (GObject *object)
 
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  if (self->watched != NULL)
+    unwatch_all (self);
   g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_REQUEST_LIST);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -432,6 +606,9 @@ pm_request_list_finalize (GObject *object)
 
   g_clear_pointer (&self->seen_sessions, g_hash_table_unref);
   g_clear_pointer (&self->seen_agents, g_hash_table_unref);
+  g_clear_pointer (&self->sort_keys, g_hash_table_unref);
+  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->dirty, g_hash_table_unref);
   g_free (self->session_filter);
   g_free (self->agent_filter);
 
@@ -504,6 +681,10 @@ pm_request_list_init (PmRequestList *self)
 
   self->seen_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->seen_agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->sort_keys = g_hash_table_new (g_str_hash, g_str_equal);
+  self->watched = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->dirty = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  collect_sort_keys (self);
   self->sessions = gtk_string_list_new (NULL);
   self->agents = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->session_dropdown, G_LIST_MODEL (self->sessions));

@@ -29,6 +29,8 @@ void                pm_request_list_set_agent_filter    (PmRequestList *self,
                                                          const char    *agent);
 /* Rows shown after filtering. */
 guint               pm_request_list_get_n_shown         (PmRequestList *self);
+/* How many times a streaming record's change re-sorted the list (tests). */
+guint               pm_request_list_get_n_resorts       (PmRequestList *self);
 
 /* Cell formatting, shared with the why-pane. */
 char               *pm_format_cost                      (double         usd);

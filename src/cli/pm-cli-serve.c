@@ -190,6 +190,9 @@ pm_cli_serve (int    argc,
   pool = pm_config_dup_pool (config);
   router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
                           pm_config_get_default_model (config));
+  /* The daily budget counts what today already cost before this start. */
+  if (store != NULL)
+    pm_router_add_spend (router, pm_store_get_spend_today (store), g_get_real_time ());
   proxy = pm_proxy_new (config, catalog, router, keyring, store);
 
   if (!pm_proxy_start (proxy, &error))
