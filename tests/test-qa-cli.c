@@ -96,6 +96,33 @@ test_keys_status_before_first_run (void)
   g_assert_false (g_file_test (config, G_FILE_TEST_EXISTS));
 }
 
+/* A mistyped dataset is named in the error, and the usage goes to standard error with it
+ * (not half to standard output); `eval --help` is the only success. */
+static void
+test_eval_unknown_dataset (void)
+{
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli (&out, &err, env, "eval", "swebnech", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "swebnech"));
+  g_assert_nonnull (strstr (err, "swebench"));
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, env, "eval", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "transcripts"));
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, env, "eval", "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "routerbench"));
+  g_assert_cmpstr (err, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -103,6 +130,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/qa-cli/keys-status-before-first-run", test_keys_status_before_first_run);
+  g_test_add_func ("/qa-cli/eval-unknown-dataset", test_eval_unknown_dataset);
 
   return g_test_run ();
 }

@@ -2617,9 +2617,15 @@ pm_cli_eval (int argc, char **argv)
           return ret;
         }
 
-  fprintf (argc >= 2 && !g_str_equal (argv[1], "--help") ? stderr : stdout,
-           "Usage: %s DATASET [OPTIONS…]\n\nDatasets:\n", argv[0]);
-  for (guint i = 0; i < G_N_ELEMENTS (subs); i++)
-    printf ("  %-14s %s\n", subs[i].name, subs[i].summary);
-  return argc >= 2 && g_str_equal (argv[1], "--help") ? 0 : 2;
+  {
+    gboolean help = argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"));
+    FILE *out = help ? stdout : stderr;
+
+    if (argc >= 2 && !help)
+      fprintf (stderr, "%s: unknown dataset “%s”\n", argv[0], argv[1]);
+    fprintf (out, "Usage: %s DATASET [OPTIONS…]\n\nDatasets:\n", argv[0]);
+    for (guint i = 0; i < G_N_ELEMENTS (subs); i++)
+      fprintf (out, "  %-14s %s\n", subs[i].name, subs[i].summary);
+    return help ? 0 : 2;
+  }
 }
