@@ -123,6 +123,39 @@ test_eval_unknown_dataset (void)
   g_assert_cmpstr (err, ==, "");
 }
 
+/* `catalog import` of a JSON object that is not a LiteLLM price file (say, the config) is an
+ * error and writes nothing, instead of "Updated 0 of N models" and a user catalog that then
+ * shadows the shipped prices. The real price file still imports. */
+static void
+test_catalog_import_not_prices (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *input = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *output = g_build_filename (dir, "catalog.json", NULL);
+  g_autofree char *prices = g_build_filename (pm_test_shared_data (),
+                                              "litellm_model_prices_and_context_window.json", NULL);
+  g_auto(GStrv) env = g_get_environ ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  env = g_environ_setenv (env, "XDG_DATA_HOME", dir, TRUE);
+  g_assert_true (g_file_set_contents (input, "{\"listen\": {\"port\": 8787}, \"models\": []}", -1, NULL));
+  g_assert_cmpint (run_cli (&out, &err, env, "catalog", "import", input, "--output", output, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "not a LiteLLM price file"));
+  g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  if (!g_file_test (prices, G_FILE_TEST_EXISTS))
+    {
+      g_test_message ("no %s: the real price file is not checked", prices);
+      return;
+    }
+  g_assert_cmpint (run_cli (&out, &err, env, "catalog", "import", prices, "--output", output, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Updated "));
+  g_assert_true (g_file_test (output, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -131,6 +164,7 @@ main (int   argc,
 
   g_test_add_func ("/qa-cli/keys-status-before-first-run", test_keys_status_before_first_run);
   g_test_add_func ("/qa-cli/eval-unknown-dataset", test_eval_unknown_dataset);
+  g_test_add_func ("/qa-cli/catalog-import-not-prices", test_catalog_import_not_prices);
 
   return g_test_run ();
 }

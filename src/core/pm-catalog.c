@@ -840,6 +840,25 @@ pm_catalog_import_litellm (PmCatalog   *self,
     }
   prices = json_node_get_object (root);
 
+  /* A JSON object that is something else (a catalog, a config) would otherwise "update 0
+   * models" and be written out as if it were prices. */
+  {
+    gboolean any_price = FALSE;
+    JsonObjectIter iter;
+    JsonNode *member;
+
+    json_object_iter_init (&iter, prices);
+    while (!any_price && json_object_iter_next (&iter, NULL, &member))
+      any_price = JSON_NODE_HOLDS_OBJECT (member) &&
+                  json_object_has_member (json_node_get_object (member), "input_cost_per_token");
+    if (!any_price)
+      {
+        g_set_error (error, PM_ERROR, PM_ERROR_FAILED,
+                     "%s: not a LiteLLM price file (no entry has input_cost_per_token)", path);
+        return 0;
+      }
+  }
+
   for (guint i = 0; i < self->models->len; i++)
     {
       PmModelInfo *info = g_ptr_array_index (self->models, i);
