@@ -458,6 +458,20 @@ test_fix_body (void)
   g_assert_false (json_object_has_member (o, "reasoning"));
   g_assert_false (json_object_has_member (o, "usage"));
   g_assert_cmpstr (json_object_get_string_member (o, "reasoning_effort"), ==, "low");
+
+  /* Breakpoints the client already placed are left alone (Anthropic allows four). */
+  {
+    g_autoptr(PmConfig) pk_holder = NULL;
+    PmProviderConfig *portkey = provider_from ("{\"id\": \"pk\", \"preset\": \"portkey\"}", &pk_holder);
+    const char *text = "{\"model\":\"claude-sonnet-4-5\",\"messages\":["
+                       "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"a\",\"cache_control\":{\"type\":\"ephemeral\"}}]},"
+                       "{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}]}";
+    g_autoptr(JsonNode) c = json_from_string (text, NULL);
+    g_autoptr(JsonNode) expected = json_from_string (text, NULL);
+
+    pm_gateway_fix_body (portkey, PM_API_OPENAI_CHAT, c);
+    g_assert_true (json_node_equal (c, expected));
+  }
 }
 
 /* ---- configuration ---- */
@@ -672,11 +686,29 @@ test_proxy_litellm (Fixture       *f,
 
   r = test_post (f->url, "/v1/chat/completions",
                  "{\"model\":\"claude-sonnet-4-5\",\"reasoning_effort\":\"low\","
-                 "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the diff\"}]}",
+                 "\"messages\":[{\"role\":\"system\",\"content\":\"You review diffs.\"},"
+                 "{\"role\":\"user\",\"content\":\"Summarise the diff\"}]}",
                  NULL, openai_headers);
   g_assert_cmpuint (r->status, ==, 200);
   body = upstream_body (f);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, "anthropic/claude-sonnet-4-5");
+  /* Claude behind LiteLLM's Chat route: cache breakpoints on the system prompt and the turn. */
+  {
+    JsonArray *messages = json_object_get_array_member (body, "messages");
+
+    g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        JsonArray *parts = json_object_get_array_member (json_array_get_object_element (messages, i), "content");
+        JsonObject *part = json_array_get_object_element (parts, json_array_get_length (parts) - 1);
+
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (part, "cache_control"), "type"),
+                         ==, "ephemeral");
+      }
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                       json_object_get_array_member (json_array_get_object_element (messages, 1), "content"), 0), "text"),
+                     ==, "Summarise the diff");
+  }
   /* "anthropic/…" looks like an OpenRouter name; LiteLLM still takes reasoning_effort. */
   g_assert_cmpstr (json_object_get_string_member (body, "reasoning_effort"), ==,
                    soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
@@ -756,6 +788,9 @@ test_proxy_portkey (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "gpt-5-mini");
   g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "reasoning_effort"), ==,
                    soup_message_headers_get_one (r->headers, "x-pointsman-effort"));
+  /* Not Claude: no cache_control is added, the content stays a string. */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (upstream_body (f), "messages"), 0), "content"), ==, "Write a docstring");
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-portkey-provider"), ==, "openai");
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "x-portkey-trace-id"), ==, "pointsman");
   g_assert_cmpstr (pm_sim_upstream_get_last_header (f->sim, "authorization"), ==, "Bearer " GATEWAY_KEY);

@@ -443,6 +443,129 @@ pm_gateway_apply_headers (const PmProviderConfig *provider,
 
 /* ---- body ---- */
 
+/* Gateways documented to forward Anthropic's cache_control from OpenAI-format content parts to
+ * Claude (LiteLLM, Portkey). */
+static gboolean
+keeps_cache_control (const PmGatewayPreset *preset)
+{
+  return g_str_equal (preset->name, "litellm") || g_str_equal (preset->name, "portkey");
+}
+
+static gboolean
+has_cache_control (JsonArray *messages)
+{
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *node = json_array_get_element (messages, i);
+      JsonNode *content;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      content = json_object_get_member (json_node_get_object (node), "content");
+      if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
+        continue;
+      for (guint j = 0; j < json_array_get_length (json_node_get_array (content)); j++)
+        {
+          JsonNode *part = json_array_get_element (json_node_get_array (content), j);
+
+          if (JSON_NODE_HOLDS_OBJECT (part) && json_object_has_member (json_node_get_object (part), "cache_control"))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The message's last text part gets cache_control (a string content becomes one text part). */
+static gboolean
+mark_message (JsonObject *message)
+{
+  JsonNode *content = json_object_get_member (message, "content");
+  JsonArray *parts;
+  JsonObject *cache = NULL;
+
+  if (content != NULL && JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+    {
+      JsonObject *part = json_object_new ();
+
+      if (*json_node_get_string (content) == '\0')
+        {
+          json_object_unref (part);
+          return FALSE;
+        }
+      json_object_set_string_member (part, "type", "text");
+      json_object_set_string_member (part, "text", json_node_get_string (content));
+      parts = json_array_new ();
+      json_array_add_object_element (parts, part);
+      json_object_set_array_member (message, "content", parts);
+      content = json_object_get_member (message, "content");
+    }
+  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
+    return FALSE;
+
+  parts = json_node_get_array (content);
+  for (guint j = json_array_get_length (parts); j > 0; j--)
+    {
+      JsonNode *node = json_array_get_element (parts, j - 1);
+      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (part == NULL || g_strcmp0 (json_object_get_string_member_with_default (part, "type", ""), "text") != 0)
+        continue;
+      cache = json_object_new ();
+      json_object_set_string_member (cache, "type", "ephemeral");
+      json_object_set_object_member (part, "cache_control", cache);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Claude behind a gateway's Chat route: Anthropic's usual two breakpoints (the system prompt and
+ * the latest user or tool turn), unless the body already carries some. Other models: nothing. */
+static void
+add_cache_breakpoints (JsonObject *body)
+{
+  const char *model = json_object_get_string_member_with_default (body, "model", "");
+  JsonNode *node = json_object_get_member (body, "messages");
+  JsonArray *messages;
+  g_autofree char *lower = g_ascii_strdown (model, -1);
+
+  if (strstr (lower, "claude") == NULL || node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+  messages = json_node_get_array (node);
+  if (has_cache_control (messages))
+    return;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *m = json_array_get_element (messages, i);
+      const char *role;
+
+      if (!JSON_NODE_HOLDS_OBJECT (m))
+        continue;
+      role = json_object_get_string_member_with_default (json_node_get_object (m), "role", "");
+      if (!g_str_equal (role, "system") && !g_str_equal (role, "developer"))
+        break;
+      if (i + 1 == json_array_get_length (messages) || !JSON_NODE_HOLDS_OBJECT (json_array_get_element (messages, i + 1)) ||
+          (!g_str_equal (json_object_get_string_member_with_default (json_array_get_object_element (messages, i + 1), "role", ""), "system") &&
+           !g_str_equal (json_object_get_string_member_with_default (json_array_get_object_element (messages, i + 1), "role", ""), "developer")))
+        {
+          mark_message (json_node_get_object (m));
+          break;
+        }
+    }
+
+  for (guint i = json_array_get_length (messages); i > 0; i--)
+    {
+      JsonNode *m = json_array_get_element (messages, i - 1);
+      const char *role;
+
+      if (!JSON_NODE_HOLDS_OBJECT (m))
+        continue;
+      role = json_object_get_string_member_with_default (json_node_get_object (m), "role", "");
+      if ((g_str_equal (role, "user") || g_str_equal (role, "tool")) && mark_message (json_node_get_object (m)))
+        break;
+    }
+}
+
 void
 pm_gateway_fix_body (const PmProviderConfig *provider,
                      PmApi                   upstream_api,
@@ -496,6 +619,9 @@ pm_gateway_fix_body (const PmProviderConfig *provider,
   if (json_object_has_member (object, "usage") &&
       JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "usage")))
     json_object_remove_member (object, "usage");
+
+  if (keeps_cache_control (preset))
+    add_cache_breakpoints (object);
 }
 
 /* ---- cost ---- */

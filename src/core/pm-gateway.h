@@ -98,7 +98,9 @@ gboolean               pm_gateway_apply_headers  (const PmProviderConfig *provid
                                                   SoupMessageHeaders     *headers,
                                                   GError                **error);
 /* Effort fields as the gateway forwards them (after the router's rewrite): reasoning{effort}
- * for OpenRouter, reasoning_effort for gateways that take OpenAI's field even for "a/b" names. */
+ * for OpenRouter, reasoning_effort for gateways that take OpenAI's field even for "a/b" names.
+ * Claude on LiteLLM's or Portkey's Chat route gets cache_control breakpoints (system prompt and
+ * latest user/tool turn) when the body has none, as those gateways forward them to Anthropic. */
 void                   pm_gateway_fix_body       (const PmProviderConfig *provider,
                                                   PmApi                   upstream_api,
                                                   JsonNode               *body);
