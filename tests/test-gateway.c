@@ -592,6 +592,44 @@ test_classify_errors (void)
   }
 }
 
+/* ---- refusals across requests ---- */
+
+static void
+test_refusals (void)
+{
+  g_autoptr(PmGatewayRefusals) refusals = pm_gateway_refusals_new ();
+  gint64 t0 = 1000 * G_USEC_PER_SEC;
+  gint64 minute = 60 * G_USEC_PER_SEC;
+
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "lite", "claude-sonnet-4-5", t0));
+
+  /* A budget holds the whole provider for a while, then lets go. */
+  pm_gateway_refusals_add (refusals, "lite", "claude-sonnet-4-5", PM_GATEWAY_ERROR_BUDGET,
+                           "lite refused the request (HTTP 400, budget exhausted)", 0, t0);
+  g_assert_cmpstr (pm_gateway_refusals_lookup (refusals, "lite", "gpt-5-mini", t0 + minute), ==,
+                   "lite refused the request (HTTP 400, budget exhausted)");
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "orouter", "gpt-5-mini", t0 + minute));
+  g_assert_nonnull (pm_gateway_refusals_lookup (refusals, "lite", "claude-sonnet-4-5", t0 + 14 * minute));
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "lite", "claude-sonnet-4-5", t0 + 16 * minute));
+
+  /* A model refusal holds only that model; success clears it. */
+  pm_gateway_refusals_add (refusals, "orouter", "claude-opus-4-5", PM_GATEWAY_ERROR_MODEL_NOT_ALLOWED, NULL, 0, t0);
+  g_assert_cmpstr (pm_gateway_refusals_lookup (refusals, "orouter", "claude-opus-4-5", t0 + 30 * minute), ==,
+                   "key not allowed to use this model");
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "orouter", "claude-haiku-4-5", t0));
+  pm_gateway_refusals_clear (refusals, "orouter", "claude-opus-4-5");
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "orouter", "claude-opus-4-5", t0));
+
+  /* Rate limits: as long as retry-after says. */
+  pm_gateway_refusals_add (refusals, "pk", "gpt-5", PM_GATEWAY_ERROR_RATE_LIMITED, NULL, 90, t0);
+  g_assert_nonnull (pm_gateway_refusals_lookup (refusals, "pk", "gpt-5", t0 + 80 * G_USEC_PER_SEC));
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "pk", "gpt-5", t0 + 100 * G_USEC_PER_SEC));
+
+  /* Not a refusal: nothing held. */
+  pm_gateway_refusals_add (refusals, "pk", "gpt-5-mini", PM_GATEWAY_ERROR_NONE, NULL, 0, t0);
+  g_assert_null (pm_gateway_refusals_lookup (refusals, "pk", "gpt-5-mini", t0));
+}
+
 /* ---- through the proxy ---- */
 
 /* OpenRouter: the catalog model under OpenRouter's name, reasoning{effort}, usage accounting
@@ -998,6 +1036,7 @@ main (int   argc,
   g_test_add_func ("/pm/gateway/headers", test_headers);
   g_test_add_func ("/pm/gateway/fix-body", test_fix_body);
   g_test_add_func ("/pm/gateway/classify-errors", test_classify_errors);
+  g_test_add_func ("/pm/gateway/refusals", test_refusals);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/pm/gateway/proxy/openrouter", test_proxy_openrouter);
   ADD ("/pm/gateway/proxy/litellm", test_proxy_litellm);

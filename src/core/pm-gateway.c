@@ -932,3 +932,149 @@ pm_gateway_api_path (const char *path)
 
   return path;
 }
+
+/* ---- refusals remembered across requests ---- */
+
+typedef struct
+{
+  char   *reason;
+  gint64  until_us;
+} Hold;
+
+struct _PmGatewayRefusals
+{
+  GMutex      mutex;
+  GHashTable *holds;   /* "provider\nmodel" ("*" = every model) → Hold */
+};
+
+static void
+hold_free (gpointer data)
+{
+  Hold *hold = data;
+
+  g_free (hold->reason);
+  g_free (hold);
+}
+
+PmGatewayRefusals *
+pm_gateway_refusals_new (void)
+{
+  PmGatewayRefusals *self = g_new0 (PmGatewayRefusals, 1);
+
+  g_mutex_init (&self->mutex);
+  self->holds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, hold_free);
+  return self;
+}
+
+void
+pm_gateway_refusals_free (PmGatewayRefusals *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->holds);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+}
+
+void
+pm_gateway_refusals_add (PmGatewayRefusals *self,
+                         const char        *provider_id,
+                         const char        *model_id,
+                         PmGatewayError     kind,
+                         const char        *reason,
+                         guint              retry_after_s,
+                         gint64             now_us)
+{
+  gboolean whole_provider = kind == PM_GATEWAY_ERROR_BUDGET || kind == PM_GATEWAY_ERROR_QUOTA;
+  gint64 hold_s;
+  Hold *hold;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (provider_id != NULL);
+
+  switch (kind)
+    {
+    case PM_GATEWAY_ERROR_BUDGET:
+    case PM_GATEWAY_ERROR_QUOTA:             hold_s = 15 * 60; break;
+    case PM_GATEWAY_ERROR_MODEL_NOT_ALLOWED: hold_s = 60 * 60; break;
+    case PM_GATEWAY_ERROR_MODEL_UNAVAILABLE: hold_s = 5 * 60; break;
+    case PM_GATEWAY_ERROR_RATE_LIMITED:      hold_s = retry_after_s > 0 ? retry_after_s : 20; break;
+    case PM_GATEWAY_ERROR_NONE:
+    default:
+      return;
+    }
+  if (retry_after_s > 0 && kind != PM_GATEWAY_ERROR_MODEL_NOT_ALLOWED)
+    hold_s = retry_after_s;
+
+  hold = g_new0 (Hold, 1);
+  hold->reason = g_strdup (reason != NULL ? reason : pm_gateway_error_to_string (kind));
+  hold->until_us = now_us + hold_s * G_USEC_PER_SEC;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_replace (self->holds,
+                        g_strconcat (provider_id, "\n", whole_provider || model_id == NULL ? "*" : model_id, NULL),
+                        hold);
+  g_mutex_unlock (&self->mutex);
+}
+
+static Hold *
+live_hold (PmGatewayRefusals *self,
+           const char        *key,
+           gint64             now_us)
+{
+  Hold *hold = g_hash_table_lookup (self->holds, key);
+
+  if (hold != NULL && hold->until_us <= now_us)
+    {
+      g_hash_table_remove (self->holds, key);
+      hold = NULL;
+    }
+  return hold;
+}
+
+const char *
+pm_gateway_refusals_lookup (PmGatewayRefusals *self,
+                            const char        *provider_id,
+                            const char        *model_id,
+                            gint64             now_us)
+{
+  g_autofree char *whole = NULL;
+  g_autofree char *one = NULL;
+  Hold *hold;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (provider_id == NULL)
+    return NULL;
+
+  whole = g_strconcat (provider_id, "\n*", NULL);
+  one = model_id != NULL ? g_strconcat (provider_id, "\n", model_id, NULL) : NULL;
+
+  g_mutex_lock (&self->mutex);
+  hold = live_hold (self, whole, now_us);
+  if (hold == NULL && one != NULL)
+    hold = live_hold (self, one, now_us);
+  g_mutex_unlock (&self->mutex);
+
+  return hold != NULL ? hold->reason : NULL;
+}
+
+void
+pm_gateway_refusals_clear (PmGatewayRefusals *self,
+                           const char        *provider_id,
+                           const char        *model_id)
+{
+  g_autofree char *whole = NULL;
+  g_autofree char *one = NULL;
+
+  g_return_if_fail (self != NULL);
+  if (provider_id == NULL)
+    return;
+  whole = g_strconcat (provider_id, "\n*", NULL);
+  one = model_id != NULL ? g_strconcat (provider_id, "\n", model_id, NULL) : NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove (self->holds, whole);
+  if (one != NULL)
+    g_hash_table_remove (self->holds, one);
+  g_mutex_unlock (&self->mutex);
+}

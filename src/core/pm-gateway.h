@@ -129,6 +129,33 @@ PmGatewayError         pm_gateway_classify_error (const PmProviderConfig *provid
                                                   char                  **reason);
 const char            *pm_gateway_error_to_string (PmGatewayError         error);
 
+/* Refusals remembered across requests, so that later requests do not pay a round trip to
+ * learn again that a budget is exhausted. Budget and quota refusals hold the whole provider,
+ * model refusals and rate limits only that model. Holds: budget and quota 15 min, model not
+ * allowed 60 min, model unavailable 5 min, rate limited retry_after_s (default 20 s). */
+typedef struct _PmGatewayRefusals PmGatewayRefusals;
+
+PmGatewayRefusals     *pm_gateway_refusals_new    (void);
+void                   pm_gateway_refusals_free   (PmGatewayRefusals     *self);
+void                   pm_gateway_refusals_add    (PmGatewayRefusals     *self,
+                                                  const char             *provider_id,
+                                                  const char             *model_id,
+                                                  PmGatewayError          kind,
+                                                  const char             *reason,
+                                                  guint                   retry_after_s,
+                                                  gint64                  now_us);
+/* While (provider, model) is held: why (borrowed, valid until the next call), else NULL. */
+const char            *pm_gateway_refusals_lookup (PmGatewayRefusals     *self,
+                                                  const char             *provider_id,
+                                                  const char             *model_id,
+                                                  gint64                  now_us);
+/* A request to (provider, model) succeeded: its holds end. */
+void                   pm_gateway_refusals_clear  (PmGatewayRefusals     *self,
+                                                  const char             *provider_id,
+                                                  const char             *model_id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PmGatewayRefusals, pm_gateway_refusals_free)
+
 /* For the scripted upstream: the API path under a gateway's URL layout, so that one upstream
  * answers every gateway's paths. "/api/v1/chat/completions" (OpenRouter) → "/v1/chat/completions",
  * "/api/llm/chat/completions" (TrueFoundry) → "/chat/completions",
