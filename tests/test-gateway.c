@@ -954,73 +954,91 @@ test_proxy_openrouter_messages (Fixture       *f,
 }
 
 /* A gateway refuses the chosen model (budget, credits, model not allowed): the proxy tries the
- * next candidate, the agent's step succeeds, and the explanation says why. */
+ * next candidate, the agent's step succeeds, and the explanation says why. One fresh proxy per
+ * refusal (a proxy may remember refusals across requests). */
+static const struct
+{
+  guint       status;
+  const char *type;
+  const char *message;
+  const char *why;
+} refusals[] = {
+  { 400, "budget_exceeded", "Budget has been exceeded! Current cost: 5.1, Max budget: 5.0", "budget exhausted" },
+  { 402, "api_error", "Insufficient credits", "quota or credits used up" },
+  { 401, "key_model_access_denied", "key not allowed to access model", "key not allowed to use this model" },
+  { 412, "api_error", "Budget exhausted", "budget exhausted" },
+};
+
+static void
+start_two_gateways (Fixture *f)
+{
+  start_proxy (f, "[{\"id\": \"lite\", \"preset\": \"litellm\", \"base_url\": \"SIM/v1\"},"
+                  " {\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/api/v1\"}]",
+               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"lite\"},"
+               " {\"id\": \"claude-haiku-4-5\", \"provider\": \"orouter\"}]");
+}
+
 static void
 test_proxy_failover (Fixture       *f,
                      gconstpointer  data)
 {
-  const struct { guint status; const char *type; const char *message; const char *why; } refusals[] = {
-    { 400, "budget_exceeded", "Budget has been exceeded! Current cost: 5.1, Max budget: 5.0", "budget exhausted" },
-    { 402, "api_error", "Insufficient credits", "quota or credits used up" },
-    { 401, "key_model_access_denied", "key not allowed to access model", "key not allowed to use this model" },
-    { 412, "api_error", "Budget exhausted", "budget exhausted" },
-  };
+  guint i = GPOINTER_TO_UINT (data);
+  g_autoptr(PmSimReply) refusal = pm_sim_reply_new (NULL);
+  g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Served after the refusal.");
+  g_autoptr(TestResponse) r = NULL;
+  g_autofree char *text = NULL;
+  PmRecord *record;
 
-  start_proxy (f, "[{\"id\": \"lite\", \"preset\": \"litellm\", \"base_url\": \"SIM/v1\"},"
-                  " {\"id\": \"orouter\", \"preset\": \"openrouter\", \"base_url\": \"SIM/v1\"}]",
-               "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"lite\"},"
-               " {\"id\": \"claude-haiku-4-5\", \"provider\": \"orouter\"}]");
+  start_two_gateways (f);
+  pm_sim_reply_set_error (refusal, refusals[i].status, refusals[i].type, refusals[i].message, 0);
+  pm_sim_upstream_push_reply (f->sim, refusal);
+  pm_sim_upstream_push_reply (f->sim, fine);
 
-  for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"pointsman/auto\",\"stream\":true,"
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 2);
+  text = test_stream_text (r);
+  g_assert_cmpstr (text, ==, "Served after the refusal.");
+
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  g_assert_cmpstr (pm_record_get_model (record), ==, soup_message_headers_get_one (r->headers, "x-pointsman-model"));
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), refusals[i].why));
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "refused the request"));
+  /* The model that answered is the other one, under its own gateway's name and path. */
+  if (g_str_equal (pm_record_get_model (record), "claude-haiku-4-5"))
     {
-      g_autoptr(PmSimReply) refusal = pm_sim_reply_new (NULL);
-      g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Served after the refusal.");
-      g_autoptr(TestResponse) r = NULL;
-      g_autofree char *text = NULL;
-      guint before = pm_sim_upstream_get_n_requests (f->sim);
-      PmRecord *record;
-
-      g_test_message ("refusal %u: HTTP %u %s", i, refusals[i].status, refusals[i].type);
-      pm_sim_reply_set_error (refusal, refusals[i].status, refusals[i].type, refusals[i].message, 0);
-      pm_sim_upstream_push_reply (f->sim, refusal);
-      pm_sim_upstream_push_reply (f->sim, fine);
-
-      r = test_post (f->url, "/v1/chat/completions",
-                     "{\"model\":\"pointsman/auto\",\"stream\":true,"
-                     "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
-                     NULL, openai_headers);
-      g_assert_cmpuint (r->status, ==, 200);
-      g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before + 2);
-      text = test_stream_text (r);
-      g_assert_cmpstr (text, ==, "Served after the refusal.");
-
-      record = last_record (f);
-      g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
-      g_assert_cmpstr (pm_record_get_model (record), ==, soup_message_headers_get_one (r->headers, "x-pointsman-model"));
-      g_assert_nonnull (strstr (pm_record_get_explanation (record), refusals[i].why));
-      g_assert_nonnull (strstr (pm_record_get_explanation (record), "refused the request"));
-      /* The model that answered is the other one, under its own gateway's name. */
-      if (g_str_equal (pm_record_get_model (record), "claude-haiku-4-5"))
-        g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "anthropic/claude-haiku-4.5");
-      else
-        g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "claude-sonnet-4-5");
+      g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "anthropic/claude-haiku-4.5");
+      g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/api/v1/chat/completions");
     }
+  else
+    {
+      g_assert_cmpstr (json_object_get_string_member (upstream_body (f), "model"), ==, "claude-sonnet-4-5");
+      g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+    }
+}
 
-  /* A plain bad request is not a refusal: no second try, the client gets the error. */
-  {
-    g_autoptr(PmSimReply) bad = pm_sim_reply_new (NULL);
-    g_autoptr(TestResponse) r = NULL;
-    guint before = pm_sim_upstream_get_n_requests (f->sim);
+/* A plain bad request is not a refusal: no second try, the client gets the error. */
+static void
+test_proxy_no_failover (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(PmSimReply) bad = pm_sim_reply_new (NULL);
+  g_autoptr(TestResponse) r = NULL;
 
-    pm_sim_reply_set_error (bad, 400, "invalid_request_error", "messages: field required", 0);
-    pm_sim_upstream_push_reply (f->sim, bad);
-    r = test_post (f->url, "/v1/chat/completions",
-                   "{\"model\":\"pointsman/auto\","
-                   "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
-                   NULL, openai_headers);
-    g_assert_cmpuint (r->status, ==, 400);
-    g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, before + 1);
-  }
+  start_two_gateways (f);
+  pm_sim_reply_set_error (bad, 400, "invalid_request_error", "messages: field required", 0);
+  pm_sim_upstream_push_reply (f->sim, bad);
+  r = test_post (f->url, "/v1/chat/completions",
+                 "{\"model\":\"pointsman/auto\","
+                 "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                 NULL, openai_headers);
+  g_assert_cmpuint (r->status, ==, 400);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 1);
+  g_assert_nonnull (strstr (r->body->str, "messages: field required"));
 }
 
 int
@@ -1046,8 +1064,14 @@ main (int   argc,
   ADD ("/pm/gateway/proxy/cloudflare", test_proxy_cloudflare);
   ADD ("/pm/gateway/proxy/cloudflare-anthropic", test_proxy_cloudflare_anthropic);
   ADD ("/pm/gateway/proxy/openrouter-messages", test_proxy_openrouter_messages);
-  ADD ("/pm/gateway/proxy/failover", test_proxy_failover);
 #undef ADD
+  for (guint i = 0; i < G_N_ELEMENTS (refusals); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/pm/gateway/proxy/failover/%u-%s", refusals[i].status, refusals[i].type);
+
+      g_test_add (path, Fixture, GUINT_TO_POINTER (i), fixture_setup, test_proxy_failover, fixture_teardown);
+    }
+  g_test_add ("/pm/gateway/proxy/no-failover", Fixture, NULL, fixture_setup, test_proxy_no_failover, fixture_teardown);
 
   return g_test_run ();
 }
