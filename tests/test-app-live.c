@@ -69,21 +69,39 @@ open_app (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   PmConfig *config;
-  PmProviderConfig *anthropic;
-  PmProviderConfig copy;
 
   f->app = pm_application_new_for_testing (f->config_path, NULL);
   g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
   g_assert_no_error (error);
 
-  /* The scripted upstream stands in for the user's provider. */
+  /* The scripted upstream stands in for every provider (as in the demo), so that whichever
+   * model the router picks is served on 127.0.0.1. */
   config = pm_application_get_config (f->app);
-  anthropic = pm_config_lookup_provider (config, "anthropic");
-  g_assert_nonnull (anthropic);
-  copy = *anthropic;
-  copy.base_url = f->sim_url;
-  copy.key = (char *) "none";
-  pm_config_set_provider (config, &copy);
+  g_assert_nonnull (pm_config_lookup_provider (config, "anthropic"));
+  {
+    GPtrArray *providers = pm_config_get_providers (config);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < providers->len; i++)
+      g_ptr_array_add (ids, g_strdup (((PmProviderConfig *) g_ptr_array_index (providers, i))->id));
+    for (guint i = 0; i < ids->len; i++)
+      {
+        PmProviderConfig *p = pm_config_lookup_provider (config, g_ptr_array_index (ids, i));
+        g_autofree char *base_url = NULL;
+        g_autofree char *id = NULL;
+        PmProviderConfig copy;
+
+        if (p == NULL)
+          continue;
+        base_url = p->api == PM_API_ANTHROPIC ? g_strdup (f->sim_url) : g_strconcat (f->sim_url, "/v1", NULL);
+        id = g_strdup (p->id);
+        copy = *p;
+        copy.id = id;
+        copy.base_url = base_url;
+        copy.key = (char *) "none";
+        pm_config_set_provider (config, &copy);
+      }
+  }
 
   g_assert_true (pm_application_start_proxy (f->app, &error));
   g_assert_no_error (error);
@@ -113,6 +131,7 @@ fixture_setup (Fixture       *f,
   /* The memory settings backend outlives an app: start each test from the defaults. */
   g_settings_reset (settings, "tradeoff");
   g_settings_reset (settings, "daily-budget");
+  g_settings_reset (settings, "quality-floor");
 
   f->sim = pm_sim_upstream_new ();
   g_assert_true (pm_sim_upstream_start (f->sim, 0, &error));
@@ -335,6 +354,76 @@ test_spend_restart (Fixture       *f,
                                   cost, 1e-9);
 }
 
+/* The seeded spend counts against the daily budget: with a budget of exactly what today already
+ * cost, every candidate but the cheapest is over it on the first request after the restart. */
+static void
+test_budget_after_restart (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  GListModel *log;
+  JsonArray *candidates;
+  double cost;
+  guint n_over = 0, n_fit = 0, n_over_by_seed = 0;
+
+  /* Spend something today: a session with a long history. */
+  for (guint i = 0; i < 4; i++)
+    send_request (f, "budget-restart", 20 + 20 * i);
+  log = pm_application_get_log (f->app);
+  cost = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(PmRecord) rec = g_list_model_get_item (log, i);
+
+      cost += pm_record_get_cost (rec);
+    }
+  g_assert_cmpfloat (cost, >, 0);
+
+  close_app (f);
+  open_app (f);
+  /* No quality floor: the cheap models stay candidates, and only the budget can exclude them. */
+  g_settings_set_double (pm_application_get_settings (f->app), "quality-floor", 0.0);
+  g_settings_set_double (pm_application_get_settings (f->app), "daily-budget", cost);
+  g_assert_cmpfloat_with_epsilon (pm_objective_get_daily_budget (pm_application_get_objective (f->app)), cost, 1e-12);
+
+  /* A small request of a new session: some models would fit in the budget on their own. */
+  send_request (f, "budget-restart-2", 0);
+  log = pm_application_get_log (f->app);
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, 5);
+  {
+    g_autoptr(PmRecord) rec = g_list_model_get_item (log, 4);
+
+    g_assert_true (json_parser_load_from_data (parser, pm_record_get_explanation (rec), -1, &error));
+    g_assert_no_error (error);
+  }
+  candidates = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "candidates");
+  g_assert_nonnull (candidates);
+  for (guint i = 0; i < json_array_get_length (candidates); i++)
+    {
+      JsonObject *c = json_array_get_object_element (candidates, i);
+      const char *excluded = json_object_get_string_member_with_default (c, "excluded", NULL);
+
+      g_test_message ("candidate %s %s step %.5f: %s", json_object_get_string_member_with_default (c, "model", ""), json_object_get_string_member_with_default (c, "effort", ""), json_object_get_double_member_with_default (c, "step_cost", -1), excluded ? excluded : "fits");
+
+      if (g_strcmp0 (excluded, "over the daily budget") == 0)
+        {
+          n_over++;
+          /* Over only because of what was spent before the restart. */
+          if (json_object_get_double_member_with_default (c, "step_cost", G_MAXDOUBLE) < cost)
+            n_over_by_seed++;
+        }
+      else if (excluded == NULL)
+        n_fit++;
+    }
+  g_test_message ("after the restart: %u candidates over the budget ($%.4f), %u of them cheaper than it, %u left",
+                  n_over, cost, n_over_by_seed, n_fit);
+  g_assert_cmpuint (n_over, >, 0);
+  g_assert_cmpuint (n_over_by_seed, >, 0);
+  /* Only the cheapest stays (the router keeps one so that the agent is not cut off). */
+  g_assert_cmpuint (n_fit, <=, 1);
+}
+
 /* --- the objective: config.json is the source of truth -------------------------------------- */
 
 typedef struct
@@ -552,6 +641,7 @@ main (int   argc,
 #else
   g_test_add ("/app/live/what-if", Fixture, NULL, fixture_setup, test_live_what_if, fixture_teardown);
   g_test_add ("/app/live/spend-restart", Fixture, NULL, fixture_setup, test_spend_restart, fixture_teardown);
+  g_test_add ("/app/live/budget-after-restart", Fixture, NULL, fixture_setup, test_budget_after_restart, fixture_teardown);
   g_test_add ("/app/live/objective-config-file", Fixture, NULL, fixture_setup, test_objective_config_file, fixture_teardown);
   g_test_add_func ("/app/list/resort-streaming", test_list_resort_streaming);
 
