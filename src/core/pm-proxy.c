@@ -1883,6 +1883,16 @@ handle_proxied (PmProxy           *self,
   decision = pm_router_decide (self->router, request, start_us, &error);
   if (decision == NULL)
     {
+      if (g_error_matches (error, PM_ERROR, PM_ERROR_TOO_LARGE))
+        {
+          /* Over every model's context window: the client must compact or trim, so say it the
+           * way providers do (agents compact on "prompt is too long"), not as an overload they
+           * would retry. */
+          g_autofree char *message = g_strdup_printf ("prompt is too long: %s", error->message);
+
+          respond_error (msg, api, 400, "invalid_request_error", message);
+          return;
+        }
       respond_error (msg, api, error != NULL && error->code == PM_ERROR_INVALID_REQUEST ? 400 : 503,
                      NULL, error != NULL ? error->message : "No model can serve this request");
       return;
