@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #include "pm-catalog.h"
 #include "pm-config.h"
 #include "pm-keyring.h"
@@ -104,8 +106,9 @@ long_request (PmApi api,
 }
 
 /* A prompt no model's context window can hold is the client's problem to fix (compact, trim),
- * not an overload to retry: 400 invalid_request_error in the client's shape, with the words
- * agents look for ("prompt is too long"), and nothing is sent upstream. */
+ * not an overload to retry: 400 invalid_request_error in the client's shape, in Anthropic's own
+ * words ("prompt is too long: N tokens > M maximum", which Claude Code parses), and nothing is
+ * sent upstream. */
 static void
 test_prompt_over_every_window (Fixture       *f,
                                gconstpointer  data)
@@ -129,7 +132,18 @@ test_prompt_over_every_window (Fixture       *f,
       error = json_object_get_object_member (json_node_get_object (node), "error");
       g_assert_nonnull (error);
       g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "invalid_request_error");
-      g_assert_true (g_str_has_prefix (json_object_get_string_member (error, "message"), "prompt is too long"));
+      /* Anthropic's wording, which Claude Code matches: "prompt is too long: N tokens > M maximum" */
+      {
+        const char *message = json_object_get_string_member (error, "message");
+        gint64 tokens = 0, maximum = 0;
+        int end = 0;
+
+        g_assert_cmpint (sscanf (message, "prompt is too long: %" G_GINT64_FORMAT " tokens > %" G_GINT64_FORMAT " maximum%n",
+                                 &tokens, &maximum, &end), ==, 2);
+        g_assert_cmpint (end, ==, (int) strlen (message));
+        g_assert_cmpint (maximum, ==, 200000);           /* claude-haiku-4-5, the pool's only model */
+        g_assert_cmpint (tokens, >, maximum);
+      }
       test_response_free (r);
     }
   g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 0);

@@ -1888,8 +1888,23 @@ handle_proxied (PmProxy           *self,
           /* Over every model's context window: the client must compact or trim, so say it the
            * way providers do (agents compact on "prompt is too long"), not as an overload they
            * would retry. */
-          g_autofree char *message = g_strdup_printf ("prompt is too long: %s", error->message);
+          g_auto(GStrv) pool = pm_config_dup_pool (self->config);
+          gint64 window = 0;
+          g_autofree char *message = NULL;
 
+          for (guint i = 0; pool != NULL && pool[i] != NULL; i++)
+            {
+              const PmModelInfo *info = pm_catalog_lookup (self->catalog, pool[i]);
+
+              if (info != NULL && info->context_window > window)
+                window = info->context_window;
+            }
+          /* Anthropic's own wording, which Claude Code parses: the prompt (estimated) plus the
+           * output asked for, against the largest window in the pool. */
+          message = g_strdup_printf ("prompt is too long: %" G_GINT64_FORMAT " tokens > %" G_GINT64_FORMAT " maximum",
+                                     pm_request_get_input_tokens (request) + pm_request_get_max_output (request),
+                                     window);
+          g_debug ("%s", error->message);
           respond_error (msg, api, 400, "invalid_request_error", message);
           return;
         }
