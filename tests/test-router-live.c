@@ -37,15 +37,21 @@ static const char *words[] = {
 static char *
 session_body (guint steps)
 {
-  /* Top-level cache_control: the breakpoint follows the newest block without being written into
-   * it (PmSimUpstream hashes blocks with their cache_control, so a breakpoint that moves
-   * between blocks would look like a changed prefix there). */
+  /* Top-level cache_control: the breakpoint follows the newest block. The first message is long
+   * enough (> 4,096 tokens, Haiku 4.5's minimum cacheable prefix) for the first step to write. */
   GString *s = g_string_new ("{\"model\":\"pointsman/auto\",\"max_tokens\":4096,\"stream\":false,"
                              "\"cache_control\":{\"type\":\"ephemeral\"},"
                              "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a shell command.\","
                              "\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}}}}],"
                              "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.\"}],"
-                             "\"messages\":[{\"role\":\"user\",\"content\":\"Find why the exporter drops the last row.\"}");
+                             "\"messages\":[{\"role\":\"user\",\"content\":\"Find why the exporter drops the last row. ");
+
+  for (guint w = 0; w < 4500; w++)
+    {
+      g_string_append (s, words[(w * 13 + 5) % G_N_ELEMENTS (words)]);
+      g_string_append_c (s, (w % 15) == 14 ? '\n' : ' ');
+    }
+  g_string_append (s, "\"}");
 
   for (guint i = 0; i < steps; i++)
     {
@@ -186,6 +192,98 @@ test_live_session (void)
   g_object_unref (proxy);
 }
 
+/* The scripted upstream caches like Anthropic: a breakpoint that moves to the newest block
+ * still reads the prefix written at the old one (cache_control is not part of the prefix), and
+ * each model has its own minimum (4,096 tokens for Opus 4.5/4.6 and Haiku 4.5). The router's
+ * expectations are checked against this, so it has to be right. */
+static char *
+prose (guint n,
+       guint seed)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint w = 0; w < n; w++)
+    {
+      g_string_append (s, words[(w * 5 + seed * 7) % G_N_ELEMENTS (words)]);
+      g_string_append_c (s, (w % 12) == 11 ? '\n' : ' ');
+    }
+  g_autofree char *text = g_string_free (s, FALSE);
+
+  return g_strescape (text, NULL);
+}
+
+static void
+sim_usage (PmSimUpstream *sim,
+           const char    *url,
+           const char    *body,
+           gint64        *read,
+           gint64        *write)
+{
+  const char *headers[] = { "x-api-key", PROVIDER_KEY, "anthropic-version", "2023-06-01", NULL };
+  g_autoptr(TestResponse) r = test_post (url, "/v1/messages", body, NULL, headers);
+  gint64 input, output, reasoning;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  pm_sim_upstream_get_last_usage (sim, &input, read, write, &output, &reasoning);
+}
+
+static void
+test_sim_cache_fidelity (void)
+{
+  g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *first = prose (3000, 1);
+  g_autofree char *second = prose (400, 2);
+  g_autofree char *small_a = prose (1800, 3);
+  g_autofree char *small_b = prose (1800, 4);
+  gint64 read = 0, write = 0, first_write = 0;
+
+  g_assert_true (pm_sim_upstream_start (sim, 0, &error));
+  g_assert_no_error (error);
+  url = pm_sim_upstream_dup_url (sim);
+
+  /* Turn 1: breakpoint on the first user block. */
+  {
+    g_autofree char *body = g_strdup_printf (
+      "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":["
+      "{\"type\":\"text\",\"text\":\"%s\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}", first);
+
+    sim_usage (sim, url, body, &read, &first_write);
+    g_assert_cmpint (read, ==, 0);
+    g_assert_cmpint (first_write, >, 1024);
+  }
+  /* Turn 2: Claude Code moved the breakpoint to the newest block. */
+  {
+    g_autofree char *body = g_strdup_printf (
+      "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":["
+      "{\"type\":\"text\",\"text\":\"%s\"}]},{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]},"
+      "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"%s\",\"cache_control\":{\"type\":\"ephemeral\"}}]}]}",
+      first, second);
+
+    sim_usage (sim, url, body, &read, &write);
+    g_test_message ("moved breakpoint: read %" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT " written", read, first_write);
+    g_assert_cmpint (read, >=, first_write * 9 / 10);
+  }
+
+  /* A ~2k-token prefix: cached on Sonnet 4.5 (1,024 minimum), not on Opus 4.6 (4,096). */
+  {
+    g_autofree char *sonnet = g_strdup_printf (
+      "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"system\":[{\"type\":\"text\",\"text\":\"%s\","
+      "\"cache_control\":{\"type\":\"ephemeral\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}", small_a);
+    g_autofree char *opus = g_strdup_printf (
+      "{\"model\":\"claude-opus-4-6\",\"max_tokens\":100,\"system\":[{\"type\":\"text\",\"text\":\"%s\","
+      "\"cache_control\":{\"type\":\"ephemeral\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}", small_b);
+
+    sim_usage (sim, url, sonnet, &read, &write);
+    g_assert_cmpint (write, >, 1024);
+    g_assert_cmpint (write, <, 4096);
+    sim_usage (sim, url, opus, &read, &write);
+    g_assert_cmpint (write, ==, 0);
+    g_assert_cmpint (read, ==, 0);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -193,6 +291,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pm/router-live/session", test_live_session);
+  g_test_add_func ("/pm/router-live/sim-cache-fidelity", test_sim_cache_fidelity);
 
   return g_test_run ();
 }

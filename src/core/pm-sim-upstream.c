@@ -58,6 +58,7 @@ struct _PmSimUpstream
   char         *required_key;
   GHashTable   *cache;          /* "model|hash" → CacheEntry */
   gint64        cache_min_tokens;
+  gboolean      cache_min_set;    /* set by a test: one minimum for every model */
   guint         counter;
 
   guint         n_requests;
@@ -359,9 +360,29 @@ prefix_add (Prefix   *p,
             JsonNode *segment,
             gboolean  breakpoint)
 {
-  g_autofree char *text = json_to_string (segment, FALSE);
+  g_autofree char *text = NULL;
   guint64 h = p->hash->len > 0 ? g_array_index (p->hash, guint64, p->hash->len - 1) : 1469598103934665603ULL;
   gint64 t = p->tokens->len > 0 ? g_array_index (p->tokens, gint64, p->tokens->len - 1) : 0;
+
+  /* A block's cache_control is not part of the prefix: Claude Code moves its breakpoint to the
+   * newest block every turn, and the block that carried it last turn still matches. */
+  if (JSON_NODE_HOLDS_OBJECT (segment) && json_object_has_member (json_node_get_object (segment), "cache_control"))
+    {
+      g_autoptr(JsonObject) bare = json_object_new ();
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init_ordered (&iter, json_node_get_object (segment));
+      while (json_object_iter_next_ordered (&iter, &name, &member))
+        if (!g_str_equal (name, "cache_control"))
+          json_object_set_member (bare, name, json_node_copy (member));
+      json_node_set_object (node, bare);
+      text = json_to_string (node, FALSE);
+    }
+  else
+    text = json_to_string (segment, FALSE);
 
   for (const char *c = text; *c; c++)
     {
@@ -616,6 +637,22 @@ truncate_reply (PmSimReply *reply,
   return cut;
 }
 
+/* Anthropic's minimum cacheable prefix per model (its prompt-caching docs): 4,096 tokens for
+ * Claude Opus 4.5 / 4.6 and Haiku 4.5, 2,048 for Haiku 3 / 3.5, 1,024 for the others. */
+static gint64
+anthropic_cache_min (PmSimUpstream *self,
+                     const char    *model)
+{
+  if (self->cache_min_set || model == NULL)
+    return self->cache_min_tokens;
+  if (strstr (model, "opus-4-5") != NULL || strstr (model, "opus-4-6") != NULL ||
+      strstr (model, "haiku-4-5") != NULL)
+    return 4096;
+  if (strstr (model, "3-haiku") != NULL || strstr (model, "3-5-haiku") != NULL)
+    return 2048;
+  return self->cache_min_tokens;
+}
+
 static void
 derive_usage (PmSimUpstream *self,
               SimApi         api,
@@ -639,6 +676,7 @@ derive_usage (PmSimUpstream *self,
     {
       gint last_bp = -1;
       gint64 ttl = p.ttl_1h ? ANTHROPIC_TTL_1H_US : ANTHROPIC_TTL_5M_US;
+      gint64 min = anthropic_cache_min (self, model);
 
       for (guint i = 0; i < p.breakpoint->len; i++)
         if (g_array_index (p.breakpoint, gboolean, i))
@@ -650,20 +688,20 @@ derive_usage (PmSimUpstream *self,
             {
               gint64 t = g_array_index (p.tokens, gint64, i);
 
-              if (t >= self->cache_min_tokens &&
+              if (t >= min &&
                   cache_hit (self, model, g_array_index (p.hash, guint64, i), now, ttl))
                 {
                   u->cache_read = t;
                   break;
                 }
             }
-          if (g_array_index (p.tokens, gint64, last_bp) >= self->cache_min_tokens)
+          if (g_array_index (p.tokens, gint64, last_bp) >= min)
             {
               u->cache_write = g_array_index (p.tokens, gint64, last_bp) - u->cache_read;
               u->write_1h = p.ttl_1h;
               for (guint i = 0; i <= (guint) last_bp; i++)
                 if (g_array_index (p.breakpoint, gboolean, i) &&
-                    g_array_index (p.tokens, gint64, i) >= self->cache_min_tokens)
+                    g_array_index (p.tokens, gint64, i) >= min)
                   cache_store (self, model, g_array_index (p.hash, guint64, i),
                                g_array_index (p.tokens, gint64, i), now, ttl);
             }
@@ -2234,6 +2272,7 @@ pm_sim_upstream_set_cache_min_tokens (PmSimUpstream *self,
   g_return_if_fail (PM_IS_SIM_UPSTREAM (self));
 
   self->cache_min_tokens = MAX (tokens, 1);
+  self->cache_min_set = TRUE;
 }
 
 guint
