@@ -621,6 +621,33 @@ on_preset_selected (GtkDropDown *drop,
   if (*gtk_editable_get_text (id_entry) == '\0')
     gtk_editable_set_text (id_entry, preset->name);
 }
+
+/* With a preset chosen, the Anthropic API family has its own base URL (e.g. OpenRouter's
+ * https://openrouter.ai/api); switch between the two unless the user edited the URL. */
+static void
+on_dialog_api_selected (GtkDropDown *api_drop,
+                        GParamSpec  *pspec,
+                        GtkWidget   *dialog)
+{
+  GtkDropDown *preset_drop = g_object_get_data (G_OBJECT (dialog), "preset-drop");
+  GtkEditable *url_entry = g_object_get_data (G_OBJECT (dialog), "url-entry");
+  guint n = 0;
+  const PmGatewayPreset *presets = pm_gateway_presets (&n);
+  guint selected = preset_drop != NULL ? gtk_drop_down_get_selected (preset_drop) : 0;
+  const PmGatewayPreset *preset;
+  const char *text;
+
+  if (selected == 0 || selected > n || url_entry == NULL)
+    return;
+  preset = &presets[selected - 1];
+  if (preset->anthropic_base_url == NULL)
+    return;
+  text = gtk_editable_get_text (url_entry);
+  if (g_strcmp0 (text, preset->base_url) != 0 && g_strcmp0 (text, preset->anthropic_base_url) != 0)
+    return;
+  gtk_editable_set_text (url_entry, gtk_drop_down_get_selected (api_drop) == PM_API_ANTHROPIC ?
+                                    preset->anthropic_base_url : preset->base_url);
+}
 #endif
 
 static void
@@ -661,6 +688,7 @@ add_action (GtkWidget  *widget,
     gtk_box_append (GTK_BOX (box), preset_drop);
     g_object_set_data (G_OBJECT (dialog), "preset-drop", preset_drop);
     g_signal_connect_object (preset_drop, "notify::selected", G_CALLBACK (on_preset_selected), dialog, 0);
+    g_signal_connect_object (api_drop, "notify::selected", G_CALLBACK (on_dialog_api_selected), dialog, 0);
   }
 #endif
   gtk_box_append (GTK_BOX (box), id_entry);
