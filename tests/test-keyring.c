@@ -658,7 +658,9 @@ test_silent_service (void)
 
   if (!g_test_subprocess ())
     {
-      if (g_find_program_in_path ("dbus-daemon") == NULL)
+      g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+
+      if (dbus_daemon == NULL)
         {
           g_test_skip ("dbus-daemon is not installed");
           return;

@@ -1045,6 +1045,7 @@ eval_swebench (int argc, char **argv)
   gboolean no_router = FALSE;
   gboolean no_escalation = FALSE;
   g_autofree char *json_out = NULL;
+  g_autofree char *verifier_first = NULL, *verifier_second = NULL;
   int sweep = 100;
   GOptionEntry entries[] = {
     { "json-out", 0, 0, G_OPTION_ARG_FILENAME, &json_out, "Also write the JSON report to FILE (one run for both)", "FILE" },
@@ -1063,8 +1064,8 @@ eval_swebench (int argc, char **argv)
     { "catalog", 0, 0, G_OPTION_ARG_FILENAME, &catalog_path, "Model catalog for the router (default: the installed one)", "FILE" },
     { "no-router", 0, 0, G_OPTION_ARG_NONE, &no_router, "Skip the curves of the router itself (pm_router_decide)", NULL },
     { "no-escalation", 0, 0, G_OPTION_ARG_NONE, &no_escalation, "Skip the router-with-escalation curve (the slowest)", NULL },
-    { "verifier-first", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_first, "Cheap model of the simulated-verifier table (default deepseek-v3.2-reasoner)", "MODEL" },
-    { "verifier-second", 0, 0, G_OPTION_ARG_STRING, &opt.verifier_second, "Strong model of the simulated-verifier table (default gemini-3-pro-preview)", "MODEL" },
+    { "verifier-first", 0, 0, G_OPTION_ARG_STRING, &verifier_first, "Cheap model of the simulated-verifier table (default deepseek-v3.2-reasoner)", "MODEL" },
+    { "verifier-second", 0, 0, G_OPTION_ARG_STRING, &verifier_second, "Strong model of the simulated-verifier table (default gemini-3-pro-preview)", "MODEL" },
     { NULL }
   };
   static const struct { const char *key, *title; } curve_info[N_CURVES] = {
@@ -1110,6 +1111,9 @@ eval_swebench (int argc, char **argv)
       fprintf (stderr, "%s\n", error->message);
       return 2;
     }
+  /* The option strings stay owned by the g_autofree locals above. */
+  opt.verifier_first = verifier_first;
+  opt.verifier_second = verifier_second;
   if (train_results == NULL)
     {
       fprintf (stderr, "eval swebench: --train-results is required (and --train-problems for text features)\n");
