@@ -96,21 +96,13 @@ failover_once (const char *bad_provider_json,
   return outcome;
 }
 
-/* known_issue: when set and the proxy does not fail over, the test is reported as TODO (an
- * expected failure: meson shows it, and flags it once it passes) instead of failing. */
 static void
 assert_failover_both_ways (const char *bad_provider_json,
-                           const char *extra,
-                           const char *known_issue)
+                           const char *extra)
 {
   Outcome a = failover_once (bad_provider_json, TRUE, extra);
   Outcome b = failover_once (bad_provider_json, FALSE, extra);
 
-  if ((a == OUTCOME_BROKEN || b == OUTCOME_BROKEN) && known_issue != NULL)
-    {
-      g_test_incomplete (known_issue);
-      return;
-    }
   g_assert_cmpint (a, !=, OUTCOME_BROKEN);
   g_assert_cmpint (b, !=, OUTCOME_BROKEN);
   /* The router put the faulty one first in at least one of the two layouts. */
@@ -124,7 +116,7 @@ test_connection_refused (void)
     "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:%u\", \"key\": \"keyring\"}",
     hard_dead_port ());
 
-  assert_failover_both_ways (bad, NULL, NULL);
+  assert_failover_both_ways (bad, NULL);
 }
 
 static void
@@ -135,7 +127,7 @@ test_empty_reply (void)
     "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:%u\", \"key\": \"keyring\"}",
     u->port);
 
-  assert_failover_both_ways (bad, NULL, NULL);
+  assert_failover_both_ways (bad, NULL);
   g_assert_cmpint (g_atomic_int_get (&u->n_requests), >=, 1);
   raw_upstream_stop (u);
 }
@@ -151,7 +143,7 @@ test_tls_failure (void)
     "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"https://127.0.0.1:%u\", \"key\": \"keyring\"}",
     u->port);
 
-  assert_failover_both_ways (bad, NULL, NULL);
+  assert_failover_both_ways (bad, NULL);
   raw_upstream_stop (u);
 }
 
@@ -164,7 +156,7 @@ test_timeout_before_first_byte (void)
     "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:%u\", \"key\": \"keyring\"}",
     u->port);
 
-  assert_failover_both_ways (bad, short_timeouts, NULL);
+  assert_failover_both_ways (bad, short_timeouts);
   raw_upstream_stop (u);
 }
 
@@ -178,9 +170,8 @@ test_malformed_before_first_byte (void)
     "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"http://127.0.0.1:%u\", \"key\": \"keyring\"}",
     u->port);
 
-  assert_failover_both_ways (bad, NULL,
-                             "known issue (pm-proxy.c): malformed SSE before the first valid event "
-                             "is relayed to the client instead of failing over");
+  /* Finding 2: the stream is held until its first valid event, so this fails over. */
+  assert_failover_both_ways (bad, NULL);
   raw_upstream_stop (u);
 }
 
@@ -387,19 +378,9 @@ test_malformed_midway (void)
                  NULL, hard_anthropic_headers);
   text = test_stream_text (r);
   g_assert_cmpstr (text, ==, "Hello world");
-  if (r->events->len > 0 &&
-      g_strcmp0 (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, "message_stop") == 0)
-    {
-      /* The bad chunk was dropped and the stream closed as if complete. */
-      g_test_incomplete ("known issue (pm-proxy.c upstream_event_cb): a stream event the translator "
-                         "rejects is dropped with g_debug and the stream ends normally, instead "
-                         "of an in-stream error");
-    }
-  else
-    {
-      assert_in_stream_error (r, PM_API_ANTHROPIC);
-      g_assert_cmpint (pm_record_get_state (hard_last_record (&f)), ==, PM_RECORD_FAILED);
-    }
+  /* Finding 3: not a silent truncation ending in message_stop, but an in-stream error. */
+  assert_in_stream_error (r, PM_API_ANTHROPIC);
+  g_assert_cmpint (pm_record_get_state (hard_last_record (&f)), ==, PM_RECORD_FAILED);
 
   hard_fixture_stop (&f);
   raw_upstream_stop (u);
