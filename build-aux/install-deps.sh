@@ -13,6 +13,8 @@ PKGS="gcc meson ninja-build pkg-config gettext
 if [ "${1:-}" = "--test" ]; then
   # flatpak-builder (manifest check), groff (man page check), gdk-pixbuf SVG loader (icon check)
   PKGS="$PKGS flatpak flatpak-builder groff-base librsvg2-common gir1.2-gdkpixbuf-2.0"
+  # clang + its sanitizer/libFuzzer runtime (the fuzz test: tests/test-fuzz.sh, build-aux/fuzz.sh)
+  PKGS="$PKGS clang libclang-rt-14-dev"
   command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 fi
 
