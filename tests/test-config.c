@@ -340,7 +340,7 @@ test_inline_errors (void)
       "config.json:2: providers[0].base-url: unknown member (expected id, api, base_url, key, preset, headers, model_names)" },
     { "{\"providers\": [{\"id\": \"a\", \"preset\": \"openai\"}],\n \"models\": [{\"id\": \"gpt-5\", \"provider\": \"a\",\n \"enable\": false}]}", -1,
       "config.json:3: models[0].enable: unknown member (expected id, provider, upstream_name, enabled)" },
-    { "{\"listen\": {\"prot\": 1}}", -1, "config.json:1: listen.prot: unknown member (expected host, port)" },
+    { "{\"listen\": {\"prot\": 1}}", -1, "config.json:1: listen.prot: unknown member (expected host, port, token)" },
     { "{\"limits\": {\"max_body\": 1}}", -1, "config.json:1: limits.max_body: unknown member" },
     { "{\"providers\": [{\"id\": \"a\", \"preset\": \"openai\",\n \"headers\": {\"X-Ok\": \"1\",\n \"Bad Name\": \"x\"}}]}", -1,
       "config.json:3: providers[0].headers.Bad Name: not a valid HTTP header name" },

@@ -69,12 +69,15 @@ hard_fixture_start (HardFixture *f,
   parts = g_strsplit (providers, "@SIM@", -1);
   providers_real = g_strjoinv (f->sim_url, parts);
 
-  json = g_strdup_printf ("{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
+  /* An extra starting with its own "listen" object replaces the default one. */
+  json = g_strdup_printf ("{%s"
                           " %s"
                           " \"providers\": %s,"
                           " \"models\": %s,"
                           " \"default_model\": \"%s\","
                           " \"database\": \"%s\"}",
+                          extra != NULL && g_str_has_prefix (extra, "\"listen\"")
+                            ? "" : "\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},",
                           extra != NULL ? extra : "", providers_real, models, default_model, db);
   f->config = pm_config_new_from_data (json, -1, "hardening-config.json", &error);
   g_assert_no_error (error);

@@ -241,6 +241,120 @@ test_local_token (void)
   hard_fixture_stop (&f);
 }
 
+/* "listen": {"token": true} in the configuration: fail closed until the token is loaded, then
+ * only requests carrying the token generated into the keyring pass. */
+static void
+test_config_token (void)
+{
+  HardFixture f;
+  PmGuard *guard;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *stored = NULL;
+
+  hard_fixture_start (&f, providers, models, "claude-haiku-4-5",
+                      "\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0, \"token\": true},");
+  g_assert_true (pm_config_get_listen_token (f.config));
+  guard = pm_proxy_get_guard (f.proxy);
+  g_assert_true (pm_guard_get_token_required (guard));
+  g_assert_false (pm_guard_has_token (guard));
+
+  /* No token loaded yet: refused, whatever the client sends. */
+  {
+    g_autoptr(TestResponse) r = test_post (f.url, "/v1/messages", json_body, NULL, hard_anthropic_headers);
+
+    g_assert_cmpuint (r->status, ==, 401);
+  }
+
+  /* What serve and the app do: generate it into the keyring on first use. */
+  token = pm_guard_load_token (guard, f.keyring, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (token, "pm-local-"));
+  stored = pm_keyring_lookup_sync (f.keyring, PM_GUARD_TOKEN_PROVIDER, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, token);
+  again = pm_guard_load_token (guard, f.keyring, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, token);
+
+  {
+    g_autoptr(TestResponse) r = test_post (f.url, "/v1/messages", json_body, NULL, hard_anthropic_headers);
+
+    g_assert_cmpuint (r->status, ==, 401);
+    g_assert_null (strstr (r->body->str, token));
+  }
+  {
+    const char * const with_token[] = { "x-api-key", token, "anthropic-version", "2023-06-01", NULL };
+    g_autoptr(TestResponse) r = test_post (f.url, "/v1/messages", json_body, NULL, with_token);
+
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f.sim), ==, 1);
+  g_assert_cmpstr (pm_sim_upstream_get_last_header (f.sim, "x-api-key"), ==, HARD_PROVIDER_KEY);
+
+  hard_fixture_stop (&f);
+}
+
+/* The configuration's guard settings: read, checked, saved. */
+static void
+test_config_settings (void)
+{
+  const char *bad[] = {
+    "{\"listen\": {\"token\": \"yes\"}}",
+    "{\"limits\": {\"max_depth\": 0}}",
+    "{\"limits\": {\"max_streams\": 0}}",
+    "{\"limits\": {\"max_header_bytes\": 10}}",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmConfig) config = NULL;
+  g_autoptr(PmConfig) reloaded = NULL;
+  g_autoptr(PmConfig) plain = NULL;
+  g_autoptr(PmGuard) guard = NULL;
+  g_autoptr(PmGuard) plain_guard = NULL;
+  g_autoptr(JsonNode) saved = NULL;
+  g_autofree char *text = NULL;
+
+  config = pm_config_new_from_data ("{\"listen\": {\"port\": 0, \"token\": true},"
+                                    " \"limits\": {\"max_header_bytes\": 4096, \"max_depth\": 16,"
+                                    " \"max_streams\": 7}}", -1, "guard.json", &error);
+  g_assert_no_error (error);
+  guard = pm_guard_new_for_config (config);
+  g_assert_true (pm_guard_get_token_required (guard));
+  g_assert_cmpuint (pm_guard_get_max_header_bytes (guard), ==, 4096);
+  g_assert_cmpuint (pm_guard_get_max_depth (guard), ==, 16);
+  g_assert_cmpuint (pm_guard_get_max_streams (guard), ==, 7);
+
+  saved = pm_config_to_json (config);
+  text = json_to_string (saved, FALSE);
+  reloaded = pm_config_new_from_data (text, -1, "saved.json", &error);
+  g_assert_no_error (error);
+  g_assert_true (pm_config_get_listen_token (reloaded));
+  g_assert_cmpuint (pm_config_get_max_header_bytes (reloaded), ==, 4096);
+  g_assert_cmpuint (pm_config_get_max_depth (reloaded), ==, 16);
+  g_assert_cmpuint (pm_config_get_max_streams (reloaded), ==, 7);
+
+  /* Defaults: no token, the PM_GUARD_DEFAULT_* limits. */
+  plain = pm_config_new_from_data ("{}", -1, "plain.json", &error);
+  g_assert_no_error (error);
+  plain_guard = pm_guard_new_for_config (plain);
+  g_assert_false (pm_guard_get_token_required (plain_guard));
+  g_assert_cmpuint (pm_guard_get_max_depth (plain_guard), ==, PM_GUARD_DEFAULT_MAX_DEPTH);
+  g_assert_cmpuint (pm_guard_get_max_streams (plain_guard), ==, PM_GUARD_DEFAULT_MAX_STREAMS);
+  pm_config_set_listen_token (plain, TRUE);
+  g_assert_true (pm_config_get_listen_token (plain));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(PmConfig) c = pm_config_new_from_data (bad[i], -1, "bad.json", &error);
+
+      g_assert_null (c);
+      g_assert_error (error, PM_ERROR, PM_ERROR_CONFIG);
+      g_test_message ("%s → %s", bad[i], error->message);
+      g_clear_error (&error);
+    }
+}
+
 static void
 test_limits (void)
 {
@@ -249,11 +363,15 @@ test_limits (void)
   guint status;
   g_autofree char *host = NULL;
 
-  hard_fixture_start (&f, providers, models, "claude-haiku-4-5", "\"limits\": {\"max_body_bytes\": 65536},");
+  /* Every limit from the configuration's "limits" (issue 7 follow-up). */
+  hard_fixture_start (&f, providers, models, "claude-haiku-4-5",
+                      "\"limits\": {\"max_body_bytes\": 65536, \"max_depth\": 32,"
+                      " \"max_header_bytes\": 8192, \"max_streams\": 3},");
   guard = pm_proxy_get_guard (f.proxy);
   g_assert_cmpuint (pm_guard_get_max_body (guard), ==, 65536);
-  pm_guard_set_max_depth (guard, 32);
-  pm_guard_set_max_header_bytes (guard, 8192);
+  g_assert_cmpuint (pm_guard_get_max_depth (guard), ==, 32);
+  g_assert_cmpuint (pm_guard_get_max_header_bytes (guard), ==, 8192);
+  g_assert_cmpuint (pm_guard_get_max_streams (guard), ==, 3);
   host = g_strdup_printf ("Host: 127.0.0.1:%u\r\n", pm_proxy_get_port (f.proxy));
 
   /* Nesting beyond the limit: 400 in the client's shape, before any JSON parser recursion. */
@@ -377,6 +495,8 @@ main (int   argc,
   g_test_add_func ("/pm/hardening/guard/dns-rebinding", test_dns_rebinding);
   g_test_add_func ("/pm/hardening/guard/cross-origin", test_cross_origin);
   g_test_add_func ("/pm/hardening/guard/local-token", test_local_token);
+  g_test_add_func ("/pm/hardening/guard/config-token", test_config_token);
+  g_test_add_func ("/pm/hardening/guard/config-settings", test_config_settings);
   g_test_add_func ("/pm/hardening/guard/limits", test_limits);
   g_test_add_func ("/pm/hardening/guard/concurrent-streams", test_concurrent_streams);
 

@@ -122,6 +122,7 @@ pm_cli_serve (int    argc,
   g_autoptr(PmConfig) config = NULL;
   g_autoptr(PmCatalog) catalog = NULL;
   g_autoptr(PmKeyring) keyring = NULL;
+  g_autofree char *token = NULL;
   g_autoptr(PmStore) store = NULL;
   g_autoptr(PmRouter) router = NULL;
   g_autoptr(PmProxy) proxy = NULL;
@@ -195,6 +196,20 @@ pm_cli_serve (int    argc,
     (void) 0;
   proxy = pm_proxy_new (config, catalog, router, keyring, store);
 
+  /* "listen": {"token": true}: the guard refuses every request until it has the token, kept in
+   * the keyring (generated on first use). */
+  if (pm_guard_get_token_required (pm_proxy_get_guard (proxy)))
+    {
+      token = pm_guard_load_token (pm_proxy_get_guard (proxy), keyring, TRUE, NULL, &error);
+      if (token == NULL)
+        {
+          fprintf (stderr, "pointsman-cli serve: the configuration requires a local access token "
+                   "(\"listen\": {\"token\": true}), but the keyring could not provide one: %s\n",
+                   error != NULL ? error->message : "no token");
+          return 1;
+        }
+    }
+
   if (!pm_proxy_start (proxy, &error))
     {
       fprintf (stderr, "pointsman-cli serve: cannot listen on 127.0.0.1:%u: %s\n",
@@ -216,6 +231,8 @@ pm_cli_serve (int    argc,
   printf ("Pointsman listening on %s\n", url);
   if (!quiet)
     {
+      if (token != NULL)
+        printf ("Local access token (clients send it as x-api-key or Authorization: Bearer): %s\n", token);
       printf ("Config: %s\n", pm_config_get_path (config) != NULL ? pm_config_get_path (config) : config_path);
       if (store != NULL)
         printf ("Request log: %s\n", pm_store_get_path (store));

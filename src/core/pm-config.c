@@ -14,6 +14,7 @@
 #include "pm-catalog.h"
 #include "pm-config.h"
 #include "pm-gateway.h"
+#include "pm-guard.h"
 #include "pm-objective.h"
 
 #define DEFAULT_HOST            "127.0.0.1"
@@ -34,6 +35,10 @@ struct _PmConfig
   char        *database_written;   /* as written in the file (may start with ~) */
   char        *default_model;
   gsize        max_body;
+  gboolean     listen_token;       /* require the local access token */
+  gsize        max_header_bytes;
+  guint        max_depth;
+  guint        max_streams;
   guint        connect_timeout;
   guint        idle_timeout;
   gboolean     store_prompts;
@@ -51,9 +56,10 @@ static const char * const provider_members[] = {
   "id", "api", "base_url", "key", "preset", "headers", "model_names", NULL
 };
 static const char * const model_members[] = { "id", "provider", "upstream_name", "enabled", NULL };
-static const char * const listen_members[] = { "host", "port", NULL };
+static const char * const listen_members[] = { "host", "port", "token", NULL };
 static const char * const limits_members[] = {
-  "max_body_bytes", "connect_timeout", "idle_timeout", NULL
+  "max_body_bytes", "connect_timeout", "idle_timeout", "max_header_bytes", "max_depth",
+  "max_streams", NULL
 };
 
 /* Presets fill api and base_url when a provider leaves them out (PROTOCOLS.md §4). */
@@ -198,6 +204,10 @@ pm_config_init (PmConfig *self)
   self->listen_host = g_strdup (DEFAULT_HOST);
   self->listen_port = DEFAULT_PORT;
   self->max_body = DEFAULT_MAX_BODY;
+  self->listen_token = FALSE;
+  self->max_header_bytes = PM_GUARD_DEFAULT_MAX_HEADER_BYTES;
+  self->max_depth = PM_GUARD_DEFAULT_MAX_DEPTH;
+  self->max_streams = PM_GUARD_DEFAULT_MAX_STREAMS;
   self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
   self->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   self->store_prompts = FALSE;
@@ -1016,6 +1026,10 @@ load_root (PmConfig     *self,
   const char *default_model = NULL;
   gint64 port = self->listen_port;
   gint64 max_body = self->max_body;
+  gboolean listen_token = self->listen_token;
+  gint64 max_header_bytes = self->max_header_bytes;
+  gint64 max_depth = self->max_depth;
+  gint64 max_streams = self->max_streams;
   gint64 connect_timeout = self->connect_timeout;
   gint64 idle_timeout = self->idle_timeout;
   gboolean store_prompts = self->store_prompts;
@@ -1041,7 +1055,8 @@ load_root (PmConfig     *self,
     {
       if (!check_members (ctx, listen, "listen", listen_members, error) ||
           !read_string (ctx, listen, "listen", "host", FALSE, &host, error) ||
-          !read_int (ctx, listen, "listen", "port", 0, 65535, &port, error))
+          !read_int (ctx, listen, "listen", "port", 0, 65535, &port, error) ||
+          !read_bool (ctx, listen, "listen", "token", &listen_token, error))
         return FALSE;
       if (host != NULL &&
           !g_str_equal (host, "127.0.0.1") && !g_str_equal (host, "::1") &&
@@ -1059,7 +1074,11 @@ load_root (PmConfig     *self,
       if (!check_members (ctx, limits, "limits", limits_members, error) ||
           !read_int (ctx, limits, "limits", "max_body_bytes", 1024, MAX_BODY_LIMIT, &max_body, error) ||
           !read_int (ctx, limits, "limits", "connect_timeout", 1, 86400, &connect_timeout, error) ||
-          !read_int (ctx, limits, "limits", "idle_timeout", 1, 86400, &idle_timeout, error))
+          !read_int (ctx, limits, "limits", "idle_timeout", 1, 86400, &idle_timeout, error) ||
+          !read_int (ctx, limits, "limits", "max_header_bytes", 1024, 16 * 1024 * 1024,
+                     &max_header_bytes, error) ||
+          !read_int (ctx, limits, "limits", "max_depth", 8, 100000, &max_depth, error) ||
+          !read_int (ctx, limits, "limits", "max_streams", 1, 100000, &max_streams, error))
         return FALSE;
     }
 
@@ -1152,6 +1171,10 @@ load_root (PmConfig     *self,
   self->listen_host = g_strdup (host ? host : DEFAULT_HOST);
   self->listen_port = port;
   self->max_body = max_body;
+  self->listen_token = listen_token;
+  self->max_header_bytes = max_header_bytes;
+  self->max_depth = max_depth;
+  self->max_streams = max_streams;
   self->connect_timeout = connect_timeout;
   self->idle_timeout = idle_timeout;
   self->store_prompts = store_prompts;
@@ -1370,6 +1393,11 @@ pm_config_to_json (PmConfig *self)
   json_builder_add_string_value (builder, self->listen_host);
   json_builder_set_member_name (builder, "port");
   json_builder_add_int_value (builder, self->listen_port);
+  if (self->listen_token)
+    {
+      json_builder_set_member_name (builder, "token");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "providers");
@@ -1454,6 +1482,22 @@ pm_config_to_json (PmConfig *self)
   json_builder_add_int_value (builder, self->connect_timeout);
   json_builder_set_member_name (builder, "idle_timeout");
   json_builder_add_int_value (builder, self->idle_timeout);
+  /* The guard limits only when changed, so existing files keep their shape. */
+  if (self->max_header_bytes != PM_GUARD_DEFAULT_MAX_HEADER_BYTES)
+    {
+      json_builder_set_member_name (builder, "max_header_bytes");
+      json_builder_add_int_value (builder, self->max_header_bytes);
+    }
+  if (self->max_depth != PM_GUARD_DEFAULT_MAX_DEPTH)
+    {
+      json_builder_set_member_name (builder, "max_depth");
+      json_builder_add_int_value (builder, self->max_depth);
+    }
+  if (self->max_streams != PM_GUARD_DEFAULT_MAX_STREAMS)
+    {
+      json_builder_set_member_name (builder, "max_streams");
+      json_builder_add_int_value (builder, self->max_streams);
+    }
   json_builder_end_object (builder);
 
   json_object_iter_init (&iter, self->extra);
@@ -1575,6 +1619,47 @@ pm_config_get_default_model (PmConfig *self)
   g_return_val_if_fail (PM_IS_CONFIG (self), NULL);
 
   return self->default_model;
+}
+
+gboolean
+pm_config_get_listen_token (PmConfig *self)
+{
+  g_return_val_if_fail (PM_IS_CONFIG (self), FALSE);
+
+  return self->listen_token;
+}
+
+void
+pm_config_set_listen_token (PmConfig *self,
+                            gboolean  required)
+{
+  g_return_if_fail (PM_IS_CONFIG (self));
+
+  self->listen_token = !!required;
+}
+
+gsize
+pm_config_get_max_header_bytes (PmConfig *self)
+{
+  g_return_val_if_fail (PM_IS_CONFIG (self), 0);
+
+  return self->max_header_bytes;
+}
+
+guint
+pm_config_get_max_depth (PmConfig *self)
+{
+  g_return_val_if_fail (PM_IS_CONFIG (self), 0);
+
+  return self->max_depth;
+}
+
+guint
+pm_config_get_max_streams (PmConfig *self)
+{
+  g_return_val_if_fail (PM_IS_CONFIG (self), 0);
+
+  return self->max_streams;
 }
 
 gsize

@@ -63,6 +63,16 @@ void              pm_config_set_database      (PmConfig     *self,
                                                const char   *path);
 const char       *pm_config_get_default_model (PmConfig     *self);
 gsize             pm_config_get_max_body      (PmConfig     *self);   /* bytes, default 32 MiB */
+/* "listen": {"token": true}: every request must carry the local access token (pm-guard.h;
+ * kept in the keyring, generated on first use). Default FALSE. */
+gboolean          pm_config_get_listen_token  (PmConfig     *self);
+void              pm_config_set_listen_token  (PmConfig     *self,
+                                               gboolean      required);
+/* "limits" for the guard (pm-guard.h): request header bytes (431 above), JSON nesting depth
+ * (400 above) and concurrent streams (429 above). Defaults PM_GUARD_DEFAULT_*. */
+gsize             pm_config_get_max_header_bytes (PmConfig  *self);
+guint             pm_config_get_max_depth     (PmConfig     *self);
+guint             pm_config_get_max_streams   (PmConfig     *self);
 /* Upstream timeouts in seconds: before the first byte, and idle between bytes. */
 guint             pm_config_get_connect_timeout (PmConfig   *self);
 guint             pm_config_get_idle_timeout  (PmConfig     *self);

@@ -85,8 +85,15 @@ pm_guard_new_for_config (PmConfig *config)
 
   self = pm_guard_new ();
   pm_guard_set_listen_host (self, pm_config_get_listen_host (config));
+  pm_guard_set_token_enabled (self, pm_config_get_listen_token (config));
   if (pm_config_get_max_body (config) > 0)
     pm_guard_set_max_body (self, pm_config_get_max_body (config));
+  if (pm_config_get_max_header_bytes (config) > 0)
+    pm_guard_set_max_header_bytes (self, pm_config_get_max_header_bytes (config));
+  if (pm_config_get_max_depth (config) > 0)
+    pm_guard_set_max_depth (self, pm_config_get_max_depth (config));
+  if (pm_config_get_max_streams (config) > 0)
+    pm_guard_set_max_streams (self, pm_config_get_max_streams (config));
 
   return self;
 }

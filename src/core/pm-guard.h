@@ -55,7 +55,9 @@ G_DECLARE_FINAL_TYPE (PmGuard, pm_guard, PM, GUARD, GObject)
 
 /* Defaults: listen host 127.0.0.1, no token, the PM_GUARD_DEFAULT_* limits. */
 PmGuard    *pm_guard_new                   (void);
-/* Listen host and max body from the configuration. */
+/* From the configuration: listen host, the token switch ("listen": {"token"}) and the limits
+ * (max_body_bytes, max_header_bytes, max_depth, max_streams). The token itself is not loaded:
+ * call pm_guard_load_token when pm_guard_get_token_required. */
 PmGuard    *pm_guard_new_for_config        (PmConfig      *config);
 
 void        pm_guard_set_listen_host       (PmGuard       *self,
