@@ -193,7 +193,7 @@ pm_cli_serve (int    argc,
                           pm_config_get_default_model (config));
   /* The daily budget counts what today already cost before this start. */
   if (store != NULL)
-    (void) 0;
+    pm_router_add_spend (router, pm_store_get_spend_today (store), g_get_real_time ());
   proxy = pm_proxy_new (config, catalog, router, keyring, store);
 
   /* "listen": {"token": true}: the guard refuses every request until it has the token, kept in
