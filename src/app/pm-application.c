@@ -349,6 +349,16 @@ load_core (PmApplication  *self,
   pool = pm_config_dup_pool (self->config);
   self->router = pm_router_new (self->catalog, self->objective, (const char * const *) pool,
                                 pm_config_get_default_model (self->config));
+  /* What this device has seen of each model survives restarts (router.db beside the request
+   * history; tests without a configuration file never touch the user's data). */
+  if (!self->testing || self->config_path != NULL)
+    {
+      g_autofree char *outcomes = pm_router_dup_outcomes_path (pm_config_get_database (self->config));
+      g_autoptr(GError) outcomes_error = NULL;
+
+      if (!pm_router_open_outcomes (self->router, outcomes, &outcomes_error))
+        g_message ("Routing outcomes are not kept: %s", outcomes_error->message);
+    }
   /* The daily budget counts what today already cost before this start. */
   if (self->store != NULL)
     pm_router_add_spend (self->router, pm_store_get_spend_today (self->store), g_get_real_time ());
