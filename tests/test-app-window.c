@@ -160,6 +160,20 @@ test_proxy_state (Fixture       *f,
   /* The setup snippets carry the live address. */
   g_assert_nonnull (strstr (pm_setup_page_get_snippet (pm_window_get_setup_page (f->window), "claude-code"), url));
   g_assert_nonnull (strstr (pm_setup_page_get_snippet (pm_window_get_setup_page (f->window), "codex"), url));
+  /* With a local access token ("listen": {"token": true}) the snippets carry it as the key. */
+  {
+    PmSetupPage *page = pm_window_get_setup_page (f->window);
+    const char *token = "pm-local-test-token-not-real-4242";
+
+    pm_setup_page_set_token (page, token);
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, "claude-code"), "ANTHROPIC_AUTH_TOKEN=pm-local-test-token-not-real-4242"));
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, "aider"), token));
+    g_assert_null (strstr (pm_setup_page_get_snippet (page, "opencode"), "pointsman-local"));
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, "claude-code"), url));
+    pm_setup_page_set_token (page, NULL);
+    g_assert_null (strstr (pm_setup_page_get_snippet (page, "claude-code"), token));
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, "claude-code"), "pointsman-local"));
+  }
 
   /* Stop: the window says so and the port refuses. */
   pm_application_stop_proxy (f->app);

@@ -63,6 +63,8 @@ struct _PmSetupPage
   PmApplication       *app;      /* weak */
   GtkLabel            *snippet_labels[G_N_ELEMENTS (agents)];
   char                *snippets[G_N_ELEMENTS (agents)];
+  char                *url;
+  char                *token;    /* the local access token, when required (pm-guard.h) */
 };
 
 G_DEFINE_FINAL_TYPE (PmSetupPage, pm_setup_page, GTK_TYPE_WIDGET)
@@ -75,15 +77,39 @@ pm_setup_page_set_url (PmSetupPage *self,
 
   if (url == NULL)
     url = "http://127.0.0.1:PORT";
+  if (url != self->url)
+    {
+      g_free (self->url);
+      self->url = g_strdup (url);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (agents); i++)
     {
+      g_autofree char *text = NULL;
+      GString *snippet;
+
       g_free (self->snippets[i]);
       G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-      self->snippets[i] = g_strdup_printf (agents[i].format, url);
+      text = g_strdup_printf (agents[i].format, self->url);
       G_GNUC_END_IGNORE_DEPRECATIONS
+      snippet = g_string_new (text);
+      /* With a local access token the agent's key must be that token. */
+      if (self->token != NULL)
+        g_string_replace (snippet, "pointsman-local", self->token, 0);
+      self->snippets[i] = g_string_free (snippet, FALSE);
       gtk_label_set_label (self->snippet_labels[i], self->snippets[i]);
     }
+}
+
+void
+pm_setup_page_set_token (PmSetupPage *self,
+                         const char  *token)
+{
+  g_return_if_fail (PM_IS_SETUP_PAGE (self));
+
+  g_free (self->token);
+  self->token = g_strdup (token);
+  pm_setup_page_set_url (self, self->url);
 }
 
 const char *
@@ -165,6 +191,8 @@ pm_setup_page_finalize (GObject *object)
 
   for (guint i = 0; i < G_N_ELEMENTS (agents); i++)
     g_free (self->snippets[i]);
+  g_free (self->url);
+  g_free (self->token);
 
   G_OBJECT_CLASS (pm_setup_page_parent_class)->finalize (object);
 }

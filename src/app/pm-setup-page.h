@@ -19,6 +19,10 @@ void        pm_setup_page_bind        (PmSetupPage *self,
 /* The proxy's address (NULL when stopped: snippets show a placeholder port). */
 void        pm_setup_page_set_url     (PmSetupPage *self,
                                        const char  *url);
+/* The local access token to put in the snippets instead of the placeholder key (NULL: none;
+ * set it when the configuration has "listen": {"token": true}). */
+void        pm_setup_page_set_token   (PmSetupPage *self,
+                                       const char  *token);
 /* The snippet text for "claude-code", "codex", "opencode" or "aider". */
 const char *pm_setup_page_get_snippet (PmSetupPage *self,
                                        const char  *agent);
