@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <signal.h>
+
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
 
@@ -216,16 +218,16 @@ log_all_finished (gpointer data)
   return n > 0;
 }
 
-/* A Claude Code-shaped streaming request of one session, with `turns` turns of history. */
+/* A Claude Code-shaped streaming request of one session, with `turns` turns of history, to the
+ * proxy at proxy_url. */
 static void
-send_request (Fixture    *f,
+post_request (const char *proxy_url,
               const char *session_id,
               guint       turns)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *proxy_url = pm_application_dup_url (f->app);
   g_autofree char *endpoint = g_strconcat (proxy_url, "/v1/messages", NULL);
   g_autoptr(GString) json = g_string_new (NULL);
   Reply reply = { 0 };
@@ -256,6 +258,16 @@ send_request (Fixture    *f,
   g_assert_cmpuint (reply.status, ==, 200);
   g_assert_nonnull (strstr (g_bytes_get_data (reply.body, NULL), "message_stop"));
   g_bytes_unref (reply.body);
+}
+
+static void
+send_request (Fixture    *f,
+              const char *session_id,
+              guint       turns)
+{
+  g_autofree char *proxy_url = pm_application_dup_url (f->app);
+
+  post_request (proxy_url, session_id, turns);
   g_assert_true (wait_until (log_all_finished, pm_application_get_log (f->app), 10000));
 }
 
@@ -424,8 +436,6 @@ test_budget_after_restart (Fixture       *f,
   g_assert_cmpuint (n_fit, <=, 1);
 }
 
-/* --- the objective: config.json is the source of truth -------------------------------------- */
-
 typedef struct
 {
   const char *path;
@@ -440,6 +450,164 @@ file_has_tradeoff (gpointer data)
 
   return config != NULL && ABS (pm_objective_get_tradeoff (pm_config_get_objective (config)) - w->tradeoff) < 1e-9;
 }
+
+/* --- `pointsman-cli serve` after the app ---------------------------------------------------- */
+
+typedef struct
+{
+  char     *line;
+  gboolean  done;
+} Line;
+
+static void
+line_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Line *l = user_data;
+
+  l->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL, NULL);
+  l->done = TRUE;
+}
+
+static gboolean
+line_done (gpointer data)
+{
+  return ((Line *) data)->done;
+}
+
+static JsonNode *
+get_json (const char *url)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_nonnull (bytes);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL));
+  return json_parser_steal_root (parser);
+}
+
+static gboolean
+proc_done (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+proc_wait_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* The objective set in the app and today's spend in its database reach `pointsman-cli serve`:
+ * it reads the objective from config.json and seeds its daily budget from the database. */
+static void
+test_serve_after_app (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *cli = g_build_filename (g_getenv ("PM_BUILD_DIR"), "src", "cli", "pointsman-cli", NULL);
+  g_autofree char *db = g_build_filename (f->tmpdir, "requests.db", NULL);
+  g_autofree char *xdg = g_build_filename (f->tmpdir, "xdg", NULL);
+  g_autofree char *url = NULL, *requests_url = NULL;
+  GListModel *log;
+  JsonArray *requests, *candidates;
+  JsonObject *last;
+  FileWait w = { f->config_path, 0 };
+  Line line = { 0 };
+  gboolean exited = FALSE;
+  double cost = 0;
+  guint n_over_by_seed = 0;
+
+  if (g_getenv ("PM_BUILD_DIR") == NULL)
+    {
+      g_test_skip ("PM_BUILD_DIR is not set (run through meson test)");
+      return;
+    }
+
+  for (guint i = 0; i < 4; i++)
+    send_request (f, "serve-after-app", 20 + 20 * i);
+  log = pm_application_get_log (f->app);
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(PmRecord) rec = g_list_model_get_item (log, i);
+
+      cost += pm_record_get_cost (rec);
+    }
+  g_assert_cmpfloat (cost, >, 0);
+
+  /* Set in the app: no quality floor, a budget of what today cost. The providers (here: the
+   * scripted upstream) are saved as the providers page does. */
+  g_settings_set_double (pm_application_get_settings (f->app), "quality-floor", 0.0);
+  g_settings_set_double (pm_application_get_settings (f->app), "daily-budget", cost);
+  g_assert_true (pm_application_save_config (f->app, &error));
+  g_assert_no_error (error);
+  w.tradeoff = pm_objective_get_tradeoff (pm_application_get_objective (f->app));
+  g_assert_true (wait_until (file_has_tradeoff, &w, 5000));
+  close_app (f);
+  {
+    g_autoptr(PmConfig) saved = pm_config_load (f->config_path, FALSE, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (pm_objective_get_daily_budget (pm_config_get_objective (saved)), cost, 1e-12);
+    g_assert_cmpfloat_with_epsilon (pm_objective_get_quality_floor (pm_config_get_objective (saved)), 0.0, 1e-12);
+  }
+
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", xdg, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", xdg, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  process = g_subprocess_launcher_spawn (launcher, &error, cli, "serve", "--config", f->config_path,
+                                         "--port", "0", "--db", db, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, line_cb, &line);
+  g_assert_true (wait_until (line_done, &line, 20000));
+  g_assert_nonnull (line.line);
+  g_assert_true (g_str_has_prefix (line.line, "Pointsman listening on "));
+  url = g_strdup (line.line + strlen ("Pointsman listening on "));
+  g_free (line.line);
+
+  post_request (url, "serve-after-app-2", 0);
+  requests_url = g_strconcat (url, "/pointsman/v1/requests?limit=1", NULL);
+  root = get_json (requests_url);
+  requests = json_object_get_array_member (json_node_get_object (root), "requests");
+  g_assert_cmpuint (json_array_get_length (requests), >=, 1);
+  last = json_array_get_object_element (requests, json_array_get_length (requests) - 1);
+  g_assert_true (json_object_has_member (last, "explanation"));
+  candidates = json_object_get_array_member (json_node_get_object (json_object_get_member (last, "explanation")),
+                                             "candidates");
+  g_assert_nonnull (candidates);
+  for (guint i = 0; i < json_array_get_length (candidates); i++)
+    {
+      JsonObject *c = json_array_get_object_element (candidates, i);
+      const char *excluded = json_object_get_string_member_with_default (c, "excluded", NULL);
+
+      g_assert_cmpstr (excluded, !=, "below the quality floor");
+      if (g_strcmp0 (excluded, "over the daily budget") == 0 &&
+          json_object_get_double_member_with_default (c, "step_cost", G_MAXDOUBLE) < cost)
+        n_over_by_seed++;
+    }
+  g_test_message ("serve: %u candidates over the budget ($%.4f) only because of the app's spend",
+                  n_over_by_seed, cost);
+  g_assert_cmpuint (n_over_by_seed, >, 0);
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait_async (process, NULL, proc_wait_cb, &exited);
+  g_assert_true (wait_until (proc_done, &exited, 20000));
+}
+
+/* --- the objective: config.json is the source of truth -------------------------------------- */
 
 static void
 test_objective_config_file (Fixture       *f,
@@ -642,6 +810,7 @@ main (int   argc,
   g_test_add ("/app/live/what-if", Fixture, NULL, fixture_setup, test_live_what_if, fixture_teardown);
   g_test_add ("/app/live/spend-restart", Fixture, NULL, fixture_setup, test_spend_restart, fixture_teardown);
   g_test_add ("/app/live/budget-after-restart", Fixture, NULL, fixture_setup, test_budget_after_restart, fixture_teardown);
+  g_test_add ("/app/live/serve-after-app", Fixture, NULL, fixture_setup, test_serve_after_app, fixture_teardown);
   g_test_add ("/app/live/objective-config-file", Fixture, NULL, fixture_setup, test_objective_config_file, fixture_teardown);
   g_test_add_func ("/app/list/resort-streaming", test_list_resort_streaming);
 
