@@ -298,6 +298,26 @@ test_log_unlimited (void)
   g_assert_cmpint (pm_record_get_time (pm_request_log_lookup (log, "id-1234")), ==, 1234);
 }
 
+/* A record that failed before any decision (bad JSON, refused) has no model yet: its string
+ * properties read "" rather than NULL, so the app's GtkStringSorter columns (which casefold the
+ * value) can sort such rows. Before this, sorting the list by Model aborted the app. */
+static void
+test_record_unset_strings (void)
+{
+  g_autoptr(PmRecord) record = pm_record_new ("pm-empty", 1);
+  const char *names[] = { "session", "agent", "kind", "api", "requested-model", "model",
+                          "effort", "provider" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *value = NULL;
+
+      g_object_get (record, names[i], &value, NULL);
+      g_assert_nonnull (value);
+      g_assert_cmpstr (value, ==, "");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -306,6 +326,7 @@ main (int   argc,
 
   g_test_add_func ("/pm/record/properties", test_record_properties);
   g_test_add_func ("/pm/record/json-roundtrip", test_record_json_roundtrip);
+  g_test_add_func ("/pm/record/unset-strings", test_record_unset_strings);
   g_test_add_func ("/pm/request-log/model", test_log_model);
   g_test_add_func ("/pm/request-log/unlimited", test_log_unlimited);
 

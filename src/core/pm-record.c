@@ -139,28 +139,28 @@ pm_record_get_property (GObject    *object,
       g_value_set_int64 (value, self->time_us);
       break;
     case PROP_SESSION:
-      g_value_set_string (value, self->session);
+      g_value_set_string (value, self->session != NULL ? self->session : "");
       break;
     case PROP_AGENT:
-      g_value_set_string (value, self->agent);
+      g_value_set_string (value, self->agent != NULL ? self->agent : "");
       break;
     case PROP_KIND:
-      g_value_set_string (value, self->kind);
+      g_value_set_string (value, self->kind != NULL ? self->kind : "");
       break;
     case PROP_API:
-      g_value_set_string (value, self->api);
+      g_value_set_string (value, self->api != NULL ? self->api : "");
       break;
     case PROP_REQUESTED_MODEL:
-      g_value_set_string (value, self->requested_model);
+      g_value_set_string (value, self->requested_model != NULL ? self->requested_model : "");
       break;
     case PROP_MODEL:
-      g_value_set_string (value, self->model);
+      g_value_set_string (value, self->model != NULL ? self->model : "");
       break;
     case PROP_EFFORT:
-      g_value_set_string (value, self->effort);
+      g_value_set_string (value, self->effort != NULL ? self->effort : "");
       break;
     case PROP_PROVIDER:
-      g_value_set_string (value, self->provider);
+      g_value_set_string (value, self->provider != NULL ? self->provider : "");
       break;
     case PROP_ROUTED:
       g_value_set_boolean (value, self->routed);

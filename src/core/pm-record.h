@@ -24,7 +24,7 @@ typedef enum
 G_DECLARE_FINAL_TYPE (PmRecord, pm_record, PM, RECORD, GObject)
 
 /* Properties (all readable; notify is emitted on the thread that changes them — the proxy only
- * changes records on the main thread):
+ * changes records on the main thread; the request’s string properties read "" until set, never NULL):
  *   "id" string, "time" int64 (unix µs), "session" string, "agent" string, "kind" string,
  *   "api" string, "requested-model" string, "model" string, "effort" string, "provider" string,
  *   "routed" bool, "input-tokens" int64 (uncached), "cache-read-tokens" int64,
