@@ -192,6 +192,99 @@ test_live_session (void)
   g_object_unref (proxy);
 }
 
+/* ---- the router's verdicts as the client sees them ---------------------------------------- */
+
+typedef struct
+{
+  PmSimUpstream *sim;
+  PmProxy       *proxy;
+  char          *url;
+} Live;
+
+static void
+live_start (Live       *live,
+            const char *api,
+            const char *models)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sim_url = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(PmConfig) config = NULL;
+  g_autoptr(PmCatalog) catalog = NULL;
+  g_autoptr(PmRouter) router = NULL;
+  g_autoptr(PmKeyring) keyring = NULL;
+  g_auto(GStrv) pool = NULL;
+
+  live->sim = pm_sim_upstream_new ();
+  g_assert_true (pm_sim_upstream_start (live->sim, 0, &error));
+  g_assert_no_error (error);
+  pm_sim_upstream_set_required_key (live->sim, PROVIDER_KEY);
+  sim_url = pm_sim_upstream_dup_url (live->sim);
+  json = g_strdup_printf ("{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
+                          " \"providers\": [{\"id\": \"sim\", \"api\": \"%s\", \"base_url\": \"%s%s\", \"key\": \"keyring\"}],"
+                          " \"models\": [%s], \"default_model\": \"%s\"}",
+                          api, sim_url, g_str_equal (api, "anthropic") ? "" : "/v1", models,
+                          g_str_equal (api, "anthropic") ? "claude-haiku-4-5" : "gpt-5");
+  config = pm_config_new_from_data (json, -1, "live.json", &error);
+  g_assert_no_error (error);
+  catalog = pm_catalog_new_default (&error);
+  g_assert_no_error (error);
+  pool = pm_config_dup_pool (config);
+  router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
+                          pm_config_get_default_model (config));
+  keyring = pm_keyring_new_memory ();
+  g_assert_true (pm_keyring_store_sync (keyring, "sim", PROVIDER_KEY, NULL, &error));
+  g_assert_no_error (error);
+  live->proxy = pm_proxy_new (config, catalog, router, keyring, NULL);
+  g_assert_true (pm_proxy_start (live->proxy, &error));
+  g_assert_no_error (error);
+  live->url = pm_proxy_dup_url (live->proxy);
+}
+
+static void
+live_stop (Live *live)
+{
+  pm_proxy_stop (live->proxy);
+  g_clear_object (&live->proxy);
+  g_clear_object (&live->sim);
+  g_clear_pointer (&live->url, g_free);
+}
+
+/* Codex compacts through /v1/responses/compact: the router decides it as a compaction, in the
+ * session's own compaction session reading the parent's prefix. */
+static void
+test_compact_path (void)
+{
+  const char *headers[] = { "authorization", "Bearer client-key-not-real-9999", "originator", "codex_cli_rs",
+                            "session_id", "codex-live-1", NULL };
+  const char *body = "{\"model\":\"pointsman/auto\",\"instructions\":\"You are Codex.\","
+                     "\"input\":[{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"rename x to count\"}]}]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Summary: renamed x to count.");
+  Live live = { 0, };
+
+  live_start (&live, "openai-responses", "{\"id\": \"gpt-5\", \"provider\": \"sim\"}, {\"id\": \"gpt-5-mini\", \"provider\": \"sim\"}");
+  pm_sim_upstream_push_reply (live.sim, reply);
+  {
+    g_autoptr(TestResponse) r = test_post (live.url, "/v1/responses/compact", body, NULL, headers);
+    PmRequestLog *log = pm_proxy_get_log (live.proxy);
+    g_autoptr(PmRecord) record = NULL;
+    g_autoptr(JsonNode) explanation = NULL;
+    JsonObject *features;
+
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_cmpstr (pm_sim_upstream_get_last_path (live.sim), ==, "/v1/responses/compact");
+    record = g_list_model_get_item (G_LIST_MODEL (log), g_list_model_get_n_items (G_LIST_MODEL (log)) - 1);
+    g_assert_cmpstr (pm_record_get_kind (record), ==, "compaction");
+    /* the router's own view, not only the record's label */
+    g_assert_cmpstr (pm_record_get_session (record), ==, "codex-live-1/compaction");
+    explanation = json_from_string (pm_record_get_explanation (record), NULL);
+    g_assert_nonnull (explanation);
+    features = json_object_get_object_member (json_node_get_object (explanation), "features");
+    g_assert_cmpstr (json_object_get_string_member (features, "kind"), ==, "compaction");
+  }
+  live_stop (&live);
+}
+
 /* The scripted upstream caches like Anthropic: a breakpoint that moves to the newest block
  * still reads the prefix written at the old one (cache_control is not part of the prefix), and
  * each model has its own minimum (4,096 tokens for Opus 4.5/4.6 and Haiku 4.5). The router's
@@ -291,6 +384,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pm/router-live/session", test_live_session);
+  g_test_add_func ("/pm/router-live/compact-path", test_compact_path);
   g_test_add_func ("/pm/router-live/sim-cache-fidelity", test_sim_cache_fidelity);
 
   return g_test_run ();

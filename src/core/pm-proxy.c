@@ -1866,7 +1866,10 @@ handle_proxied (PmProxy           *self,
     }
 
   headers = headers_to_table (soup_server_message_get_request_headers (msg));
-  request = pm_request_new_from_bytes (api, headers, body, &error);
+  /* The path tells a Codex compaction (/responses/compact) from a main step: the router
+   * decides it as one (its own session, reading the parent's prefix). */
+  request = pm_request_new_from_bytes_for_path (api, g_uri_get_path (soup_server_message_get_uri (msg)),
+                                                headers, body, &error);
   if (request == NULL)
     {
       respond_error (msg, api, 400, "invalid_request_error",
