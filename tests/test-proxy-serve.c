@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include <signal.h>
 #include <string.h>
 
@@ -284,6 +286,70 @@ test_serve_streams (void)
   serve_free (serve);
 }
 
+/* Outcomes the router judges (here: a tool run that failed after the model's step) are kept in
+ * router.db beside the request log, so they survive a restart of serve (issue 3 item 4). */
+static void
+test_serve_keeps_outcomes (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "requests.db", NULL);
+  g_autofree char *outcomes_db = g_build_filename (dir, "router.db", NULL);
+  g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sim_url = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *first = NULL;
+  const char *headers[] = { "x-api-key", "client-key", "anthropic-version", "2023-06-01", NULL };
+  const char *step1 = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":100,"
+                      "\"system\":\"You are a coding agent.\","
+                      "\"messages\":[{\"role\":\"user\",\"content\":\"Run the test suite and fix what fails.\"}]}";
+  const char *step2 = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":100,"
+                      "\"system\":\"You are a coding agent.\","
+                      "\"messages\":[{\"role\":\"user\",\"content\":\"Run the test suite and fix what fails.\"},"
+                      "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"make test\"}}]},"
+                      "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_1\",\"is_error\":true,"
+                      "\"content\":\"Traceback (most recent call last):\\n  File \\\"t.py\\\", line 3\\nAssertionError\\nFAILED tests/test_a.py::test_x\\nexit code 1\"}]}]}";
+  Serve *serve;
+  sqlite3 *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 judged = 0;
+
+  g_assert_true (pm_sim_upstream_start (sim, 0, &error));
+  g_assert_no_error (error);
+  sim_url = pm_sim_upstream_dup_url (sim);
+  config = write_config (dir, sim_url);
+
+  serve = serve_start (dir, (const char *[]) { "--config", config, "--port", "0", "--db", db, NULL });
+  first = read_line (serve);
+  g_assert_true (g_str_has_prefix (first, "Pointsman listening on http://127.0.0.1:"));
+  serve->url = g_strdup (first + strlen ("Pointsman listening on "));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(PmSimReply) reply = pm_sim_reply_new ("ok");
+      g_autoptr(TestResponse) r = NULL;
+
+      pm_sim_upstream_push_reply (sim, reply);
+      r = test_post (serve->url, "/v1/messages", i == 0 ? step1 : step2, sim, headers);
+      g_assert_cmpuint (r->status, ==, 200);
+    }
+
+  g_subprocess_send_signal (serve->process, SIGTERM);
+  serve_finish (serve);
+  g_assert_cmpint (g_subprocess_get_exit_status (serve->process), ==, 0);
+  serve_free (serve);
+
+  g_assert_true (g_file_test (outcomes_db, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (sqlite3_open_v2 (outcomes_db, &sql, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (sql, "SELECT SUM(successes + failures) FROM router_outcomes",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  judged = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (sql);
+  g_assert_cmpint (judged, >=, 1);
+}
+
 static void
 test_serve_first_run (void)
 {
@@ -345,6 +411,7 @@ main (int   argc,
 
   g_test_add_func ("/pm/serve/streams", test_serve_streams);
   g_test_add_func ("/pm/serve/first-run", test_serve_first_run);
+  g_test_add_func ("/pm/serve/keeps-outcomes", test_serve_keeps_outcomes);
   g_test_add_func ("/pm/serve/bad-config", test_serve_bad_config);
 
   return g_test_run ();

@@ -194,6 +194,15 @@ pm_cli_serve (int    argc,
   /* The daily budget counts what today already cost before this start. */
   if (store != NULL)
     pm_router_add_spend (router, pm_store_get_spend_today (store), g_get_real_time ());
+  /* What this device has seen of each model survives restarts (router.db beside the log). */
+  {
+    g_autofree char *outcomes = pm_router_dup_outcomes_path (no_store ? NULL : pm_config_get_database (config));
+    g_autoptr(GError) outcomes_error = NULL;
+
+    if (!pm_router_open_outcomes (router, outcomes, &outcomes_error))
+      fprintf (stderr, "pointsman-cli serve: warning: routing outcomes are not kept: %s\n",
+               outcomes_error->message);
+  }
   proxy = pm_proxy_new (config, catalog, router, keyring, store);
 
   /* "listen": {"token": true}: the guard refuses every request until it has the token, kept in
