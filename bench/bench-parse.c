@@ -2,7 +2,7 @@
  * a routed decision (pm_request_new_from_bytes, then pm_router_decide), and the parse alone
  * three ways (json-glib JsonParser immutable, as the proxy used to; JsonParser mutable;
  * pm_json_fast_parse, what the proxy uses now), interleaved; then the request path alone. Same three Claude Code–shaped requests as
- * bench-decide (the body generator is copied from there). Prints a Markdown table, µs.
+ * bench-decide (bench-body.h). Prints a Markdown table, µs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,66 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-body.h"
 #include "pm-catalog.h"
 #include "pm-json-fast.h"
 #include "pm-objective.h"
 #include "pm-request.h"
 #include "pm-router.h"
 
-static const char *words[] = {
-  "the", "value", "parser", "returns", "a", "list", "of", "tokens", "for", "each", "line",
-  "when", "input", "is", "empty", "we", "skip", "it", "and", "log", "nothing", "else",
-  "def", "return", "self", "if", "None", "(", ")", ":", "=", "import", "from",
-};
-
-static char *
-make_body (guint messages,
-           guint tokens_per_message)
-{
-  GString *s = g_string_new ("{\"model\":\"pointsman/auto\",\"max_tokens\":32000,\"stream\":true,"
-                             "\"metadata\":{\"user_id\":\"user_x_account_y_session_bench-1\"},"
-                             "\"tools\":[");
-
-  for (guint t = 0; t < 12; t++)
-    g_string_append_printf (s, "%s{\"name\":\"Tool%u\",\"description\":\"A tool that does thing number %u with care.\","
-                               "\"input_schema\":{\"type\":\"object\",\"properties\":{\"arg\":{\"type\":\"string\"},"
-                               "\"n\":{\"type\":\"integer\"}},\"required\":[\"arg\"]}}", t ? "," : "", t, t);
-  g_string_append (s, "],\"system\":[{\"type\":\"text\",\"text\":\"x-anthropic-billing-header: cc_version=2.1.39\"},"
-                      "{\"type\":\"text\",\"text\":\"You are Claude Code, Anthropic's official CLI for Claude.");
-  for (guint i = 0; i < 3000; i++)
-    {
-      g_string_append (s, words[(i * 5) % G_N_ELEMENTS (words)]);
-      g_string_append_c (s, ' ');
-    }
-  g_string_append (s, "\",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}],\"messages\":[");
-
-  for (guint m = 0; m < messages; m++)
-    {
-      gboolean user = m % 2 == 0;
-
-      if (m > 0)
-        g_string_append_c (s, ',');
-      if (m == 0)
-        g_string_append (s, "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Fix the failing parser tests.\"}]}");
-      else if (!user)
-        g_string_append_printf (s, "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Checking step %u.\"},"
-                                   "{\"type\":\"tool_use\",\"id\":\"toolu_%u\",\"name\":\"Tool%u\",\"input\":{\"arg\":\"src/file%u.py\"}}]}",
-                                m, m, m % 12, m);
-      else
-        {
-          g_string_append_printf (s, "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_%u\",\"content\":\"", m - 1);
-          for (guint i = 0; i < tokens_per_message; i++)
-            {
-              g_string_append (s, words[(i * 7 + m) % G_N_ELEMENTS (words)]);
-              g_string_append (s, (i % 12) == 11 ? "\\n" : " ");   /* escaped, as clients send it */
-            }
-          g_string_append_printf (s, "\"%s}]}", m + 1 == messages ? ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}" : "");
-        }
-    }
-  g_string_append (s, "]}");
-
-  return g_string_free (s, FALSE);
-}
 
 static int
 compare_gint64 (gconstpointer a,
@@ -138,7 +85,7 @@ main (int   argc,
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autofree char *text = make_body (cases[c].messages, cases[c].tokens);
+      g_autofree char *text = bench_make_body (cases[c].messages, cases[c].tokens, TRUE);
       gsize len = strlen (text);
       g_autoptr(GBytes) bytes = g_bytes_new (text, len);
       g_autoptr(GArray) immutable = g_array_new (FALSE, FALSE, sizeof (gint64));
