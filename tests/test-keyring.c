@@ -421,14 +421,23 @@ run_cli (const char  *stdin_text,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  /* Standard input comes from a file, not a pipe: a command that exits without reading it (an
+   * error, `keys list`) must not turn into EPIPE/SIGPIPE in the test. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  {
+    g_autofree char *dir = pm_test_make_tmpdir ();
+    g_autofree char *input = g_build_filename (dir, "stdin", NULL);
+
+    g_file_set_contents (input, stdin_text ? stdin_text : "", -1, &error);
+    g_assert_no_error (error);
+    g_subprocess_launcher_set_stdin_file_path (launcher, input);
+  }
   if (env != NULL)
     g_subprocess_launcher_set_environ (launcher, env);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, stdin_text ? stdin_text : "", NULL, out, err, &error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
