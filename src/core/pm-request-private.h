@@ -72,9 +72,6 @@ const PmRequestFeatures *pm_request_get_features      (PmRequest  *self);
 /* Block-boundary marks, in prompt order (tools, system, messages). */
 const PmPrefixMark      *pm_request_get_marks         (PmRequest  *self,
                                                        guint      *n_marks);
-/* The id of the client's pinned model with provider prefixes kept, as sent. */
-const char              *pm_request_get_raw_model     (PmRequest  *self);
-
 /* Text of the newest user message (tool results excluded), or NULL. */
 char                    *pm_request_dup_last_user_text (PmRequest *self);
 

@@ -2085,13 +2085,6 @@ pm_request_get_model (PmRequest *self)
   return self->model;
 }
 
-const char *
-pm_request_get_raw_model (PmRequest *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-  return self->model;
-}
-
 PmEffort
 pm_request_get_effort (PmRequest *self)
 {
