@@ -365,11 +365,13 @@ JsonNode *
 pm_json_fast_parse (const char *data,
                     gsize       size)
 {
-  Reader r = { data, data + size, 0 };
+  Reader r;
   JsonNode *root;
 
+  /* Checked before any pointer arithmetic: NULL + 0 is undefined (found by the request fuzzer). */
   if (data == NULL || size == 0)
     return NULL;
+  r = (Reader) { data, data + size, 0 };
   root = read_value (&r);
   if (root == NULL)
     return NULL;
