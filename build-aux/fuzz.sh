@@ -19,6 +19,8 @@ seconds=${1:-60}
 targets=${*:-"request sse translate-request translate-response translate-stream guard"}
 builddir=${PM_FUZZ_BUILDDIR:-build-fuzz}
 jobs=${PM_FUZZ_JOBS:-1}
+# PM_FUZZ_SEED: a fixed libFuzzer seed, so that a run (CI's) can be repeated; unset = random.
+seed=${PM_FUZZ_SEED:-}
 
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (apt-get install clang libclang-rt-dev)"; exit 1; }
 
@@ -54,6 +56,7 @@ for t in $targets; do
   parallel=""
   # -jobs makes libFuzzer write fuzz-N.log into the current directory: only when asked.
   [ "$jobs" -gt 1 ] && parallel="-jobs=$jobs -workers=$jobs"
+  [ -n "$seed" ] && parallel="$parallel -seed=$seed"
   # shellcheck disable=SC2086
   if ! "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         $parallel -print_final_stats=1 \
