@@ -252,6 +252,16 @@ set_log (PmWindow   *self,
   queue_totals (self);
 }
 
+void
+pm_window_set_log (PmWindow   *self,
+                   GListModel *log)
+{
+  g_return_if_fail (PM_IS_WINDOW (self));
+  g_return_if_fail (log == NULL || G_IS_LIST_MODEL (log));
+
+  set_log (self, log);
+}
+
 static void
 on_log_notify (PmWindow *self)
 {

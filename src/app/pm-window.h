@@ -34,5 +34,9 @@ const char      *pm_window_get_status_text    (PmWindow      *self);
 void             pm_window_add_toast          (PmWindow      *self,
                                                const char    *message);
 void             pm_window_dismiss_toasts     (PmWindow      *self);
+/* Show another request log than the application's (benchmarks, tests); the application's
+ * next "notify::log" (demo start/stop) replaces it again. */
+void             pm_window_set_log            (PmWindow      *self,
+                                               GListModel    *log);
 
 G_END_DECLS
