@@ -4,6 +4,9 @@
  * pm_json_fast_parse, what the proxy uses now), interleaved; then the request path alone. Same three Claude Code–shaped requests as
  * bench-decide (bench-body.h). Prints a Markdown table, µs.
  *
+ *   bench-parse                          # all three cases, the default iterations
+ *   bench-parse --case 2 --iterations 5  # one case, few iterations (for valgrind --tool=callgrind)
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -72,6 +75,21 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(PmCatalog) catalog = pm_catalog_new_default (&error);
   g_autoptr(PmObjective) objective = pm_objective_new ();
+  int only_case = -1;
+  guint iterations = 0;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_strcmp0 (argv[i], "--case") == 0 && i + 1 < argc)
+        only_case = atoi (argv[++i]);
+      else if (g_strcmp0 (argv[i], "--iterations") == 0 && i + 1 < argc)
+        { int n = atoi (argv[++i]); iterations = (guint) MAX (n, 4); }
+      else
+        {
+          fprintf (stderr, "usage: bench-parse [--case 0|1|2] [--iterations N]\n");
+          return 2;
+        }
+    }
 
   if (catalog == NULL)
     {
@@ -84,7 +102,11 @@ main (int   argc,
   printf ("|---|---|---|---|---|---|---|---|\n");
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    if (only_case < 0 || c == (guint) only_case)
     {
+      if (iterations > 0)
+        cases[c].iterations = iterations;
+
       g_autofree char *text = bench_make_body (cases[c].messages, cases[c].tokens, TRUE);
       gsize len = strlen (text);
       g_autoptr(GBytes) bytes = g_bytes_new (text, len);

@@ -18,6 +18,7 @@ typedef struct
   const char *p;
   const char *end;
   guint       depth;
+  GString    *scratch;   /* the string just read, NUL-terminated; reused for every string */
 } Reader;
 
 static JsonNode *read_value (Reader *r);
@@ -45,42 +46,91 @@ hex4 (const char *p)
   return v;
 }
 
-/* r->p is just past the opening quote. Returns a newly allocated string, or NULL. */
-static char *
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* Eight bytes with no quote, no backslash, no control character and nothing above 0x7f. */
+static inline gboolean
+plain_ascii8 (const char *p)
+{
+  guint64 w;
+
+  memcpy (&w, p, sizeof w);
+  if (w & HIGHS)
+    return FALSE;
+  /* with every high bit clear, (x - ONES) sets a byte's high bit exactly when a byte before
+   * or at it is zero (the first one found is exact, which is all this needs) */
+  return (((w - 0x20 * ONES) | ((w ^ (0x22 * ONES)) - ONES) | ((w ^ (0x5c * ONES)) - ONES)) & HIGHS) == 0;
+}
+
+/* The length of the well-formed UTF-8 sequence (2–4 bytes) at p, or 0. Accepts exactly what
+ * g_utf8_validate () accepts: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static inline gsize
+utf8_sequence (const guchar *p,
+               const guchar *end)
+{
+  guchar c = p[0];
+  gsize avail = end - p;
+
+  if (c >= 0xC2 && c <= 0xDF)
+    return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF)
+    {
+      guchar lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+
+      return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+  if (c >= 0xF0 && c <= 0xF4)
+    {
+      guchar lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+
+      return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+  return 0;
+}
+
+/* r->p is just past the opening quote. Reads the string into r->scratch (NUL-terminated,
+ * valid until the next read_string) and returns it, or NULL. */
+static const char *
 read_string (Reader *r)
 {
   const char *start = r->p;
   const char *q = start;
-  GString *s = NULL;
+  GString *s = r->scratch;
 
+  g_string_truncate (s, 0);
   for (;;)
     {
-      /* the plain run: no quote, no backslash, no control character */
-      while (q < r->end && *q != '"' && *q != '\\' && (guchar) *q >= 0x20)
-        q++;
-      if (q >= r->end || (guchar) *q < 0x20)
-        goto fail;
-      if (!g_utf8_validate_len (start, q - start, NULL))
-        goto fail;
+      /* the plain run: no quote, no backslash, no control character, valid UTF-8 */
+      for (;;)
+        {
+          while (r->end - q >= 8 && plain_ascii8 (q))
+            q += 8;
+          if (q >= r->end)
+            goto fail;
+          if ((guchar) *q >= 0x80)
+            {
+              gsize n = utf8_sequence ((const guchar *) q, (const guchar *) r->end);
+
+              if (n == 0)
+                goto fail;
+              q += n;
+            }
+          else if (*q == '"' || *q == '\\')
+            break;
+          else if ((guchar) *q < 0x20)
+            goto fail;
+          else
+            q++;
+        }
+      g_string_append_len (s, start, q - start);
       if (*q == '"')
         {
-          char *out;
-
-          if (s == NULL)
-            out = g_strndup (start, q - start);
-          else
-            {
-              g_string_append_len (s, start, q - start);
-              out = g_string_free (s, FALSE);
-            }
           r->p = q + 1;
-          return out;
+          return s->str;
         }
 
       /* an escape */
-      if (s == NULL)
-        s = g_string_sized_new ((q - start) + 16);
-      g_string_append_len (s, start, q - start);
       if (q + 1 >= r->end)
         goto fail;
       switch (q[1])
@@ -124,8 +174,6 @@ read_string (Reader *r)
     }
 
 fail:
-  if (s != NULL)
-    g_string_free (s, TRUE);
   return NULL;
 }
 
@@ -226,16 +274,23 @@ read_object (Reader *r)
     }
   for (;;)
     {
-      g_autofree char *name = NULL;
+      char buf[64];
+      g_autofree char *heap_name = NULL;
+      const char *text, *name;
       JsonNode *member;
 
       skip_ws (r);
       if (r->p >= r->end || *r->p != '"')
         goto fail;
       r->p++;
-      name = read_string (r);
-      if (name == NULL)
+      text = read_string (r);
+      if (text == NULL)
         goto fail;
+      /* the value may overwrite r->scratch: keep the name apart (names are short) */
+      if (r->scratch->len < sizeof buf)
+        name = memcpy (buf, text, r->scratch->len + 1);
+      else
+        name = heap_name = g_strndup (text, r->scratch->len);
       skip_ws (r);
       if (r->p >= r->end || *r->p != ':')
         goto fail;
@@ -334,15 +389,13 @@ read_value (Reader *r)
       return node;
     case '"':
       {
-        char *text;
+        const char *text;
 
         r->p++;
         text = read_string (r);
         if (text == NULL)
           return NULL;
-        node = json_node_init_string (json_node_alloc (), text);
-        g_free (text);
-        return node;
+        return json_node_init_string (json_node_alloc (), text);
       }
     case 't':
       if (!read_literal (r, "true"))
@@ -371,8 +424,9 @@ pm_json_fast_parse (const char *data,
   /* Checked before any pointer arithmetic: NULL + 0 is undefined (found by the request fuzzer). */
   if (data == NULL || size == 0)
     return NULL;
-  r = (Reader) { data, data + size, 0 };
+  r = (Reader) { data, data + size, 0, g_string_sized_new (4096) };
   root = read_value (&r);
+  g_string_free (r.scratch, TRUE);
   if (root == NULL)
     return NULL;
   skip_ws (&r);
