@@ -5,9 +5,13 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 
+#include "pm-catalog.h"
+#include "pm-objective.h"
+#include "pm-router.h"
 #include "pm-store.h"
 #include "pm-test-utils.h"
 
@@ -210,6 +214,50 @@ test_persist_and_spend (void)
     g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 2), "id"), ==, "old");
   }
   g_assert_finalize_object (store);
+}
+
+/* "Spend today" is the router's budget day, the UTC day, whatever the local time zone. main ()
+ * runs these tests 14 h ahead of UTC (TZ=PMT-14), where local midnight is never UTC midnight:
+ * of a request a second before UTC midnight and one a second after, a local-day count gets one
+ * wrong. The router, fed the same requests, must agree. */
+static void
+test_spend_utc_day (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "requests.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmStore) store = NULL;
+  g_autoptr(PmCatalog) catalog = pm_catalog_new_default (&error);
+  g_autoptr(PmObjective) objective = pm_objective_new ();
+  const char *pool[] = { "claude-haiku-4-5", NULL };
+  g_autoptr(PmRouter) router = NULL;
+  g_autoptr(GDateTime) local = g_date_time_new_now_local ();
+  gint64 day_start = (g_get_real_time () / G_TIME_SPAN_DAY) * G_TIME_SPAN_DAY;
+
+  /* The zone took effect: local time is not UTC here. */
+  g_assert_cmpint (g_date_time_get_utc_offset (local), ==, 14 * G_TIME_SPAN_HOUR);
+
+  g_assert_no_error (error);
+  router = pm_router_new (catalog, objective, pool, "claude-haiku-4-5");
+  store = pm_store_open (path, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(PmRecord) yesterday = make_record ("utc-yesterday", day_start - G_USEC_PER_SEC, 100.0, 10);
+    g_autoptr(PmRecord) today = make_record ("utc-today", day_start + G_USEC_PER_SEC, 0.5, 10);
+
+    pm_store_save (store, yesterday);
+    pm_store_save (store, today);
+    pm_router_add_spend (router, 100.0, day_start - G_USEC_PER_SEC);
+    pm_router_add_spend (router, 0.5, day_start + G_USEC_PER_SEC);
+  }
+  g_assert_true (pm_store_flush (store, &error));
+  g_assert_no_error (error);
+
+  g_test_message ("store %.4f, router %.4f", pm_store_get_spend_today (store),
+                  pm_router_get_spend_today (router, g_get_real_time ()));
+  g_assert_cmpfloat_with_epsilon (pm_store_get_spend_today (store), 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (pm_router_get_spend_today (router, g_get_real_time ()),
+                                  pm_store_get_spend_today (store), 1e-9);
 }
 
 /* A database written by schema version 1 is migrated in place and keeps its rows. */
@@ -476,11 +524,15 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* Far from UTC, before any thread exists: the store must not depend on the local zone. */
+  g_setenv ("TZ", "PMT-14", TRUE);
+  tzset ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pm/store/open-and-schema", test_open_and_schema);
   g_test_add_func ("/pm/store/save-update-list", test_save_update_list);
   g_test_add_func ("/pm/store/persist-and-spend", test_persist_and_spend);
+  g_test_add_func ("/pm/store/spend-utc-day", test_spend_utc_day);
   g_test_add_func ("/pm/store/migrate-from-v1", test_migrate_from_v1);
   g_test_add_func ("/pm/store/prompt-only-when-set", test_prompt_only_when_set);
   g_test_add_func ("/pm/store/newer-schema-refused", test_newer_schema_refused);

@@ -17,9 +17,13 @@
 /* Up to this many queued saves go into one transaction. */
 #define BATCH_MAX      256
 /* While the database is locked by another program: saves kept for a retry (latest snapshot
- * per request), and how often the writer tries again. */
-#define RETRY_MAX      20000
-#define RETRY_EVERY_US (500 * G_TIME_SPAN_MILLISECOND)
+ * per request; beyond RETRY_MAX the oldest are dropped, counted and warned about), and how
+ * long the writer waits before it tries again: doubling from RETRY_FIRST_US up to
+ * RETRY_LAST_US, on top of SQLite's own busy timeout (BUSY_TIMEOUT_MS) on every attempt. */
+#define RETRY_MAX       20000
+#define RETRY_FIRST_US  (100 * G_TIME_SPAN_MILLISECOND)
+#define RETRY_LAST_US   (2 * G_TIME_SPAN_SECOND)
+#define BUSY_TIMEOUT_MS 1000
 
 typedef enum
 {
@@ -391,6 +395,7 @@ writer_thread (gpointer data)
   sqlite3_stmt *stmt = NULL;
   gboolean running = TRUE;
   gboolean failing = FALSE;
+  gint64 retry_wait = RETRY_FIRST_US;
   g_autoptr(GHashTable) retry = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) json_node_unref);
   GQueue *retry_ids = g_queue_new ();
@@ -412,7 +417,7 @@ writer_thread (gpointer data)
 
       /* With saves waiting for a lock to go, wake up now and then to try again. */
       if (retry_ids->length > 0)
-        op = g_async_queue_timeout_pop (self->queue, RETRY_EVERY_US);
+        op = g_async_queue_timeout_pop (self->queue, retry_wait);
       else
         op = g_async_queue_pop (self->queue);
 
@@ -457,6 +462,7 @@ writer_thread (gpointer data)
               g_queue_clear_full (retry_ids, g_free);
               g_hash_table_remove_all (retry);
               failing = FALSE;
+              retry_wait = RETRY_FIRST_US;
             }
           else
             {
@@ -466,7 +472,11 @@ writer_thread (gpointer data)
               failing = TRUE;
               if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
                 {
-                  /* Another program holds the lock: keep the rows and try again. */
+                  guint lost = 0;
+
+                  /* Another program holds the lock: keep the rows and try again, less often
+                   * the longer it lasts. */
+                  retry_wait = MIN (retry_wait * 2, RETRY_LAST_US);
                   for (guint i = 0; i < batch->len; i++)
                     {
                       Op *o = g_ptr_array_index (batch, i);
@@ -484,14 +494,28 @@ writer_thread (gpointer data)
                               g_autofree char *oldest = g_queue_pop_head (retry_ids);
 
                               g_hash_table_remove (retry, oldest);
+                              lost++;
                             }
                           g_queue_push_tail (retry_ids, g_strdup (id));
                         }
                       g_hash_table_replace (retry, g_strdup (id), g_steal_pointer (&o->record));
                     }
-                  message = g_strdup_printf ("The request database %s is locked by another program; "
-                                             "%u request(s) will be saved when it is free",
-                                             self->path, retry_ids->length);
+                  if (lost > 0)
+                    {
+                      g_mutex_lock (&self->warning_mutex);
+                      self->dropped += lost;
+                      self->dropped_since_flush = TRUE;
+                      lost = self->dropped;
+                      g_mutex_unlock (&self->warning_mutex);
+                      message = g_strdup_printf ("The request database %s is locked by another program; "
+                                                 "%u request(s) will be saved when it is free, "
+                                                 "%u could not be kept",
+                                                 self->path, retry_ids->length, lost);
+                    }
+                  else
+                    message = g_strdup_printf ("The request database %s is locked by another program; "
+                                               "%u request(s) will be saved when it is free",
+                                               self->path, retry_ids->length);
                 }
               else
                 {
@@ -690,7 +714,7 @@ open_db (const char  *path,
       sqlite3_close (db);
       return NULL;
     }
-  sqlite3_busy_timeout (db, 1000);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
   sqlite3_extended_result_codes (db, 0);
 
   return db;
@@ -1001,30 +1025,33 @@ pm_store_list_recent (PmStore  *self,
   return g_steal_pointer (&array);
 }
 
+/**
+ * pm_store_get_spend_today:
+ *
+ * What requests cost since the start of the current UTC day: the same day as the router's
+ * daily budget (pm_router_get_spend_today counts per UTC day, `now / G_TIME_SPAN_DAY`), so
+ * seeding the router from this at start adds exactly the spend the router would have counted.
+ */
 double
 pm_store_get_spend_today (PmStore *self)
 {
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GDateTime) midnight = NULL;
   sqlite3_stmt *stmt = NULL;
   double spend = 0.0;
+  gint64 day_start;
 
   g_return_val_if_fail (PM_IS_STORE (self), 0.0);
 
   if (self->reader_db == NULL)
     return 0.0;
 
-  now = g_date_time_new_now_local ();
-  midnight = g_date_time_new_local (g_date_time_get_year (now),
-                                    g_date_time_get_month (now),
-                                    g_date_time_get_day_of_month (now),
-                                    0, 0, 0);
+  /* Record times are microseconds since the Unix epoch (UTC). */
+  day_start = (g_get_real_time () / G_TIME_SPAN_DAY) * G_TIME_SPAN_DAY;
 
   g_mutex_lock (&self->reader_mutex);
   if (sqlite3_prepare_v2 (self->reader_db, "SELECT TOTAL(cost) FROM requests WHERE time >= ?1",
                           -1, &stmt, NULL) == SQLITE_OK)
     {
-      sqlite3_bind_int64 (stmt, 1, g_date_time_to_unix (midnight) * G_USEC_PER_SEC);
+      sqlite3_bind_int64 (stmt, 1, day_start);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         spend = sqlite3_column_double (stmt, 0);
     }

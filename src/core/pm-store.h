@@ -32,7 +32,7 @@ JsonArray  *pm_store_list_recent       (PmStore      *self,
 /* Cap the database size (0 = no cap): writes beyond it fail as on a full disk. */
 void        pm_store_set_max_size      (PmStore      *self,
                                         gint64        max_bytes);
-/* Spend of the current local day, for the daily budget. */
+/* Spend of the current UTC day (the router's budget day), for the daily budget. */
 double      pm_store_get_spend_today   (PmStore      *self);
 /* The last error the writer hit (disk full, read-only), or NULL. Main thread. */
 const char *pm_store_get_warning       (PmStore      *self);
