@@ -263,10 +263,12 @@ store_warning (JsonObject *h)
   return json_object_get_string_member (store, "warning");
 }
 
-/* Traffic that must all be served while the database cannot be written. */
+/* Traffic that must all be served while the database cannot be written. ids (optional): the
+ * request ids are appended to it. */
 static void
 assert_serves (const char *url,
-               guint       n)
+               guint       n,
+               GPtrArray  *ids)
 {
   g_autofree char *messages_url = g_strconcat (url, "/v1/messages", NULL);
   LoadRun *run = load_run_new (8);
@@ -285,6 +287,9 @@ assert_serves (const char *url,
       g_assert_no_error (item->error);
       g_assert_cmpuint (item->status, ==, 200);
       g_assert_true (item->complete);
+      g_assert_nonnull (item->request_id);
+      if (ids != NULL)
+        g_ptr_array_add (ids, g_strdup (item->request_id));
     }
   load_run_free (run);
 }
@@ -322,7 +327,31 @@ finish_serve (Serve *serve)
   g_test_message ("serve stderr: %s", serve->err->str);
 }
 
-/* Another program holds the write lock: BUSY on every commit. */
+/* Until the health endpoint shows no store warning (the writer caught up). */
+static gboolean
+wait_for_no_warning (const char *url,
+                     guint       timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonNode) holder = NULL;
+      JsonObject *h = health (url, &holder);
+
+      if (store_warning (h) == NULL)
+        return TRUE;
+      for (guint i = 0; i < 10; i++)
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (50000);
+    }
+
+  return FALSE;
+}
+
+/* Another program holds the write lock: BUSY on every commit. Every request is served, the
+ * warning shows, and once the lock is gone every row arrives (none dropped) and the warning
+ * clears (hardening finding 5). */
 static void
 test_locked_database (void)
 {
@@ -335,6 +364,7 @@ test_locked_database (void)
   g_autofree char *warning = NULL;
   const char *env[] = { "PM_HARDENING_KEY=" FAKE_KEY, NULL };
   sqlite3 *locker = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   Serve *serve;
 
   g_assert_true (pm_sim_upstream_start (sim, 0, &error));
@@ -346,17 +376,48 @@ test_locked_database (void)
   g_assert_cmpint (sqlite3_open (db_path, &locker), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (locker, "BEGIN EXCLUSIVE", NULL, NULL, NULL), ==, SQLITE_OK);
 
-  assert_serves (serve->url, 20);
+  assert_serves (serve->url, 20, ids);
   warning = wait_for_warning (serve->url, 30000);
   g_test_message ("warning: %s", warning);
   g_assert_nonnull (warning);
   g_assert_null (strstr (warning, FAKE_KEY));
+  /* Hold the lock until the writer has tried (and failed) to save the final state of all 20:
+   * the store says so in its warning; without that, after at most 20 s. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+    g_autofree char *last = NULL;
+
+    while (g_get_monotonic_time () < deadline)
+      {
+        g_autoptr(JsonNode) holder = NULL;
+        const char *now = store_warning (health (serve->url, &holder));
+
+        g_free (last);
+        last = g_strdup (now);
+        if (now != NULL && strstr (now, " 20 request(s) will be saved") != NULL)
+          break;
+        for (guint i = 0; i < 10; i++)
+          g_main_context_iteration (NULL, FALSE);
+        g_usleep (50000);
+      }
+    g_test_message ("warning before the lock goes: %s", last);
+  }
+  /* The lock held: nothing of this traffic reached the file yet. */
+  {
+    g_autoptr(GHashTable) seen = committed_done_ids (db_path);
+
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_false (g_hash_table_contains (seen, g_ptr_array_index (ids, i)));
+  }
 
   sqlite3_exec (locker, "ROLLBACK", NULL, NULL, NULL);
   sqlite3_close (locker);
 
-  /* Serving goes on after the lock is gone. */
-  assert_serves (serve->url, 5);
+  /* Serving goes on after the lock is gone, and every row, from before and after, arrives. */
+  assert_serves (serve->url, 5, ids);
+  g_assert_cmpuint (ids->len, ==, 25);
+  g_assert_true (wait_until_committed (db_path, ids, 30000));
+  g_assert_true (wait_for_no_warning (serve->url, 30000));
   finish_serve (serve);
   serve_free (serve);
   pm_sim_upstream_stop (sim);
@@ -392,10 +453,10 @@ test_full_disk (void)
   /* The database is 24 KiB and the WAL index 32 KiB: with a 64 KiB limit the store opens and
    * the WAL takes some pages, then every write fails. */
   serve = serve_start (config, db_path, env, 64 * 1024);
-  assert_serves (serve->url, 300);
+  assert_serves (serve->url, 300, NULL);
   warning = wait_for_warning (serve->url, 20000);
   g_test_message ("warning: %s", warning);
-  assert_serves (serve->url, 10);
+  assert_serves (serve->url, 10, NULL);
   finish_serve (serve);
   /* Visible in the health endpoint (the app shows it) or on serve's stderr. */
   g_assert_true (warning != NULL || strstr (serve->err->str, "warning") != NULL);
@@ -463,7 +524,7 @@ test_read_only_database (void)
   config = serve_write_config (dir, sim_url, db_path);
   serve = serve_start (config, db_path, env, 0);
 
-  assert_serves (serve->url, 20);
+  assert_serves (serve->url, 20, NULL);
   health_warning = wait_for_warning (serve->url, 5000);
   finish_serve (serve);
 
