@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "pm-request-list.h"
+#include "pm-savings-series.h"
 #include "pm-test-utils.h"
 #include "pm-why-pane.h"
 
@@ -251,6 +252,184 @@ test_list_large (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The incremental savings series equals a full recompute at every step: records appended done,
+ * appended pending and finishing later (out of time order too), failing, and the oldest dropped
+ * by a full log; it never recomputes in the meantime. */
+static int
+compare_time (gconstpointer a,
+              gconstpointer b)
+{
+  const PmSavingsPoint *pa = a, *pb = b;
+
+  return pa->time_us < pb->time_us ? -1 : pa->time_us > pb->time_us;
+}
+
+static void
+assert_series_equal (PmSavingsSeries *incremental,
+                     GListModel      *log)
+{
+  g_autoptr(PmSavingsSeries) full = pm_savings_series_new ();
+  GArray *a, *b;
+  guint n;
+
+  pm_savings_series_set_model (full, log);
+  n = pm_savings_series_get_n_points (full);
+  g_assert_cmpuint (pm_savings_series_get_n_points (incremental), ==, n);
+  g_assert_cmpint (pm_savings_series_get_begin (incremental), ==, pm_savings_series_get_begin (full));
+  g_assert_cmpint (pm_savings_series_get_end (incremental), ==, pm_savings_series_get_end (full));
+  g_assert_cmpfloat_with_epsilon (pm_savings_series_get_max (incremental), pm_savings_series_get_max (full), 1e-9);
+  for (guint i = 0; i < n; i++)
+    {
+      PmSavingsPoint p, q;
+
+      g_assert_true (pm_savings_series_get_point (incremental, i, &p));
+      g_assert_true (pm_savings_series_get_point (full, i, &q));
+      g_assert_cmpint (p.time_us, ==, q.time_us);
+      g_assert_cmpfloat_with_epsilon (p.actual, q.actual, 1e-9);
+      g_assert_cmpfloat_with_epsilon (p.baseline, q.baseline, 1e-9);
+      g_assert_cmpstr (p.model, ==, q.model);
+    }
+  g_assert_false (pm_savings_series_get_point (incremental, n, &(PmSavingsPoint) { 0 }));
+
+  /* And both equal the sums straight from the log: finished records in time order. */
+  {
+    g_autoptr(GArray) done = g_array_new (FALSE, FALSE, sizeof (PmSavingsPoint));
+    double actual = 0, baseline = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+      {
+        g_autoptr(PmRecord) r = g_list_model_get_item (log, i);
+        PmSavingsPoint p = { pm_record_get_time (r), pm_record_get_cost (r), pm_record_get_baseline_cost (r), NULL };
+
+        if (pm_record_get_state (r) == PM_RECORD_DONE)
+          g_array_append_val (done, p);
+      }
+    g_array_sort (done, compare_time);
+    g_assert_cmpuint (done->len, ==, n);
+    for (guint i = 0; i < done->len; i++)
+      {
+        PmSavingsPoint p;
+
+        actual += g_array_index (done, PmSavingsPoint, i).actual;
+        baseline += g_array_index (done, PmSavingsPoint, i).baseline;
+        g_assert_true (pm_savings_series_get_point (incremental, i, &p));
+        g_assert_cmpint (p.time_us, ==, g_array_index (done, PmSavingsPoint, i).time_us);
+        g_assert_cmpfloat_with_epsilon (p.actual, actual, 1e-9);
+        g_assert_cmpfloat_with_epsilon (p.baseline, baseline, 1e-9);
+      }
+  }
+  a = pm_savings_series_get_shares (incremental);
+  b = pm_savings_series_get_shares (full);
+  g_assert_cmpuint (a->len, ==, b->len);
+  /* Same models, requests and costs (the order of near-equal costs may differ by rounding). */
+  for (guint i = 0; i < a->len; i++)
+    {
+      const PmModelShare *sa = &g_array_index (a, PmModelShare, i);
+      const PmModelShare *sb = NULL;
+
+      if (i > 0)
+        g_assert_cmpfloat (sa->cost, <=, g_array_index (a, PmModelShare, i - 1).cost + 1e-9);
+      for (guint j = 0; j < b->len; j++)
+        if (g_strcmp0 (g_array_index (b, PmModelShare, j).model, sa->model) == 0)
+          sb = &g_array_index (b, PmModelShare, j);
+      g_assert_nonnull (sb);
+      g_assert_cmpuint (sa->requests, ==, sb->requests);
+      g_assert_cmpfloat_with_epsilon (sa->cost, sb->cost, 1e-9);
+    }
+}
+
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_savings_incremental (void)
+{
+  g_autoptr(PmRequestLog) log = pm_request_log_new (40);
+  g_autoptr(PmSavingsSeries) series = pm_savings_series_new ();
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 t0 = g_get_real_time ();
+  guint changed = 0;
+  PmSavingsPoint first;
+
+  pm_savings_series_set_model (series, G_LIST_MODEL (log));
+  g_signal_connect_swapped (series, "changed", G_CALLBACK (count_cb), &changed);
+  g_assert_cmpuint (pm_savings_series_get_n_recomputes (series), ==, 1);
+
+  for (guint i = 0; i < 130; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("s-%u", i);
+      g_autoptr(PmRecord) r = pm_record_new (id, t0 + (gint64) i * 1000000);
+      PmUsage usage;
+
+      pm_record_set_request (r, "sess", PM_AGENT_CLAUDE_CODE, PM_KIND_MAIN, PM_API_ANTHROPIC, "pointsman/auto");
+      pm_record_set_decision (r, i % 4 == 0 ? "claude-sonnet-4-5" : i % 4 == 1 ? "gpt-5-mini" : "claude-haiku-4-5",
+                              "medium", "anthropic", TRUE, "test", NULL);
+      pm_usage_init (&usage);
+      usage.seen = TRUE;
+      usage.input = 100 + i;
+      if (i % 5 == 2)
+        {
+          /* Streaming: finishes a few appends later, after younger records did. */
+          pm_record_set_state (r, PM_RECORD_STREAMING, 200, NULL);
+          g_ptr_array_add (pending, g_object_ref (r));
+        }
+      else
+        {
+          pm_record_set_usage (r, &usage, 0.001 * (i % 17), 0.02);
+          pm_record_set_state (r, i % 11 == 3 ? PM_RECORD_FAILED : PM_RECORD_DONE, 200, NULL);
+        }
+      pm_request_log_append (log, r);
+      if (pending->len == 3)
+        {
+          /* The newest first: out of time order. */
+          for (guint k = pending->len; k-- > 0;)
+            {
+              PmRecord *p = g_ptr_array_index (pending, k);
+
+              pm_record_set_usage (p, &usage, 0.003 * k + 0.0005, 0.02);
+              pm_record_set_state (p, k == 1 ? PM_RECORD_FAILED : PM_RECORD_DONE, 200, NULL);
+            }
+          g_ptr_array_set_size (pending, 0);
+        }
+      assert_series_equal (series, G_LIST_MODEL (log));
+    }
+  /* The log kept its newest 40: the series starts at the oldest finished one of them. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 40);
+  g_assert_true (pm_savings_series_get_point (series, 0, &first));
+  g_assert_cmpint (first.time_us, >=, t0 + 90 * (gint64) 1000000);
+  g_assert_cmpuint (pm_savings_series_get_n_recomputes (series), ==, 1);
+
+  /* "changed" comes once per main-loop iteration, not once per record. */
+  changed = 0;
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  changed = 0;
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("t-%u", i);
+      g_autoptr(PmRecord) r = pm_record_new (id, t0 + (gint64) (200 + i) * 1000000);
+
+      pm_record_set_decision (r, "gpt-5-mini", "low", "openai", TRUE, "test", NULL);
+      pm_record_set_state (r, PM_RECORD_DONE, 200, NULL);
+      pm_request_log_append (log, r);
+    }
+  g_assert_cmpuint (changed, ==, 0);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (changed, ==, 1);
+  assert_series_equal (series, G_LIST_MODEL (log));
+
+  /* Cleared: empty. */
+  pm_request_log_clear (log);
+  g_assert_cmpuint (pm_savings_series_get_n_points (series), ==, 0);
+  g_assert_cmpfloat (pm_savings_series_get_max (series), ==, 0);
+  g_assert_cmpuint (pm_savings_series_get_shares (series)->len, ==, 0);
+  g_assert_cmpint (pm_savings_series_lookup (series, 0.5), ==, -1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -268,6 +447,7 @@ main (int   argc,
   g_test_add_func ("/app/why/malformed", test_render_malformed);
   g_test_add_func ("/app/why/live-update", test_live_update);
   g_test_add_func ("/app/list/large", test_list_large);
+  g_test_add_func ("/app/savings/incremental", test_savings_incremental);
 
   return g_test_run ();
 }

@@ -51,7 +51,8 @@ get_plot (PmSavingsChart  *self,
 static void
 update_hover_text (PmSavingsChart *self)
 {
-  const PmSavingsPoint *p;
+  PmSavingsPoint point;
+  const PmSavingsPoint *p = &point;
   g_autoptr(GDateTime) dt = NULL;
   g_autofree char *when = NULL, *a = NULL, *b = NULL, *s = NULL;
 
@@ -65,7 +66,8 @@ update_hover_text (PmSavingsChart *self)
   if (self->hover_index < 0)
     return;
 
-  p = pm_savings_series_get_point (self->series, self->hover_index);
+  if (!pm_savings_series_get_point (self->series, self->hover_index, &point))
+    return;
   dt = g_date_time_new_from_unix_local (p->time_us / G_USEC_PER_SEC);
   when = g_date_time_format (dt, "%H:%M:%S");
   a = pm_format_cost (p->actual);
@@ -86,9 +88,12 @@ on_series_changed (PmSavingsChart *self)
 
   if (n > 0)
     {
-      const PmSavingsPoint *last = pm_savings_series_get_point (self->series, n - 1);
-      g_autofree char *a = pm_format_cost (last->actual);
-      g_autofree char *b = pm_format_cost (last->baseline);
+      PmSavingsPoint last;
+      g_autofree char *a = NULL, *b = NULL;
+
+      pm_savings_series_get_point (self->series, n - 1, &last);
+      a = pm_format_cost (last.actual);
+      b = pm_format_cost (last.baseline);
 
       description = g_strdup_printf (_("%u requests: %s actual against %s with the default model"), n, a, b);
     }
@@ -177,24 +182,46 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
   /* the curves (cairo; GskPath needs GTK 4.14) */
   {
     cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &plot);
+    g_autoptr(GArray) shown = g_array_sized_new (FALSE, FALSE, sizeof (guint), MIN (n, (guint) plot.size.width * 2 + 2));
     double x, ya, yb;
+    int last_column = G_MININT;
 
 #define PX(v) (plot.origin.x + (v) * plot.size.width)
 #define PY(v) (plot.origin.y + (1.0 - (v)) * plot.size.height)
 
-    /* the band between the curves: green where routing saved, red where it cost more */
+    /* Both curves only rise: at most the first and the last point of each pixel column change
+     * the picture, so thousands of points draw as a few hundred (the redraw stays flat). */
     for (guint i = 0; i < n; i++)
       {
+        int column;
+
+        pm_savings_series_normalize (self->series, i, &x, &ya, &yb);
+        column = (int) PX (x);
+        if (column != last_column || i + 1 == n)
+          {
+            guint prev = i > 0 ? i - 1 : 0;
+
+            if (i > 0 && shown->len > 0 && g_array_index (shown, guint, shown->len - 1) != prev)
+              g_array_append_val (shown, prev);
+            g_array_append_val (shown, i);
+            last_column = column;
+          }
+      }
+
+    /* the band between the curves: green where routing saved, red where it cost more */
+    for (guint k = 0; k < shown->len; k++)
+      {
+        guint i = g_array_index (shown, guint, k);
         double x0, ya0, yb0, x1, ya1, yb1;
 
-        if (i == 0)
+        if (k == 0)
           {
             x0 = 0;
-            pm_savings_series_normalize (self->series, 0, &x0, &ya0, &yb0);
+            pm_savings_series_normalize (self->series, i, &x0, &ya0, &yb0);
             ya0 = yb0 = 0;
           }
         else
-          pm_savings_series_normalize (self->series, i - 1, &x0, &ya0, &yb0);
+          pm_savings_series_normalize (self->series, g_array_index (shown, guint, k - 1), &x0, &ya0, &yb0);
         pm_savings_series_normalize (self->series, i, &x1, &ya1, &yb1);
         cairo_new_path (cr);
         cairo_move_to (cr, PX (x0), PY (yb0));
@@ -211,10 +238,10 @@ pm_savings_chart_snapshot (GtkWidget   *widget,
     for (int curve = 0; curve < 2; curve++)
       {
         cairo_new_path (cr);
-        for (guint i = 0; i < n; i++)
+        for (guint k = 0; k < shown->len; k++)
           {
-            pm_savings_series_normalize (self->series, i, &x, &ya, &yb);
-            if (i == 0)
+            pm_savings_series_normalize (self->series, g_array_index (shown, guint, k), &x, &ya, &yb);
+            if (k == 0)
               cairo_move_to (cr, PX (x), PY (0));
             cairo_line_to (cr, PX (x), PY (curve == 0 ? yb : ya));
           }
