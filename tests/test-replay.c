@@ -250,49 +250,78 @@ test_replay_transcript (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  /* the long session: 217 requests. Simple steps go to a cheap model; the session's tool errors
-   * escalate (the quality floor binds once trouble widens the Q spread) and the cache keeps the
-   * strong model for a while; no flip-flopping. (It has no outcomes: which choice was right is
-   * not measurable here, so no cost claim is made; docs/ROUTING.md reports the figures.) */
-  g_assert_cmpint (run (&out, &err, "replay", "--config", config, "--json", "--format", "claude-transcript", big, NULL), ==, 0);
-  g_assert_cmpuint (check_replay_output (out, &total, &baseline), ==, 217);
-  {
-    g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
-    guint cheap_tool_steps = 0, strong_recovery_steps = 0, recovery_steps = 0, switches = 0;
+  /* the long session: 217 requests. Simple steps go to a cheap model. A single failing tool
+   * result (10 of its 14 error-recovery steps) is an ordinary step of an agent loop and does not
+   * switch; a switch's re-prefill is weighed against its Q gain, so at the default trade-off no
+   * escalation of this ~130k-token session pays, and at 0.3 the loop of one failing call repeated
+   * escalates to a stronger model (see docs/ROUTING.md §7). Either way: no flip-flopping — no
+   * model is left and then returned to within three steps. (It has no outcomes: which choice
+   * was right is not measurable here, so no cost claim is made.) */
+  for (guint k = 0; k < 2; k++)
+    {
+      g_autofree char *cfg = write_config (k == 0 ? 0.5 : 0.3);
+      g_auto(GStrv) lines = NULL;
+      guint cheap_tool_steps = 0, strong_recovery_steps = 0, recovery_steps = 0, switches = 0;
+      guint flip_flops = 0, n = 0;
+      g_autoptr(GPtrArray) models = g_ptr_array_new_with_free_func (g_free);
 
-    for (guint i = 0; lines[i] != NULL; i++)
-      {
-        g_autoptr(JsonNode) node = *lines[i] != '\0' ? json_from_string (lines[i], NULL) : NULL;
-        JsonObject *o = node != NULL ? json_node_get_object (node) : NULL;
-        const char *model;
-        const char *step;
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run (&out, &err, "replay", "--config", cfg, "--json", "--format", "claude-transcript", big, NULL), ==, 0);
+      g_assert_cmpuint (check_replay_output (out, &total, &baseline), ==, 217);
+      lines = g_strsplit (out, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr(JsonNode) node = *lines[i] != '\0' ? json_from_string (lines[i], NULL) : NULL;
+          JsonObject *o = node != NULL ? json_node_get_object (node) : NULL;
+          const char *model;
+          const char *step;
 
-        if (o == NULL)
-          continue;
-        if (json_object_has_member (o, "switches"))
-          {
-            switches = json_object_get_int_member (o, "switches");
+          if (o == NULL)
             continue;
-          }
-        model = json_object_get_string_member (o, "model");
-        step = json_object_get_string_member (o, "step");
-        if (g_str_equal (step, "tool-result") && (strstr (model, "mini") != NULL || strstr (model, "haiku") != NULL))
-          cheap_tool_steps++;
-        if (g_str_equal (step, "error-recovery"))
-          {
-            recovery_steps++;
-            if (strstr (model, "mini") == NULL && strstr (model, "haiku") == NULL)
-              strong_recovery_steps++;
-          }
-      }
-    g_test_message ("217 steps: %u tool results on a cheap model, %u of %u error recoveries on a stronger one, "
-                    "%u switches, $%.2f routed vs $%.2f always-default", cheap_tool_steps, strong_recovery_steps,
-                    recovery_steps, switches, total, baseline);
-    g_assert_cmpuint (cheap_tool_steps, >=, 217 / 3);
-    g_assert_cmpuint (recovery_steps, >, 0);
-    g_assert_cmpuint (strong_recovery_steps * 2, >=, recovery_steps);
-    g_assert_cmpuint (switches, <, 217 / 4);
-  }
+          if (json_object_has_member (o, "switches"))
+            {
+              switches = json_object_get_int_member (o, "switches");
+              continue;
+            }
+          if (!g_str_equal (json_object_get_string_member (o, "session"), "ae4a77f8-aedd-4bc1-888f-c94edc91af04"))
+            continue;
+          model = json_object_get_string_member (o, "model");
+          step = json_object_get_string_member (o, "step");
+          g_ptr_array_add (models, g_strdup (model));
+          n++;
+          if (g_str_equal (step, "tool-result") && (strstr (model, "mini") != NULL || strstr (model, "haiku") != NULL))
+            cheap_tool_steps++;
+          if (g_str_equal (step, "error-recovery"))
+            {
+              recovery_steps++;
+              if (strstr (model, "mini") == NULL && strstr (model, "haiku") == NULL)
+                strong_recovery_steps++;
+            }
+        }
+      /* A → B → A with B kept fewer than three steps */
+      for (guint i = 1; i < models->len; i++)
+        if (!g_str_equal (models->pdata[i], models->pdata[i - 1]))
+          for (guint j = i + 1; j < MIN (i + 3, models->len); j++)
+            if (g_str_equal (models->pdata[j], models->pdata[i - 1]))
+              {
+                flip_flops++;
+                break;
+              }
+      g_test_message ("trade-off %.1f, 217 steps: %u tool results on a cheap model, %u of %u error recoveries on a "
+                      "stronger one, %u switches, %u flip-flops, $%.2f routed vs $%.2f always-default",
+                      k == 0 ? 0.5 : 0.3, cheap_tool_steps, strong_recovery_steps, recovery_steps, switches,
+                      flip_flops, total, baseline);
+      g_assert_cmpuint (n, >, 200);
+      g_assert_cmpuint (cheap_tool_steps, >=, 217 / 3);
+      g_assert_cmpuint (recovery_steps, >, 0);
+      g_assert_cmpuint (flip_flops, ==, 0);
+      g_assert_cmpuint (switches, <, 217 / 20);
+      if (k == 0)
+        g_assert_cmpfloat (total, <, baseline);
+      else
+        g_assert_cmpuint (strong_recovery_steps, >, 0);
+    }
 }
 
 /* With the recorded model the only choice, the replay bills what the recording says it cost:

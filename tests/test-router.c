@@ -61,6 +61,7 @@ typedef struct
   guint       err_to;
   const char *thinking_sig;   /* signature of a thinking block in every assistant turn, or NULL */
   const char *ttl;            /* "5m" or "1h" */
+  const char *effort;         /* output_config.effort the client asks for, or NULL */
 } Shape;
 
 static JsonNode *
@@ -75,6 +76,8 @@ make_body (const Shape *shape)
   g_string_append_printf (s, "{\"model\":\"%s\",\"max_tokens\":16000,\"stream\":true,", shape->model);
   if (shape->thinking_sig != NULL)
     g_string_append (s, "\"thinking\":{\"type\":\"adaptive\"},");
+  if (shape->effort != NULL)
+    g_string_append_printf (s, "\"output_config\":{\"effort\":\"%s\"},", shape->effort);
   g_string_append (s, "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a shell command.\","
                       "\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}}}}],");
   if (shape->agent_id != NULL)
@@ -181,6 +184,11 @@ step (PmRouter    *router,
   pm_router_observe (router, request, decision, NULL, 200, now_us + SEC);
   g_test_message ("%s %s/%s: %s", pm_request_get_session_id (request), decision->model,
                   pm_effort_to_string (decision->effort), decision->summary);
+  if (g_getenv ("PM_TEST_DUMP") != NULL)
+    {
+      g_autofree char *json = json_to_string (decision->explanation, FALSE);
+      g_test_message ("%s", json);
+    }
 
   return decision;
 }
@@ -393,6 +401,12 @@ chosen_prior (PmDecision *d)
   return json_object_get_double_member (chosen (d), "prior");
 }
 
+static const char *
+chosen_model_of (PmDecision *d)
+{
+  return d->model;
+}
+
 static void
 test_escalation_and_recovery (void)
 {
@@ -401,9 +415,12 @@ test_escalation_and_recovery (void)
   Shape shape = { .model = "pointsman/auto", .session = "trouble", .tokens_per_pair = 300,
                   .first_tokens = 2000, .last = LAST_OK, .ttl = "1h" };
   gint64 t = T0;
-  double calm;
-  double escalated;
-  double recovered;
+  double calm = 0;
+  double escalated = 0;
+  double recovered = 0;
+  g_autofree char *calm_model = NULL;
+  g_autofree char *escalated_model = NULL;
+  guint down_at = 0;
 
   /* Two good steps: the cheap end of the pool does the job. */
   for (guint i = 1; i <= 2; i++)
@@ -414,9 +431,12 @@ test_escalation_and_recovery (void)
       d = step (router, &shape, t);
       t += 20 * SEC;
       calm = chosen_prior (d);
+      g_free (calm_model);
+      calm_model = g_strdup (d->model);
     }
 
-  /* Three failing tool results in a row. */
+  /* Three failing tool results in a row. The first is an ordinary step of an agent loop: no
+   * switch. By the third the session shows trouble and has escalated. */
   for (guint i = 1; i <= 3; i++)
     {
       g_autoptr(PmDecision) d = NULL;
@@ -427,28 +447,209 @@ test_escalation_and_recovery (void)
       d = step (router, &shape, t);
       t += 20 * SEC;
       escalated = chosen_prior (d);
+      if (i == 1)
+        {
+          g_assert_cmpstr (d->model, ==, calm_model);
+          g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
+        }
       if (i == 3)
         {
           g_assert_true (reasons_contain (d, "3 tool errors in a row"));
           g_assert_cmpfloat (escalated, >, calm);
+          escalated_model = g_strdup (chosen_model_of (d));
         }
     }
 
-  /* Things work again: after a few clean steps it comes back down. */
-  for (guint i = 1; i <= 4; i++)
+  /* Things work again. Hysteresis: the escalated model stays until the session has been clean
+   * for three steps; then it comes back down, the re-prefill repaid over the next steps. */
+  for (guint i = 1; i <= 6; i++)
     {
       g_autoptr(PmDecision) d = NULL;
 
       shape.pairs = 5 + i;
       d = step (router, &shape, t);
       t += 20 * SEC;
-      recovered = chosen_prior (d);
+      if (i < 3)
+        g_assert_cmpstr (d->model, ==, escalated_model);
+      if (down_at == 0 && !g_str_equal (d->model, escalated_model))
+        {
+          down_at = i;
+          recovered = chosen_prior (d);
+          g_assert_nonnull (strstr (d->summary, "came back down"));
+          g_assert_nonnull (strstr (d->summary, "re-prefilling"));
+        }
       if (i == 4)
         g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
     }
   /* Back down: weaker than at the peak of the trouble. (Not necessarily all the way to the
    * calm choice: the failures were recorded as outcomes and make that one look worse.) */
+  g_assert_cmpuint (down_at, >=, 3);
   g_assert_cmpfloat (recovered, <, escalated);
+}
+
+/* One failing tool result is what an agent loop normally produces (the reproduction of a bug, a
+ * test about to be fixed, grep without a match). With a warm cache on a cheap model it must not
+ * by itself switch the session (before: trouble 1 from one error, and the quality floor
+ * removed the warm model before its re-prefill was weighed — docs/notes/demo-economics.md). */
+static void
+test_one_error_no_switch (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "claude-sonnet-4-5", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-sonnet-4-5", 0.5, 0.9);
+  Shape shape = { .model = "pointsman/auto", .session = "one-error", .tokens_per_pair = 1000,
+                  .first_tokens = 2000, .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+  g_autofree char *calm_model = NULL;
+
+  for (guint i = 1; i <= 8; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      g_free (calm_model);
+      calm_model = g_strdup (d->model);
+    }
+
+  /* one failing result, then it is fixed: the session never leaves its model */
+  for (guint i = 9; i <= 11; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      shape.err_from = 8;
+      shape.err_to = 9;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      g_assert_cmpstr (d->model, ==, calm_model);
+      g_assert_cmpint (d->expected_cached_tokens, >, 5000);
+      g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
+      if (i == 9)
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (d->explanation), "features"), "step"),
+                         ==, "error-recovery");
+    }
+}
+
+/* After an escalation the weaker model's cache may still be warm (within its TTL): coming back
+ * down re-prefills only what was added since, and the router counts that. */
+static void
+test_recovery_counts_warm_cache (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .model = "pointsman/auto", .session = "warm-down", .tokens_per_pair = 300,
+                  .first_tokens = 3000, .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+  g_autofree char *calm_model = NULL;
+  g_autofree char *escalated_model = NULL;
+  gboolean down = FALSE;
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      d = step (router, &shape, t);
+      t += 10 * SEC;
+      g_free (calm_model);
+      calm_model = g_strdup (d->model);
+    }
+  g_assert_cmpstr (calm_model, ==, "gpt-5-mini");
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = 3 + i;
+      shape.err_from = 3;
+      shape.err_to = 3 + i;
+      d = step (router, &shape, t);
+      t += 10 * SEC;
+      g_free (escalated_model);
+      escalated_model = g_strdup (d->model);
+    }
+  g_assert_cmpstr (escalated_model, ==, "claude-opus-4-6");
+
+  for (guint i = 1; i <= 6 && !down; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = 6 + i;
+      d = step (router, &shape, t);
+      t += 10 * SEC;
+      if (g_str_equal (d->model, "gpt-5-mini"))
+        {
+          JsonObject *c = chosen (d);
+
+          down = TRUE;
+          g_assert_cmpuint (i, >=, 3);
+          /* gpt-5-mini's cache from before the escalation (10 min TTL) is still read */
+          g_assert_cmpint (json_object_get_int_member (c, "cached_tokens"), >, 3000);
+          g_assert_cmpint (json_object_get_int_member (c, "reprefill_tokens"), <,
+                           json_object_get_int_member (c, "cached_tokens"));
+        }
+    }
+  g_assert_true (down);
+}
+
+/* Trouble on a warm session: a higher effort on the current model keeps its cache, a stronger
+ * model would re-prefill it. With the cache at stake, the effort is raised and the model kept,
+ * although the stronger model has the higher Q. */
+static void
+test_trouble_raises_effort_before_switch (void)
+{
+  const char *pool[] = { "claude-opus-4-6", "gpt-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
+  Shape shape = { .session = "effort-first", .tokens_per_pair = 8000, .first_tokens = 500,
+                  .last = LAST_OK, .ttl = "1h" };
+  gint64 t = T0;
+  gboolean raised = FALSE;
+
+  /* the client ran the session on gpt-5 at low effort (automatic caching: effort keeps it) */
+  shape.effort = "low";
+  for (guint i = 1; i <= 8; i++)
+    {
+      g_autoptr(PmDecision) p = NULL;
+
+      shape.model = "gpt-5";
+      shape.pairs = i;
+      p = step (router, &shape, t);
+      g_assert_cmpint (p->effort, ==, PM_EFFORT_LOW);
+      t += 30 * SEC;
+    }
+
+  shape.model = "pointsman/auto";
+  shape.effort = NULL;
+  for (guint i = 9; i <= 11; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+      JsonObject *opus;
+
+      shape.pairs = i;
+      shape.err_from = 8;
+      shape.err_to = i;
+      d = step (router, &shape, t);
+      t += 30 * SEC;
+      g_assert_cmpstr (d->model, ==, "gpt-5");
+      g_assert_cmpint (d->expected_cached_tokens, >, 60000);
+      if (d->effort > PM_EFFORT_LOW)
+        {
+          if (!raised)
+            g_assert_nonnull (strstr (d->summary, "instead of switching model"));
+          raised = TRUE;
+        }
+      if (i == 11)
+        {
+          /* the stronger model was there and better on Q: the cache decided */
+          opus = find_candidate (d, "claude-opus-4-6", NULL);
+          g_assert_nonnull (opus);
+          g_assert_cmpfloat (json_object_get_double_member (opus, "q"), >, json_object_get_double_member (chosen (d), "q"));
+          g_assert_cmpint (json_object_get_int_member (opus, "cached_tokens"), ==, 0);
+          g_assert_true (reasons_contain (d, "3 tool errors in a row"));
+        }
+    }
+  g_assert_true (raised);
 }
 
 /* What the device has seen of a model recalibrates its prior; it must not replace the step's
@@ -710,7 +911,10 @@ test_ttl_expiry_free_switch (void)
 static void
 test_effort_change_keeps_cache (void)
 {
-  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", "gpt-5", NULL };
+  /* (gpt-5 is left out: at 78k tokens it is the cheaper model per step and the router moves
+   * there for cost at the first routed step, trouble or not; test_trouble_raises_effort_before_switch
+   * has the same situation from the gpt-5 side.) */
+  const char *pool[] = { "claude-opus-4-6", "claude-haiku-4-5", "claude-sonnet-4-5", NULL };
   g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-6", 0.5, 0.9);
   g_autoptr(PmDecision) d = NULL;
   Shape shape = { .session = "effort", .tokens_per_pair = 8000, .first_tokens = 500, .last = LAST_OK, .ttl = "1h" };
@@ -754,10 +958,10 @@ test_effort_change_keeps_cache (void)
   g_assert_cmpstr (d->model, ==, "claude-opus-4-6");
   g_assert_cmpint (d->expected_cached_tokens, >, 60000);
   {
-    JsonObject *gpt5 = find_candidate (d, "gpt-5", NULL);
+    JsonObject *sonnet = find_candidate (d, "claude-sonnet-4-5", NULL);
 
-    g_assert_nonnull (gpt5);
-    g_assert_cmpint (json_object_get_int_member (gpt5, "cached_tokens"), ==, 0);
+    g_assert_nonnull (sonnet);
+    g_assert_cmpint (json_object_get_int_member (sonnet, "cached_tokens"), ==, 0);
   }
 
   /* The next step on Opus changes effort and says the cache is why it did not switch. */
@@ -1414,6 +1618,9 @@ main (int   argc,
   g_test_add_func ("/pm/router/title-cheapest", test_title_cheapest);
   g_test_add_func ("/pm/router/escalation-and-recovery", test_escalation_and_recovery);
   g_test_add_func ("/pm/router/outcomes-do-not-block-escalation", test_outcomes_do_not_block_escalation);
+  g_test_add_func ("/pm/router/one-error-no-switch", test_one_error_no_switch);
+  g_test_add_func ("/pm/router/recovery-counts-warm-cache", test_recovery_counts_warm_cache);
+  g_test_add_func ("/pm/router/trouble-raises-effort-before-switch", test_trouble_raises_effort_before_switch);
   g_test_add_func ("/pm/router/context-window", test_context_window);
   g_test_add_func ("/pm/router/thinking-never-to-another-model", test_thinking_never_to_another_model);
   g_test_add_func ("/pm/router/tradeoff-extremes", test_tradeoff_extremes);

@@ -34,6 +34,8 @@
 #define EXPLAIN_CANDIDATES  8
 /* Pseudo-count of the prior against outcomes observed on this device. */
 #define OUTCOME_PRIOR_WEIGHT 20.0
+/* Clean steps in a row before an escalated session may come back down to a weaker model. */
+#define RECOVERY_STEPS      3
 
 struct _PmRouter
 {
@@ -71,6 +73,7 @@ typedef struct
   double             cost;          /* amortised step + fixup: what λ multiplies */
   double             utility;
   gboolean           current;
+  gboolean           warm;          /* the current model, keeping the cache it has now */
   const char        *excluded;      /* static reason, or NULL */
 } Candidate;
 
@@ -518,6 +521,10 @@ quote_cost (const PmModelInfo  *model,
   return quote->uncached * input + quote->cached * read + quote->written * write + output_tokens * output;
 }
 
+/* Session trouble is evidence, not a single event. One failing tool result is what an agent
+ * loop normally produces (the reproduction of a bug, a test about to be fixed, grep without a
+ * match): the error-recovery step's own difficulty prices it in. Trouble counts the failures
+ * beyond the first in a row, a failing call repeated, and the user's corrections. */
 static double
 trouble_level (PmRequest *request,
                PmSession *session)
@@ -526,7 +533,8 @@ trouble_level (PmRequest *request,
   double t = session != NULL ? session->trouble : 0.0;
 
   /* What the history shows counts even for a session we have not seen (replays, restarts). */
-  t = MAX (t, (double) MIN (f->tail_tool_errors, 5));
+  if (f->tail_tool_errors > 1)
+    t = MAX (t, (double) (MIN (f->tail_tool_errors, 6) - 1));
   if (f->repeated_call > 0 && pm_request_get_step (request) == PM_STEP_ERROR_RECOVERY)
     t += 0.5 * MIN (f->repeated_call, 4);
   if (f->user_correction || f->interrupted)
@@ -735,11 +743,16 @@ judge_previous (PmRouter  *self,
 
   if (failed)
     {
-      session->trouble += 1.0 + (f->repeated_call > 0 ? 0.5 : 0.0);
+      /* The first failure in a row is an ordinary step of an agent loop; from the second on
+       * the session shows trouble. A failing call repeated is a loop either way. */
+      session->fail_streak++;
+      session->trouble += (session->fail_streak >= 2 || f->user_correction || f->interrupted ? 1.0 : 0.0) +
+                          (f->repeated_call > 0 ? 0.5 : 0.0);
       session->calm_steps = 0;
     }
   else if (judged)
     {
+      session->fail_streak = 0;
       session->calm_steps++;
       /* Recovery: trouble fades a step at a time once things go right again. */
       session->trouble = MAX (0.0, session->trouble - 1.0);
@@ -761,6 +774,25 @@ judge_previous (PmRouter  *self,
   session->pending_outcome = FALSE;
   session->last_tool_results = f->n_tool_results;
   session->last_tool_errors = f->n_tool_errors;
+}
+
+/* The prior of the model that served the previous step, at its effort (else any of its). */
+static double
+prev_prior_of (GArray            *cands,
+               const PmModelInfo *prev,
+               PmEffort           effort)
+{
+  double prior = -1;
+
+  for (guint i = 0; prev != NULL && i < cands->len; i++)
+    {
+      const Candidate *o = &g_array_index (cands, Candidate, i);
+
+      if (o->model == prev && (prior < 0 || o->effort == effort))
+        prior = o->prior;
+    }
+
+  return prior;
 }
 
 static const char *
@@ -1032,6 +1064,7 @@ pm_router_decide (PmRouter   *self,
   int best_current = -1;
   int best_any = -1;
   int cheapest = -1;
+  gboolean kept_below_floor = FALSE;
   PmDecision *decision;
   PmKind kind;
 
@@ -1147,6 +1180,7 @@ pm_router_decide (PmRouter   *self,
         gint64 needed_out;
 
         c->current = current_info == c->model;
+        c->warm = FALSE;
         c->output_tokens = expected_output (request, session, c->model, c->effort);
         needed_out = pm_request_get_max_output (request) > 0
           ? MIN (pm_request_get_max_output (request), c->model->max_output > 0 ? c->model->max_output : G_MAXINT64)
@@ -1174,6 +1208,7 @@ pm_router_decide (PmRouter   *self,
             last_salt = salt;
           }
         c->quote = last_quote;
+        c->warm = c->current && current_cached > 0 && c->quote.cached >= current_cached;
         c->cost_step = quote_cost (c->model, &c->quote, c->output_tokens);
 
         /* Steady state: the cache this model would have had, had it served the session. */
@@ -1223,11 +1258,29 @@ pm_router_decide (PmRouter   *self,
   {
     double budget = pm_objective_get_daily_budget (objective);
     double spent = budget_spent (self, now_us);
+    double current_prior = 0;
+    double best_switch_u = 0;
+    int best_switch = -1;
+    /* Hysteresis on the way down: a session that escalated (and paid the stronger model's
+     * prefill) stays until it has been clean for a few steps; after that, coming down is a
+     * switch like any other, its re-prefill amortised (the weaker model's cache may still be
+     * warm, which its quote counts). */
+    gboolean recovering = session->escalated && current_info != NULL && session->calm_steps < RECOVERY_STEPS;
+
+    /* An escalation under trouble is kept at least until the session has been clean for
+     * RECOVERY_STEPS steps (below), so its prefill is spread over that stay at least. */
+    double up_horizon = MAX (horizon, 1.0 + RECOVERY_STEPS);
+    double served_prior = prev_prior_of (cands, current_info, session->effort);
+
+    for (guint i = 0; recovering && i < cands->len; i++)
+      if (g_array_index (cands, Candidate, i).current)
+        current_prior = MAX (current_prior, g_array_index (cands, Candidate, i).prior);
 
     for (guint i = 0; i < cands->len; i++)
       {
         Candidate *c = &g_array_index (cands, Candidate, i);
-        double amortised = c->cost_steady + (c->cost_step - c->cost_steady) / horizon;
+        gboolean escalation = !c->current && trouble >= 1 && served_prior >= 0 && c->prior > served_prior + 0.005;
+        double amortised = c->cost_steady + (c->cost_step - c->cost_steady) / (escalation ? up_horizon : horizon);
 
         c->fixup = (1.0 - c->q) * FIXUP_FACTOR * fixup_base;
         c->cost = amortised + c->fixup;
@@ -1249,10 +1302,34 @@ pm_router_decide (PmRouter   *self,
 
         if (c->excluded != NULL)
           continue;
-        if (c->q < floor_q - 1e-12)
-          c->excluded = "below the quality floor";
-        else if (budget > 0 && spent + c->cost_step > budget && (int) i != cheapest)
+        if (budget > 0 && spent + c->cost_step > budget && (int) i != cheapest)
           c->excluded = "over the daily budget";
+        else if (c->q < floor_q - 1e-12 && !c->warm)
+          c->excluded = "below the quality floor";
+        else if (recovering && !c->current && c->prior < current_prior - 0.005)
+          c->excluded = "escalated: stays until the session has recovered for a few steps";
+        else if (c->q >= floor_q - 1e-12 && !c->current && (best_switch < 0 || c->utility > best_switch_u))
+          {
+            best_switch = (int) i;
+            best_switch_u = c->utility;
+          }
+      }
+
+    /* The floor and the warm model: the floor must not force a switch that costs more than it
+     * gains. A candidate on the current model that keeps its cache stays in below the floor
+     * while the best switch the floor allows does not win on utility — the switch's re-prefill
+     * (amortised) against its Q gain and the fix-ups it saves. */
+    for (guint i = 0; i < cands->len; i++)
+      {
+        Candidate *c = &g_array_index (cands, Candidate, i);
+
+        if (c->excluded != NULL || !c->warm || c->q >= floor_q - 1e-12)
+          continue;
+        if (best_switch >= 0 &&
+            best_switch_u - c->utility >= SWITCH_MARGIN * MAX (1.0, fabs (best_switch_u)))
+          c->excluded = "below the quality floor";
+        else
+          kept_below_floor = TRUE;
       }
   }
 
@@ -1388,15 +1465,7 @@ pm_router_decide (PmRouter   *self,
         g_autofree char *tok_s = format_tokens (c->reprefill_tokens);
         g_autofree char *re_s = format_usd (c->reprefill_cost);
 
-        double prev_prior = -1;
-
-        for (guint i = 0; i < cands->len; i++)
-          {
-            const Candidate *o = &g_array_index (cands, Candidate, i);
-
-            if (o->model == prev && (prev_prior < 0 || o->effort == session->effort))
-              prev_prior = o->prior;
-          }
+        double prev_prior = prev_prior_of (cands, prev, session->effort);
 
         gboolean bound = FALSE;
 
@@ -1412,11 +1481,10 @@ pm_router_decide (PmRouter   *self,
           summary = g_strdup_printf ("escalated from %s to %s: the session shows trouble (%.0f), so a "
                                      "stronger model is worth re-prefilling %s tokens (%s).",
                                      prev != NULL ? prev->id : "?", label, trouble, tok_s, re_s);
-        else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && session->last_trouble >= 1 &&
-                 trouble < session->last_trouble)
-          summary = g_strdup_printf ("came back down from %s to %s: the session recovered; re-prefilling "
-                                     "%s tokens (%s) is repaid over the next steps.",
-                                     prev != NULL ? prev->id : "?", label, tok_s, re_s);
+        else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && session->escalated)
+          summary = g_strdup_printf ("came back down from %s to %s: the session has been clean for %u "
+                                     "steps; re-prefilling %s tokens (%s) is repaid over the next steps.",
+                                     prev != NULL ? prev->id : "?", label, session->calm_steps, tok_s, re_s);
         else if (best_current >= 0 &&
                  c->cost_step > g_array_index (cands, Candidate, best_current).cost_step)
           {
@@ -1439,6 +1507,26 @@ pm_router_decide (PmRouter   *self,
     g_ptr_array_add (reasons, summary);
     decision->summary = g_strdup (summary);
 
+    /* Escalated: a stronger model under trouble, its prefill paid; it stays until the session
+     * has recovered (hysteresis above). Coming down, or a free switch point, ends it. */
+    if (free_switch)
+      session->escalated = FALSE;
+    else if (prev != NULL && prev != c->model && prev_prior_of (cands, prev, session->effort) >= 0)
+      {
+        double pp = prev_prior_of (cands, prev, session->effort);
+
+        if (trouble >= 1 && c->prior > pp + 0.005)
+          session->escalated = TRUE;
+        else if (c->prior < pp - 0.005)
+          session->escalated = FALSE;
+      }
+
+    if (kept_below_floor && c->warm && c->q < floor_q - 1e-12)
+      g_ptr_array_add (reasons, g_strdup_printf ("%s is below the quality floor (Q %.2f < %.2f) but keeps "
+                                                 "%" G_GINT64_FORMAT " cached tokens: no switch the floor "
+                                                 "allows is worth its re-prefill",
+                                                 c->model->id, c->q, floor_q, c->quote.cached));
+
     if (trouble >= 1 && kind != PM_KIND_BACKGROUND)
       g_ptr_array_add (reasons, g_strdup_printf ("session trouble %.1f (%u tool error%s in a row%s%s): "
                                                  "harder steps are priced in",
@@ -1446,6 +1534,9 @@ pm_router_decide (PmRouter   *self,
                                                  f->tail_tool_errors == 1 ? "" : "s",
                                                  f->repeated_call > 0 ? ", a repeated call" : "",
                                                  f->user_correction ? ", a user correction" : ""));
+    else if (f->tail_tool_errors == 1 && kind != PM_KIND_BACKGROUND)
+      g_ptr_array_add (reasons, g_strdup ("1 tool error in a row: priced in as a harder step; one failure "
+                                          "is an ordinary step of an agent loop, not yet session trouble"));
     {
       guint n_window = 0;
 

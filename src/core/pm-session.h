@@ -79,6 +79,8 @@ typedef struct
   double       trouble;             /* 0 = fine; grows with errors, loops, corrections */
   double       last_trouble;        /* trouble as of the previous decision */
   guint        calm_steps;          /* consecutive clean steps since the last trouble */
+  guint        fail_streak;         /* consecutive judged failures (0 after a clean step) */
+  gboolean     escalated;           /* switched to a stronger model under trouble, not yet back down */
   guint        last_tool_results;
   guint        last_tool_errors;
   PmTokenFit   fit;                 /* estimate → reported prompt tokens (truth beats estimate) */
