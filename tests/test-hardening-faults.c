@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include "pm-sse.h"
+#include "pm-translate.h"
 #include "test-hardening-common.h"
 
 static const char *auto_body =
@@ -145,6 +147,75 @@ test_tls_failure (void)
 
   assert_failover_both_ways (bad, NULL);
   raw_upstream_stop (u);
+}
+
+/* A host name that never resolves (RFC 6761 reserves .invalid): the lookup fails at once. */
+#define NO_SUCH_HOST "pointsman-no-such-host.invalid"
+
+static void
+test_name_resolution (void)
+{
+  const char *bad = "{\"id\": \"bad\", \"api\": \"anthropic\", \"base_url\": \"http://" NO_SUCH_HOST ":1/\", \"key\": \"keyring\"}";
+
+  assert_failover_both_ways (bad, short_timeouts);
+}
+
+/* With only the unresolvable provider: one clean 502 in each client's own shape, no hang
+ * (the test client gives up after 30 s), the record failed and saying why. */
+static void
+test_name_resolution_only (void)
+{
+  const struct {
+    const char *path;
+    const char *body;
+    PmApi       api;
+    const char * const *headers;
+  } clients[] = {
+    { "/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":50,\"stream\":true,"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", PM_API_ANTHROPIC, hard_anthropic_headers },
+    { "/v1/chat/completions", "{\"model\":\"claude-haiku-4-5\",\"stream\":true,"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", PM_API_OPENAI_CHAT, hard_openai_headers },
+    { "/v1/responses", "{\"model\":\"claude-haiku-4-5\",\"stream\":true,\"input\":\"x\"}",
+      PM_API_OPENAI_RESPONSES, hard_openai_headers },
+  };
+  HardFixture f;
+
+  hard_fixture_start (&f,
+                      "[{\"id\": \"nowhere\", \"api\": \"anthropic\", \"base_url\": \"http://" NO_SUCH_HOST ":1/\", \"key\": \"keyring\"}]",
+                      "[{\"id\": \"claude-haiku-4-5\", \"provider\": \"nowhere\"}]",
+                      "claude-haiku-4-5", short_timeouts);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr(TestResponse) r = test_post (f.url, clients[i].path, clients[i].body, NULL, clients[i].headers);
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *o;
+      PmRecord *record;
+
+      g_assert_no_error (r->error);
+      g_test_message ("%s: %u %s", clients[i].path, r->status, r->body->str);
+      g_assert_cmpuint (r->status, ==, 502);
+      node = test_response_json (r);
+      g_assert_nonnull (node);
+      o = json_node_get_object (node);
+      if (clients[i].api == PM_API_ANTHROPIC)
+        {
+          g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "error");
+          g_assert_true (json_object_has_member (json_object_get_object_member (o, "error"), "message"));
+        }
+      else
+        {
+          g_assert_true (json_object_has_member (o, "error"));
+          g_assert_true (json_object_has_member (json_object_get_object_member (o, "error"), "message"));
+          g_assert_true (json_object_has_member (json_object_get_object_member (o, "error"), "type"));
+        }
+      g_assert_null (strstr (r->body->str, HARD_PROVIDER_KEY));
+
+      record = hard_last_record (&f);
+      g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
+      g_assert_nonnull (pm_record_get_error (record));
+    }
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f.sim), ==, 0);
+  hard_fixture_stop (&f);
 }
 
 static void
@@ -417,6 +488,160 @@ test_silence_midway (void)
   raw_upstream_stop (u);
 }
 
+/* Each event's sequence_number in a Responses stream (-1 for an event without one). */
+static gboolean
+collect_sequence (const char *event,
+                  const char *data,
+                  gsize       len,
+                  gpointer    user_data)
+{
+  GArray *numbers = user_data;
+  g_autoptr(JsonNode) node = json_from_string (data, NULL);
+  gint64 n = -1;
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+      json_object_has_member (json_node_get_object (node), "sequence_number"))
+    n = json_object_get_int_member (json_node_get_object (node), "sequence_number");
+  g_array_append_val (numbers, n);
+  return TRUE;
+}
+
+static GArray *
+sequence_numbers (const char *sse,
+                  gsize       len)
+{
+  g_autoptr(PmSseParser) parser = pm_sse_parser_new ();
+  GArray *numbers = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  pm_sse_parser_feed (parser, sse, len, collect_sequence, numbers);
+  return numbers;
+}
+
+/* Finding 6: an error event in the middle of a Responses stream continues its sequence. Here
+ * the stream is one the translator makes from an Anthropic upstream; the error event comes
+ * from pm_error_event_at () with pm_responses_next_sequence () over what was sent. */
+static void
+test_responses_error_sequence (void)
+{
+  const char *upstream[][2] = {
+    { "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}" },
+    { "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}" },
+    /* A model writing about sequence numbers: the escaped name in its text does not count. */
+    { "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"{\\\"sequence_number\\\": 999}\"}}" },
+    { "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" and more\"}}" },
+  };
+  g_autoptr(PmStreamTranslator) translator = pm_stream_translator_new (PM_API_ANTHROPIC, PM_API_OPENAI_RESPONSES,
+                                                                       "claude-haiku-4-5");
+  g_autoptr(GString) sent = g_string_new (NULL);
+  g_autoptr(GArray) numbers = NULL;
+  g_autofree char *error_event = NULL;
+  gint64 next = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (upstream); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize before = sent->len;
+
+      g_assert_true (pm_stream_translator_feed (translator, upstream[i][0], upstream[i][1], sent, &error));
+      g_assert_no_error (error);
+      /* As the proxy would: chunk by chunk, as it sends them. */
+      next = pm_responses_next_sequence (sent->str + before, sent->len - before, next);
+    }
+  g_assert_nonnull (strstr (sent->str, "sequence_number\\\": 999"));
+  numbers = sequence_numbers (sent->str, sent->len);
+  g_assert_cmpuint (numbers->len, >=, 4);
+  g_assert_cmpint (next, ==, g_array_index (numbers, gint64, numbers->len - 1) + 1);
+  g_assert_cmpint (next, ==, pm_responses_next_sequence (sent->str, sent->len, 0));
+  g_assert_cmpint (next, <, 999);
+
+  error_event = pm_error_event_at (PM_API_OPENAI_RESPONSES, "api_error", "The upstream closed the stream", next);
+  g_string_append (sent, error_event);
+  g_clear_pointer (&numbers, g_array_unref);
+  numbers = sequence_numbers (sent->str, sent->len);
+  g_test_message ("%u events, error at %" G_GINT64_FORMAT, numbers->len, next);
+  /* error, then response.failed, numbered on from the stream */
+  g_assert_cmpint (g_array_index (numbers, gint64, numbers->len - 2), ==, next);
+  g_assert_cmpint (g_array_index (numbers, gint64, numbers->len - 1), ==, next + 1);
+  for (guint i = 1; i < numbers->len; i++)
+    g_assert_cmpint (g_array_index (numbers, gint64, i), >, g_array_index (numbers, gint64, i - 1));
+
+  /* Before anything was sent, and for the other APIs (no sequence numbers), as before. */
+  {
+    g_autofree char *plain = pm_error_event (PM_API_OPENAI_RESPONSES, "api_error", "x");
+    g_autofree char *at0 = pm_error_event_at (PM_API_OPENAI_RESPONSES, "api_error", "x", 0);
+    g_autofree char *anthropic = pm_error_event_at (PM_API_ANTHROPIC, "api_error", "x", 41);
+    g_autofree char *anthropic_plain = pm_error_event (PM_API_ANTHROPIC, "api_error", "x");
+    g_autoptr(GArray) first = sequence_numbers (plain, strlen (plain));
+
+    g_assert_cmpuint (first->len, ==, 2);
+    g_assert_cmpint (g_array_index (first, gint64, 0), ==, 0);
+    g_assert_cmpint (g_array_index (first, gint64, 1), ==, 1);
+    g_assert_cmpuint (strlen (at0), ==, strlen (plain));
+    g_assert_cmpstr (anthropic, ==, anthropic_plain);
+  }
+  g_assert_cmpint (pm_responses_next_sequence ("", 0, 7), ==, 7);
+  {
+    const char *low = "data: {\"sequence_number\": 3}\n\n";
+    const char *spaced = "data: {\"sequence_number\" : 12}\n\n";
+
+    g_assert_cmpint (pm_responses_next_sequence (low, strlen (low), 9), ==, 9);
+    g_assert_cmpint (pm_responses_next_sequence (spaced, strlen (spaced), 9), ==, 13);
+  }
+}
+
+/* The same end to end: a Responses client whose stream is cut, through the translator
+ * (Anthropic upstream) and passed through (Responses upstream). Every event's sequence_number
+ * must be higher than the one before. Needs the proxy to pass the number (finding 6,
+ * docs/notes/hardening-findings.md): until it does, this is reported as TODO. */
+static void
+test_responses_cut_sequence (void)
+{
+  const struct {
+    const char *provider_api;
+    const char *base_suffix;
+  } upstreams[] = {
+    { "anthropic", "" },
+    { "openai-responses", "/v1" },
+  };
+  gboolean all_ok = TRUE;
+
+  for (guint u = 0; u < G_N_ELEMENTS (upstreams); u++)
+    {
+      g_autofree char *providers = g_strdup_printf (
+        "[{\"id\": \"sim\", \"api\": \"%s\", \"base_url\": \"@SIM@%s\", \"key\": \"keyring\"}]",
+        upstreams[u].provider_api, upstreams[u].base_suffix);
+      g_autoptr(PmSimReply) reply = pm_sim_reply_new ("this stream will be cut off in the middle of it");
+      g_autoptr(TestResponse) r = NULL;
+      g_autoptr(GArray) numbers = NULL;
+      HardFixture f;
+
+      hard_fixture_start (&f, providers, "[{\"id\": \"claude-haiku-4-5\", \"provider\": \"sim\"}]",
+                          "claude-haiku-4-5", NULL);
+      pm_sim_reply_set_fail (reply, PM_SIM_FAIL_DROP, 6);
+      pm_sim_reply_set_delays (reply, 0, 5);
+      pm_sim_upstream_push_reply (f.sim, reply);
+      r = test_post (f.url, "/v1/responses", "{\"model\":\"claude-haiku-4-5\",\"stream\":true,\"input\":\"x\"}",
+                     NULL, hard_openai_headers);
+      assert_in_stream_error (r, PM_API_OPENAI_RESPONSES);
+      numbers = sequence_numbers (r->body->str, r->body->len);
+      g_assert_cmpuint (numbers->len, >=, 3);
+      for (guint i = 1; i < numbers->len; i++)
+        if (g_array_index (numbers, gint64, i) <= g_array_index (numbers, gint64, i - 1))
+          {
+            g_test_message ("%s upstream: event %u has sequence_number %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT,
+                            upstreams[u].provider_api, i, g_array_index (numbers, gint64, i),
+                            g_array_index (numbers, gint64, i - 1));
+            all_ok = FALSE;
+            break;
+          }
+      hard_fixture_stop (&f);
+    }
+
+  if (!all_ok)
+    g_test_incomplete ("finding 6: pm-proxy.c sends pm_error_event () numbered from 0; "
+                       "see docs/notes/hardening-findings.md for the call change");
+}
+
 /* Every candidate down: one clean error in the client's shape, quickly, no hang. */
 static void
 test_all_down (void)
@@ -455,6 +680,8 @@ main (int   argc,
   g_test_add_func ("/pm/hardening/faults/connection-refused", test_connection_refused);
   g_test_add_func ("/pm/hardening/faults/empty-reply", test_empty_reply);
   g_test_add_func ("/pm/hardening/faults/tls-failure", test_tls_failure);
+  g_test_add_func ("/pm/hardening/faults/name-resolution", test_name_resolution);
+  g_test_add_func ("/pm/hardening/faults/name-resolution-only", test_name_resolution_only);
   g_test_add_func ("/pm/hardening/faults/timeout-before-first-byte", test_timeout_before_first_byte);
   g_test_add_func ("/pm/hardening/faults/slow-first-byte", test_slow_first_byte);
   g_test_add_func ("/pm/hardening/faults/malformed-before-first-byte", test_malformed_before_first_byte);
@@ -466,6 +693,8 @@ main (int   argc,
   g_test_add_func ("/pm/hardening/faults/malformed-midway", test_malformed_midway);
   g_test_add_func ("/pm/hardening/faults/silence-midway", test_silence_midway);
   g_test_add_func ("/pm/hardening/faults/all-down", test_all_down);
+  g_test_add_func ("/pm/hardening/faults/responses-error-sequence", test_responses_error_sequence);
+  g_test_add_func ("/pm/hardening/faults/responses-cut-sequence", test_responses_cut_sequence);
 
   return g_test_run ();
 }

@@ -169,6 +169,24 @@ pm_error_event (PmApi       client_api,
                 const char *type,
                 const char *message)
 {
+  return pm_error_event_at (client_api, type, message, 0);
+}
+
+/**
+ * pm_error_event_at:
+ * @sequence_number: for Responses clients, the sequence_number the error event carries (the
+ *   following response.failed gets the next one): the number after the last event the client
+ *   already got (pm_responses_next_sequence ()), so the stream's numbers keep increasing.
+ *   Ignored for the other APIs.
+ *
+ * pm_error_event () in the middle of a stream.
+ */
+char *
+pm_error_event_at (PmApi       client_api,
+                   const char *type,
+                   const char *message,
+                   gint64      sequence_number)
+{
   g_autoptr(GString) out = g_string_new (NULL);
   g_autofree char *data = NULL;
 
@@ -188,7 +206,7 @@ pm_error_event (PmApi       client_api,
 
     case PM_API_OPENAI_RESPONSES:
       {
-        gint64 sequence = 0;
+        gint64 sequence = MAX (sequence_number, 0);
 
         _pm_responses_error_events (out, type, message, &sequence, NULL);
       }
@@ -200,6 +218,53 @@ pm_error_event (PmApi       client_api,
     }
 
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/**
+ * pm_responses_next_sequence:
+ * @sse: SSE text as sent to a Responses client (whole events)
+ * @next: the number the next event would carry before this text
+ *
+ * Returns: the sequence_number the event after @sse must carry: one more than the highest
+ * `"sequence_number"` member in @sse, or @next when there is none as high. A member name
+ * inside a JSON string cannot match: its quotes are escaped there.
+ */
+gint64
+pm_responses_next_sequence (const char *sse,
+                            gsize       len,
+                            gint64      next)
+{
+  static const char name[] = "\"sequence_number\"";
+  const char *p = sse;
+  const char *end = sse + len;
+
+  if (sse == NULL)
+    return next;
+
+  while (p < end && (p = memmem (p, end - p, name, sizeof name - 1)) != NULL)
+    {
+      gint64 value = 0;
+      gboolean digits = FALSE;
+
+      p += sizeof name - 1;
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      if (p >= end || *p != ':')
+        continue;
+      p++;
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      while (p < end && g_ascii_isdigit (*p) && value < G_MAXINT64 / 10 - 10)
+        {
+          value = value * 10 + (*p - '0');
+          digits = TRUE;
+          p++;
+        }
+      if (digits && value + 1 > next)
+        next = value + 1;
+    }
+
+  return next;
 }
 
 void

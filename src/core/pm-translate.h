@@ -60,6 +60,18 @@ char     *pm_error_body          (PmApi        client_api,
 char     *pm_error_event         (PmApi        client_api,
                                   const char  *type,
                                   const char  *message);
+/* The same after events the client already got: a Responses error event carries
+ * sequence_number (and response.failed the one after it), so the stream's numbers keep
+ * increasing. Keep next with pm_responses_next_sequence () over everything sent to the client. */
+char     *pm_error_event_at      (PmApi        client_api,
+                                  const char  *type,
+                                  const char  *message,
+                                  gint64       sequence_number);
+/* The sequence_number after the SSE text sse (whole events): highest "sequence_number" + 1, or
+ * next when none is as high. */
+gint64    pm_responses_next_sequence (const char *sse,
+                                      gsize       len,
+                                      gint64      next);
 /* Translate an upstream error body (any API shape, or plain text) into the client's shape. */
 char     *pm_translate_error     (PmApi        from,
                                   PmApi        to,
