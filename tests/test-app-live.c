@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <gtk/gtk.h>
 #include <libsoup/soup.h>
@@ -505,6 +507,33 @@ proc_wait_cb (GObject      *object,
   *(gboolean *) user_data = TRUE;
 }
 
+/* The serve child must never outlive the test: a failed assertion aborts this process, and a
+ * leftover `pointsman-cli serve` holding the test's pipes keeps meson waiting. The kernel kills
+ * the child when this process dies (PR_SET_PDEATHSIG); on a normal return the cleanup below
+ * kills it if it still runs. */
+static void
+die_with_parent (gpointer user_data)
+{
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != parent)
+    _exit (127);
+}
+
+static void
+kill_and_unref_child (GSubprocess **process)
+{
+  if (*process == NULL)
+    return;
+  if (g_subprocess_get_identifier (*process) != NULL)
+    {
+      g_subprocess_force_exit (*process);
+      g_subprocess_wait (*process, NULL, NULL);
+    }
+  g_clear_object (process);
+}
+
 /* The objective set in the app and today's spend in its database reach `pointsman-cli serve`:
  * it reads the objective from config.json and seeds its daily budget from the database. */
 static void
@@ -513,7 +542,7 @@ test_serve_after_app (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
+  __attribute__ ((cleanup (kill_and_unref_child))) GSubprocess *process = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -567,6 +596,7 @@ test_serve_after_app (Fixture       *f,
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", xdg, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", xdg, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, GINT_TO_POINTER (getpid ()), NULL);
   process = g_subprocess_launcher_spawn (launcher, &error, cli, "serve", "--config", f->config_path,
                                          "--port", "0", "--db", db, NULL);
   g_assert_no_error (error);

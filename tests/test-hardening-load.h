@@ -7,7 +7,9 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
@@ -195,9 +197,17 @@ serve_cli_path (void)
 
 static gsize serve_fsize_limit;
 
+static pid_t serve_parent;
+
 static void
 serve_child_setup (gpointer data)
 {
+  /* Never outlive the test: a failed assertion aborts it without serve_free (), and a
+   * leftover server would hold meson's pipes. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != serve_parent)
+    _exit (127);
+
   if (serve_fsize_limit > 0)
     {
       struct rlimit limit = { serve_fsize_limit, serve_fsize_limit };
@@ -230,6 +240,7 @@ serve_start (const char         *config_path,
       g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
     }
   serve_fsize_limit = fsize_limit;
+  serve_parent = getpid ();
   g_subprocess_launcher_set_child_setup (launcher, serve_child_setup, NULL, NULL);
 
   serve->process = g_subprocess_launcher_spawn (launcher, &error, cli, "serve", "--config", config_path,

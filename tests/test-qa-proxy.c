@@ -86,7 +86,7 @@ static char *
 long_request (PmApi api,
               guint n_words)
 {
-  GString *text = g_string_sized_new (n_words * 5);
+  g_autoptr(GString) text = g_string_sized_new (n_words * 5);
 
   for (guint i = 0; i < n_words; i++)
     g_string_append (text, i % 2 ? "tree " : "leaf ");
