@@ -356,6 +356,32 @@ test_anthropic_stream (Fixture       *f,
   assert_record_published (f, record);
 }
 
+/* Requests one after another share one upstream connection (keep-alive): no new TCP (and TLS)
+ * handshake before each first byte. libsoup opens a fresh connection for every POST unless
+ * the message says it may reuse one. */
+static void
+test_upstream_connection_reused (Fixture       *f,
+                                 gconstpointer  data)
+{
+  const char *body =
+    "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,\"stream\":true,"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PmSimReply) reply = pm_sim_reply_new ("Hello there.");
+      g_autoptr(TestResponse) r = NULL;
+
+      pm_sim_upstream_push_reply (f->sim, reply);
+      r = test_post (f->url, "/v1/messages", body, NULL, anthropic_headers);
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpstr (((TestEvent *) g_ptr_array_index (r->events, r->events->len - 1))->event, ==, "message_stop");
+    }
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 3);
+  g_assert_cmpuint (pm_sim_upstream_get_n_connections (f->sim), ==, 1);
+}
+
 static void
 test_anthropic_whole (Fixture       *f,
                       gconstpointer  data)
@@ -1505,6 +1531,7 @@ main (int   argc,
 
 #define ADD(path, opts, func) g_test_add (path, Fixture, opts, fixture_setup, func, fixture_teardown)
   ADD ("/pm/proxy/anthropic/stream", NULL, test_anthropic_stream);
+  ADD ("/pm/proxy/anthropic/upstream-connection-reused", NULL, test_upstream_connection_reused);
   ADD ("/pm/proxy/anthropic/whole", NULL, test_anthropic_whole);
   ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
   ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);

@@ -1418,6 +1418,12 @@ exchange_send (Exchange   *x,
       exchange_fail (x, 502, "api_error", message);
       return;
     }
+  /* libsoup opens a new connection for every POST unless told it may reuse an idle one
+   * (a POST is not idempotent, so it will not resend one on a connection the server closed
+   * meanwhile). The upstream APIs are keep-alive and a request that finds the connection
+   * closed was never read, so reuse: no TCP (and TLS) handshake per request, and no pile of
+   * idle connections. */
+  soup_message_add_flags (x->upstream, SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (x->upstream, "application/json", bytes);
   headers = soup_message_get_request_headers (x->upstream);
   soup_message_headers_replace (headers, "user-agent", "pointsman/" PACKAGE_VERSION);

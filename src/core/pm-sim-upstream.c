@@ -53,6 +53,7 @@ struct _PmSimUpstream
   SoupServer   *server;
   GMainContext *context;
   guint         port;
+  GHashTable   *peers;          /* client ports seen (one per TCP connection) */
 
   GQueue        replies;
   char         *required_key;
@@ -2059,9 +2060,13 @@ server_cb (SoupServer        *server,
 {
   PmSimUpstream *self = user_data;
   const char *method = soup_server_message_get_method (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   /* Gateways' URL layouts (OpenRouter /api/v1, TrueFoundry /api/llm, Cloudflare
    * /v1/ACCOUNT/GATEWAY/PROVIDER, LiteLLM /anthropic) lead to the same APIs. */
   const char *p = pm_gateway_api_path (path);
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    g_hash_table_add (self->peers, GUINT_TO_POINTER (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote))));
 
   /* Accept both "/v1/x" and "/x" (OpenAI-style bases include /v1). */
   if (g_str_has_prefix (p, "/v1/"))
@@ -2118,6 +2123,7 @@ pm_sim_upstream_finalize (GObject *object)
   g_clear_pointer (&self->last_body, g_bytes_unref);
   g_clear_pointer (&self->last_json, json_node_unref);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
+  g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pm_sim_upstream_parent_class)->finalize (object);
@@ -2140,6 +2146,7 @@ pm_sim_upstream_init (PmSimUpstream *self)
   self->cache_min_tokens = 1024;
   self->last_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->jobs = g_ptr_array_new ();
+  self->peers = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (self->last_usage); i++)
     self->last_usage[i] = -1;
 }
@@ -2273,6 +2280,15 @@ pm_sim_upstream_set_cache_min_tokens (PmSimUpstream *self,
 
   self->cache_min_tokens = MAX (tokens, 1);
   self->cache_min_set = TRUE;
+}
+
+/* Distinct TCP connections that carried a request (by client port). */
+guint
+pm_sim_upstream_get_n_connections (PmSimUpstream *self)
+{
+  g_return_val_if_fail (PM_IS_SIM_UPSTREAM (self), 0);
+
+  return g_hash_table_size (self->peers);
 }
 
 guint

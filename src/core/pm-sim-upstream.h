@@ -102,6 +102,7 @@ void           pm_sim_upstream_set_cache_min_tokens (PmSimUpstream *self,
 
 /* Inspecting what arrived. */
 guint          pm_sim_upstream_get_n_requests      (PmSimUpstream *self);
+guint          pm_sim_upstream_get_n_connections   (PmSimUpstream *self);
 /* Streams whose last event has been written. */
 guint          pm_sim_upstream_get_n_streams_done  (PmSimUpstream *self);
 /* Stream events written so far, over all requests. */
