@@ -141,6 +141,9 @@ typedef struct
 static void exchange_try_next   (Exchange *x);
 static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
+static void send_raw_to_client  (Exchange   *x,
+                                 const char *data,
+                                 gsize       len);
 
 /* ---- small helpers ---- */
 
@@ -775,6 +778,15 @@ exchange_stream_ended (Exchange *x,
 
   gboolean broken = error != NULL || x->abort_reason != NULL || (!x->saw_end && x->stream_error == NULL);
 
+  /* Passthrough holds back a trailing partial event: on a clean end it goes out as it came;
+   * on a broken one it is dropped, so the error event below reaches the client whole. */
+  if (x->passthrough && x->committed && x->pending != NULL && x->pending->len > 0)
+    {
+      if (!broken)
+        send_raw_to_client (x, (const char *) x->pending->data, x->pending->len);
+      g_byte_array_set_size (x->pending, 0);
+    }
+
   if (x->translator != NULL && !broken)
     {
       g_string_truncate (x->out, 0);
@@ -907,24 +919,22 @@ stream_read_cb (GObject      *object,
 
   if (x->passthrough)
     {
-      /* Bytes go out as they came; the parser watches for usage (and, until the first valid
-       * event, for a broken stream). */
-      if (!x->committed)
+      /* Bytes go out as they came, whole events at a time (one write and one chunk per event,
+       * even when a read ends inside one); the parser watches for usage (and, until the first
+       * valid event, for a broken stream). */
+      if (x->pending == NULL)
+        x->pending = g_byte_array_new ();
+      g_byte_array_append (x->pending, (const guint8 *) data, size);
+      pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
+      if (x->committed)
         {
-          if (x->pending == NULL)
-            x->pending = g_byte_array_new ();
-          g_byte_array_append (x->pending, (const guint8 *) data, size);
-          pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
-          if (x->committed)
+          gsize tail = MIN (pm_sse_parser_get_tail (x->parser), x->pending->len);
+
+          if (x->pending->len > tail)
             {
-              send_raw_to_client (x, (const char *) x->pending->data, x->pending->len);
-              g_clear_pointer (&x->pending, g_byte_array_unref);
+              send_raw_to_client (x, (const char *) x->pending->data, x->pending->len - tail);
+              g_byte_array_remove_range (x->pending, 0, x->pending->len - tail);
             }
-        }
-      else
-        {
-          send_raw_to_client (x, data, size);
-          pm_sse_parser_feed (x->parser, data, size, upstream_event_cb, x);
         }
     }
   else

@@ -19,6 +19,7 @@ struct _PmSseParser
   gboolean  skip_lf;       /* the previous feed ended on \r: drop a leading \n */
   gboolean  bom_checked;
   gsize     scanned;       /* bytes at the start of buffer known to hold no line ending */
+  gsize     tail;          /* bytes fed since the last blank line (the end of an event) */
 };
 
 PmSseParser *
@@ -136,6 +137,7 @@ pm_sse_parser_feed (PmSseParser    *self,
   if (len == 0)
     return TRUE;
 
+  self->tail += len;
   g_string_append_len (self->buffer, data, len);
 
   if (!self->bom_checked)
@@ -180,6 +182,8 @@ pm_sse_parser_feed (PmSseParser    *self,
                 }
             }
 
+          if (line_end == start)
+            self->tail = self->buffer->len - pos;   /* a blank line: an event ends at pos */
           keep_going = process_line (self, self->buffer->str + start, line_end - start, func, user_data);
           start = pos;
 
@@ -211,6 +215,14 @@ pm_sse_parser_feed (PmSseParser    *self,
   self->scanned = self->buffer->len;
 
   return TRUE;
+}
+
+gsize
+pm_sse_parser_get_tail (PmSseParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->tail;
 }
 
 gsize

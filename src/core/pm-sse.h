@@ -28,6 +28,9 @@ gboolean     pm_sse_parser_feed   (PmSseParser    *self,
                                    gpointer        user_data);
 /* Bytes buffered but not yet part of a complete event. */
 gsize        pm_sse_parser_pending (PmSseParser   *self);
+/* Of all bytes fed, how many came after the last blank line (the end of the last event,
+ * dispatched or not): a relay that forwards everything else forwards whole events only. */
+gsize        pm_sse_parser_get_tail (PmSseParser  *self);
 
 /* Append one event in wire form ("event: x\ndata: y\n\n"; no event line when event is NULL). */
 void         pm_sse_append_event  (GString        *out,
