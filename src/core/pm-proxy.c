@@ -35,6 +35,8 @@
 #define MAX_ERROR_BODY     (1024 * 1024)
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
 #define DEFAULT_LOG_ITEMS  5000
+#define MAX_SESSIONS         16
+#define SESSION_STREAMS      32   /* attempts per session before another is opened */
 #define MAX_PROMPT_CHARS   8000
 #define LISTEN_BACKLOG     1024
 
@@ -51,7 +53,12 @@ struct _PmProxy
   PmGuard       *guard;         /* localhost security and limits (pm-guard.h) */
 
   SoupServer    *server;
-  SoupSession   *session;
+  /* Upstream sessions, created as load needs them: libsoup 3.2 looks a message up by a linear
+   * walk of its session's whole queue on connection events (g_list_find_custom →
+   * g_weak_ref_get), O(streams²) on one session; spread over several, each queue stays short. */
+  SoupSession   *sessions[MAX_SESSIONS];
+  guint          session_load[MAX_SESSIONS];   /* attempts in flight on each */
+  guint          n_sessions;
   GMainContext  *context;
   guint          port;
 
@@ -113,6 +120,7 @@ typedef struct
   PmApi               upstream_api;
   char               *upstream_model;
   SoupMessage        *upstream;
+  int                 session;        /* index in proxy->sessions while an attempt holds one, else -1 */
   GInputStream       *stream;
   GCancellable       *cancellable;
   GSource            *timer;
@@ -141,6 +149,7 @@ typedef struct
 static void exchange_try_next   (Exchange *x);
 static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
+static guint pick_session       (PmProxy  *self);
 static void send_raw_to_client  (Exchange   *x,
                                  const char *data,
                                  gsize       len);
@@ -373,6 +382,11 @@ exchange_clear_attempt (Exchange *x)
   g_clear_object (&x->upstream);
   g_clear_object (&x->stream);
   g_clear_object (&x->cancellable);
+  if (x->session >= 0)
+    {
+      x->proxy->session_load[x->session]--;
+      x->session = -1;
+    }
   g_clear_pointer (&x->translator, pm_stream_translator_free);
   g_clear_pointer (&x->parser, pm_sse_parser_free);
   if (x->whole != NULL)
@@ -1459,8 +1473,41 @@ exchange_send (Exchange   *x,
   if (x->cancellable == NULL)
     x->cancellable = g_cancellable_new ();
   exchange_arm_timer (x, pm_config_get_connect_timeout (self->config));
-  soup_session_send_async (self->session, x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
+  x->session = pick_session (self);
+  self->session_load[x->session]++;
+  soup_session_send_async (self->sessions[x->session], x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
                            upstream_sent_cb, exchange_ref (x));
+}
+
+static SoupSession *
+new_session (PmProxy *self)
+{
+  return soup_session_new_with_options ("max-conns-per-host", 64,
+                                        "max-conns", 256,
+                                        "timeout", 0,
+                                        "idle-timeout", pm_config_get_idle_timeout (self->config),
+                                        "user-agent", "pointsman/" PACKAGE_VERSION,
+                                        NULL);
+}
+
+/* The least loaded session, the first one on a tie (so requests one after another reuse the
+ * same kept-alive connection); another one once every session carries SESSION_STREAMS. */
+static guint
+pick_session (PmProxy *self)
+{
+  guint best = 0;
+
+  for (guint i = 1; i < self->n_sessions; i++)
+    if (self->session_load[i] < self->session_load[best])
+      best = i;
+  if (self->n_sessions == 0 ||
+      (self->session_load[best] >= SESSION_STREAMS && self->n_sessions < MAX_SESSIONS))
+    {
+      best = self->n_sessions++;
+      self->sessions[best] = new_session (self);
+      self->session_load[best] = 0;
+    }
+  return best;
 }
 
 static void
@@ -1936,6 +1983,7 @@ handle_proxied (PmProxy           *self,
     return;
 
   x = g_new0 (Exchange, 1);
+  x->session = -1;
   g_atomic_ref_count_init (&x->ref_count);   /* owned until the client message is finished */
   x->proxy = g_object_ref (self);
   x->msg = g_object_ref (msg);
@@ -2132,7 +2180,9 @@ pm_proxy_dispose (GObject *object)
   PmProxy *self = (PmProxy *)object;
 
   pm_proxy_stop (self);
-  g_clear_object (&self->session);
+  for (guint i = 0; i < self->n_sessions; i++)
+    g_clear_object (&self->sessions[i]);
+  self->n_sessions = 0;
   g_clear_object (&self->config);
   g_clear_object (&self->catalog);
   g_clear_object (&self->router);
@@ -2280,13 +2330,8 @@ pm_proxy_start (PmProxy  *self,
   if (self->server != NULL)
     return TRUE;
 
-  if (self->session == NULL)
-    self->session = soup_session_new_with_options ("max-conns-per-host", 64,
-                                                   "max-conns", 256,
-                                                   "timeout", 0,
-                                                   "idle-timeout", pm_config_get_idle_timeout (self->config),
-                                                   "user-agent", "pointsman/" PACKAGE_VERSION,
-                                                   NULL);
+  if (self->n_sessions == 0)
+    pick_session (self);
 
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
