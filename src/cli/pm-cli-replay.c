@@ -289,6 +289,7 @@ replay_trace (Replay      *replay,
       if (*line == '\0' || *line == '#')
         continue;
       if (!json_parser_load_from_data (parser, line, -1, &local_error) ||
+          json_parser_get_root (parser) == NULL ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           g_set_error (error, PM_ERROR, PM_ERROR_INVALID_REQUEST, "%s:%u: %s", path, n + 1,

@@ -649,7 +649,7 @@ load_problems (const char  *path,
       if (!json_parser_load_from_data (parser, lines[i], -1, NULL))
         continue;
       root = json_parser_get_root (parser);
-      if (!JSON_NODE_HOLDS_OBJECT (root))
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         continue;
       obj = json_node_get_object (root);
       id = json_object_get_string_member_with_default (obj, "instance_id", NULL);
@@ -1147,7 +1147,7 @@ pm_eval_load_transcript (const char  *path,
       if (*lines[i] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
         continue;
       root = json_parser_get_root (parser);
-      if (!JSON_NODE_HOLDS_OBJECT (root))
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         continue;
       obj = json_node_get_object (root);
       type = json_object_get_string_member_with_default (obj, "type", "");

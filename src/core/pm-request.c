@@ -1595,6 +1595,7 @@ session_from_user_id (const char *user_id)
       g_autoptr(JsonParser) parser = json_parser_new ();
 
       if (json_parser_load_from_data (parser, user_id, -1, NULL) &&
+          json_parser_get_root (parser) != NULL &&
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           const char *sid = obj_string (json_node_get_object (json_parser_get_root (parser)), "session_id");
@@ -1613,6 +1614,7 @@ session_from_codex_metadata (const char *value)
   g_autoptr(JsonParser) parser = json_parser_new ();
 
   if (value == NULL || !json_parser_load_from_data (parser, value, -1, NULL) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
 
@@ -2073,11 +2075,13 @@ pm_request_new_from_bytes_for_path (PmApi        api,
     return pm_request_new_for_path (api, path, headers, root, error);
 
   parser = json_parser_new_immutable ();
-  if (size == 0 || !json_parser_load_from_data (parser, data, size, &local_error))
+  /* json-glib 1.6 accepts some truncated texts ("{ ") with no root at all. */
+  if (size == 0 || !json_parser_load_from_data (parser, data, size, &local_error) ||
+      json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, PM_ERROR, PM_ERROR_INVALID_REQUEST,
                    "request body is not valid JSON: %s",
-                   local_error != NULL ? local_error->message : "empty body");
+                   local_error != NULL ? local_error->message : size == 0 ? "empty body" : "no value");
       return NULL;
     }
 
