@@ -47,14 +47,26 @@ struct _PmRouter
   GStrv            pool;
   const PmModelInfo **pool_infos;  /* resolved pool entries (catalog-owned, stable) or NULL */
   char            *default_model;
+  const PmModelInfo *default_info; /* resolved default model (catalog-owned), or NULL */
   PmQuality       *quality;
   PmQualityModel  *learned;
   GHashTable      *sessions;       /* id → PmSession */
+  GArray          *scratch;        /* candidates of the decision in progress (under the mutex) */
   double           spent_today;
   gint64           spent_day;      /* UTC day number of spent_today */
 };
 
 G_DEFINE_FINAL_TYPE (PmRouter, pm_router, G_TYPE_OBJECT)
+
+/* Why a candidate was left out (compared by pointer). */
+static const char EXCL_WINDOW[] = "request and output do not fit the context window";
+static const char EXCL_THINKING[] = "signed thinking of another model in this turn";
+static const char EXCL_ORPHAN[] = "a tool_use without its result: only the current model";
+static const char EXCL_IMAGES[] = "the request has images and the model reads text only";
+static const char EXCL_THINK_CUE[] = "the user asked for thinking: effort below medium";
+static const char EXCL_BUDGET[] = "over the daily budget";
+static const char EXCL_FLOOR[] = "below the quality floor";
+static const char EXCL_ESCALATED[] = "escalated: stays until the session has recovered for a few steps";
 
 typedef struct
 {
@@ -150,6 +162,7 @@ pm_router_finalize (GObject *object)
   g_clear_pointer (&self->default_model, g_free);
   g_clear_pointer (&self->quality, pm_quality_free);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->scratch, g_array_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (pm_router_parent_class)->finalize (object);
@@ -167,6 +180,7 @@ pm_router_init (PmRouter *self)
   g_mutex_init (&self->mutex);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) pm_session_free);
+  self->scratch = g_array_sized_new (FALSE, TRUE, sizeof (Candidate), 48);
 }
 
 static PmQualityModel *
@@ -316,6 +330,40 @@ pm_router_get_spend_today (PmRouter *self,
   g_mutex_unlock (&self->mutex);
 
   return spent;
+}
+
+/* The catalog entry for a name: the pool's own ids first (a pointer compare of resolved
+ * entries, no allocation), else the catalog's full lookup (aliases, suffixes, providers). */
+static const PmModelInfo *
+router_lookup (PmRouter   *self,
+               const char *name)
+{
+  if (name == NULL)
+    return NULL;
+
+  for (guint i = 0; self->pool != NULL && self->pool[i] != NULL; i++)
+    {
+      const PmModelInfo *info = self->pool_infos[i];
+
+      /* Catalog entries live as long as the catalog (merges update them in place). */
+      if (info == NULL)
+        info = self->pool_infos[i] = pm_catalog_lookup (self->catalog, self->pool[i]);
+      if (info != NULL && strcmp (info->id, name) == 0)
+        return info;
+    }
+  if (self->default_info != NULL && strcmp (self->default_info->id, name) == 0)
+    return self->default_info;
+
+  return pm_catalog_lookup (self->catalog, name);
+}
+
+static const PmModelInfo *
+default_info (PmRouter *self)
+{
+  if (self->default_info == NULL && self->default_model != NULL)
+    self->default_info = pm_catalog_lookup (self->catalog, self->default_model);
+
+  return self->default_info;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -577,7 +625,7 @@ candidate_q (PmRouter          *self,
   pm_quality_get_outcomes (self->quality, c->model->id, c->effort, kind, &succ, &fail);
   /* ...from other sessions: this session's own steps speak through its trouble, which rises
    * and fades; counted twice, a calm start would pin the session to its first model. */
-  if (session != NULL)
+  if (session != NULL && succ + fail > 0)
     {
       PmOutcomeTally *own = pm_session_get_tally (session, c->model->id, c->effort, FALSE);
 
@@ -681,13 +729,17 @@ candidate_json (const Candidate *c,
     }
   json_object_set_double_member (o, "cost", c->cost);
   json_object_set_double_member (o, "utility", round (c->utility * 1e6) / 1e6);
-  json_object_set_int_member (o, "reprefill_tokens", c->reprefill_tokens);
-  json_object_set_double_member (o, "reprefill_cost", c->reprefill_cost);
-  json_object_set_double_member (o, "prior", round (c->prior * 1000) / 1000);
+  /* the re-prefill only where a switch has one (always on the chosen candidate) */
+  if (chosen || c->reprefill_tokens > 0)
+    {
+      json_object_set_int_member (o, "reprefill_tokens", c->reprefill_tokens);
+      json_object_set_double_member (o, "reprefill_cost", c->reprefill_cost);
+    }
   if (c->current)
     json_object_set_boolean_member (o, "current", TRUE);
   if (chosen)
     {
+      json_object_set_double_member (o, "prior", round (c->prior * 1000) / 1000);
       json_object_set_boolean_member (o, "chosen", TRUE);
       json_object_set_double_member (o, "fixup_cost", c->fixup);
       json_object_set_int_member (o, "cache_write_tokens", c->quote.written);
@@ -711,6 +763,30 @@ compare_candidates (gconstpointer a,
   if (x->utility != y->utility)
     return x->utility > y->utility ? -1 : 1;
   return x->cost < y->cost ? -1 : x->cost > y->cost ? 1 : 0;
+}
+
+/* Stable insertion sort in place: a few dozen candidates, and no temporary buffer (the
+ * library sort allocates one this large). */
+static void
+sort_candidates (GArray *cands)
+{
+  Candidate *v = (Candidate *) (gpointer) cands->data;
+
+  for (guint i = 1; i < cands->len; i++)
+    {
+      Candidate tmp;
+      guint j = i;
+
+      if (compare_candidates (&v[i - 1], &v[i]) <= 0)
+        continue;
+      tmp = v[i];
+      while (j > 0 && compare_candidates (&v[j - 1], &tmp) > 0)
+        {
+          v[j] = v[j - 1];
+          j--;
+        }
+      v[j] = tmp;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -842,6 +918,8 @@ build_explanation (PmRouter     *self,
   JsonArray *ra = json_array_sized_new (reasons->len);
   guint shown = 0;
   guint excluded = 0;
+  const Candidate *listed[2 * EXPLAIN_CANDIDATES + 2];
+  guint n_listed = 0;
 
   json_object_set_string_member (o, "model", decision->model);
   json_object_set_string_member (o, "effort", pm_effort_to_string (decision->effort));
@@ -869,20 +947,19 @@ build_explanation (PmRouter     *self,
 
       if (c->excluded != NULL)
         {
-          /* Excluded: one entry per model and reason (its best effort). */
+          /* Excluded: one entry per model and reason (its best effort), and none for a model
+           * already ranked at another effort. */
           gboolean seen = FALSE;
 
-          for (guint k = 0; k < i && !seen; k++)
-            {
-              const Candidate *o = &g_array_index (cands, Candidate, k);
-
-              seen = o->excluded != NULL && o->model == c->model && g_str_equal (o->excluded, c->excluded);
-            }
+          for (guint k = 0; k < n_listed && !seen; k++)
+            seen = listed[k]->model == c->model && (listed[k]->excluded == NULL || listed[k]->excluded == c->excluded);
           if (seen || excluded++ >= EXPLAIN_CANDIDATES)
             continue;
         }
       else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
         continue;
+      if (n_listed < G_N_ELEMENTS (listed))
+        listed[n_listed++] = c;
       json_array_add_object_element (array, candidate_json (c, i == chosen_index));
     }
   json_object_set_array_member (o, "candidates", array);
@@ -924,7 +1001,7 @@ writer_of_thinking (PmRouter  *self,
   if (session->thinking_model != NULL)
     return session->thinking_model;
   /* Unknown session: the model the client asked for wrote its history. */
-  info = pm_catalog_lookup (self->catalog, pm_request_get_model (request));
+  info = router_lookup (self, pm_request_get_model (request));
 
   return info != NULL ? info->id : NULL;
 }
@@ -937,10 +1014,11 @@ compute_baseline (PmRouter   *self,
                   PmRequest  *request,
                   PmSession  *session,
                   PmSession  *cache_session,
+                  int         bp,
                   gint64      now_us)
 {
-  const PmModelInfo *base = pm_catalog_lookup (self->catalog, self->default_model);
-  g_autofree char *key = NULL;
+  const PmModelInfo *base = default_info (self);
+  char key[160];
   PmCacheState *shadow;
   PmCacheQuote q;
 
@@ -950,9 +1028,9 @@ compute_baseline (PmRouter   *self,
       return;
     }
 
-  key = g_strconcat ("baseline:", base->id, NULL);
+  g_snprintf (key, sizeof key, "baseline:%s", base->id);
   shadow = pm_session_get_cache (cache_session, key);
-  pm_cache_state_quote (shadow, base, request, 0, &session->fit, now_us, &q);
+  pm_cache_state_quote_bp (shadow, base, request, bp, 0, &session->fit, now_us, &q);
   session->baseline_request = request;
   session->baseline_quote = q;
   decision->expected_baseline_cost = quote_cost (base, &q, expected_output (request, session, base, PM_EFFORT_UNSET));
@@ -972,6 +1050,7 @@ decide_pinned (PmRouter          *self,
   PmEffort effort = pm_request_get_effort (request);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) cands = g_array_new (FALSE, TRUE, sizeof (Candidate));
+  int bp = pm_cache_last_breakpoint (request);
   PmDecision *decision;
 
   decision = pm_decision_new (info != NULL ? info->id : requested, PM_EFFORT_UNSET);
@@ -988,8 +1067,8 @@ decide_pinned (PmRouter          *self,
       c.effort = effort;
       c.prior = pm_quality_task_prior (self->quality, info, effort, &c.prior_source);
       c.q = candidate_q (self, request, session, &c, trouble_level (request, session), -1);
-      pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, info->id), info, request,
-                            pm_cache_salt_for (info, effort), &session->fit, now_us, &c.quote);
+      pm_cache_state_quote_bp (g_hash_table_lookup (cache_session->caches, info->id), info, request, bp,
+                               pm_cache_salt_for (info, effort), &session->fit, now_us, &c.quote);
       c.output_tokens = expected_output (request, session, info, effort);
       c.cost_step = c.cost_steady = c.cost = quote_cost (info, &c.quote, c.output_tokens);
       c.current = TRUE;
@@ -998,7 +1077,7 @@ decide_pinned (PmRouter          *self,
       decision->expected_cost = c.cost_step;
     }
 
-  compute_baseline (self, decision, request, session, cache_session, now_us);
+  compute_baseline (self, decision, request, session, cache_session, bp, now_us);
   decision->summary = g_strdup_printf ("%s pinned by the client: honoured (pin policy), "
                                        "so Pointsman did not route this request.", requested);
   g_ptr_array_add (reasons, g_strdup (decision->summary));
@@ -1044,7 +1123,7 @@ pm_router_decide (PmRouter   *self,
   PmSession *session;
   PmSession *cache_session;
   PmObjective *objective;
-  g_autoptr(GArray) cands = NULL;
+  GArray *cands = NULL;
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
   const char *requested;
   const PmModelInfo *requested_info;
@@ -1064,6 +1143,7 @@ pm_router_decide (PmRouter   *self,
   int best_current = -1;
   int best_any = -1;
   int cheapest = -1;
+  int bp;
   gboolean kept_below_floor = FALSE;
   PmDecision *decision;
   PmKind kind;
@@ -1085,24 +1165,25 @@ pm_router_decide (PmRouter   *self,
   thinking_writer = writer_of_thinking (self, session, request);
 
   requested = pm_request_get_model (request);
-  requested_info = pm_catalog_lookup (self->catalog, requested);
   client_effort = pm_request_get_effort (request);
 
   /* Client pins: a concrete model is honoured unless the settings route everything. */
   if (!pm_objective_is_auto_model (objective, requested) &&
       pm_objective_get_pin_policy (objective) == PM_PIN_HONOUR)
     {
+      requested_info = router_lookup (self, requested);
       decision = decide_pinned (self, request, session, cache_session, requested_info,
                                 thinking_writer, now_us);
       goto done;
     }
 
   lambda = pm_objective_get_lambda (objective);
+  bp = pm_cache_last_breakpoint (request);   /* once for every quote below */
   /* Sub-agent starts, background calls and compaction are free switch points: no cache of
    * theirs is at stake on any other model. */
   free_switch = session->model == NULL || kind == PM_KIND_BACKGROUND;
   if (!free_switch)
-    current_info = pm_catalog_lookup (self->catalog, session->model);
+    current_info = router_lookup (self, session->model);
   horizon = 1.0 + MIN (session->steps, 8) / 4.0;
 
   if (self->learned != NULL && kind == PM_KIND_MAIN && pm_request_get_step (request) == PM_STEP_INSTRUCTION &&
@@ -1110,7 +1191,9 @@ pm_router_decide (PmRouter   *self,
     learned_text = pm_request_dup_last_user_text (request);
 
   /* Candidates */
-  cands = g_array_sized_new (FALSE, TRUE, sizeof (Candidate), 48);
+  /* reused from one decision to the next: no allocation per decision */
+  cands = self->scratch;
+  g_array_set_size (cands, 0);
   for (guint i = 0; self->pool != NULL && self->pool[i] != NULL; i++)
     {
       const PmModelInfo *info = self->pool_infos[i];
@@ -1160,14 +1243,18 @@ pm_router_decide (PmRouter   *self,
     {
       PmCacheQuote q;
 
-      pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, current_info->id),
-                            current_info, request, pm_cache_salt_for (current_info, session->effort),
-                            &session->fit, now_us, &q);
+      pm_cache_state_quote_bp (g_hash_table_lookup (cache_session->caches, current_info->id),
+                               current_info, request, bp, pm_cache_salt_for (current_info, session->effort),
+                               &session->fit, now_us, &q);
       current_cached = q.cached;
     }
 
   /* Pass 1: filters, Q, step cost */
   {
+    /* signed thinking of a known, enabled model in this turn: only that model may continue */
+    gboolean writer_binds = f->thinking_in_turn && thinking_writer != NULL &&
+                            pm_objective_model_enabled (objective, thinking_writer) &&
+                            router_lookup (self, thinking_writer) != NULL;
     gint64 prompt = pm_token_fit_apply (&session->fit, pm_request_get_input_tokens (request));
     const PmModelInfo *last_model = NULL;
     PmCacheQuote last_quote = { 0, };
@@ -1187,23 +1274,21 @@ pm_router_decide (PmRouter   *self,
           : c->output_tokens;
 
         if (c->model->context_window > 0 && prompt + needed_out > c->model->context_window)
-          c->excluded = "request and output do not fit the context window";
-        else if (f->thinking_in_turn && thinking_writer != NULL && !g_str_equal (thinking_writer, c->model->id) &&
-                 pm_objective_model_enabled (objective, thinking_writer) &&
-                 pm_catalog_lookup (self->catalog, thinking_writer) != NULL)
-          c->excluded = "signed thinking of another model in this turn";
+          c->excluded = EXCL_WINDOW;
+        else if (writer_binds && !g_str_equal (thinking_writer, c->model->id))
+          c->excluded = EXCL_THINKING;
         else if (f->orphan_tool_use && current_info != NULL && c->model != current_info)
-          c->excluded = "a tool_use without its result: only the current model";
+          c->excluded = EXCL_ORPHAN;
         else if (pm_request_has_images (request) && model_is_text_only (c->model))
-          c->excluded = "the request has images and the model reads text only";
+          c->excluded = EXCL_IMAGES;
         else if (pm_request_get_step (request) == PM_STEP_THINK && c->effort != PM_EFFORT_UNSET &&
                  c->effort < PM_EFFORT_MEDIUM)
-          c->excluded = "the user asked for thinking: effort below medium";
+          c->excluded = EXCL_THINK_CUE;
 
         if (c->model != last_model || salt != last_salt)
           {
-            pm_cache_state_quote (g_hash_table_lookup (cache_session->caches, c->model->id), c->model,
-                                  request, salt, &session->fit, now_us, &last_quote);
+            pm_cache_state_quote_bp (g_hash_table_lookup (cache_session->caches, c->model->id), c->model,
+                                     request, bp, salt, &session->fit, now_us, &last_quote);
             last_model = c->model;
             last_salt = salt;
           }
@@ -1303,11 +1388,11 @@ pm_router_decide (PmRouter   *self,
         if (c->excluded != NULL)
           continue;
         if (budget > 0 && spent + c->cost_step > budget && (int) i != cheapest)
-          c->excluded = "over the daily budget";
+          c->excluded = EXCL_BUDGET;
         else if (c->q < floor_q - 1e-12 && !c->warm)
-          c->excluded = "below the quality floor";
+          c->excluded = EXCL_FLOOR;
         else if (recovering && !c->current && c->prior < current_prior - 0.005)
-          c->excluded = "escalated: stays until the session has recovered for a few steps";
+          c->excluded = EXCL_ESCALATED;
         else if (c->q >= floor_q - 1e-12 && !c->current && (best_switch < 0 || c->utility > best_switch_u))
           {
             best_switch = (int) i;
@@ -1327,13 +1412,13 @@ pm_router_decide (PmRouter   *self,
           continue;
         if (best_switch >= 0 &&
             best_switch_u - c->utility >= SWITCH_MARGIN * MAX (1.0, fabs (best_switch_u)))
-          c->excluded = "below the quality floor";
+          c->excluded = EXCL_FLOOR;
         else
           kept_below_floor = TRUE;
       }
   }
 
-  g_array_sort (cands, compare_candidates);
+  sort_candidates (cands);
   for (guint i = 0; i < cands->len; i++)
     {
       Candidate *c = &g_array_index (cands, Candidate, i);
@@ -1354,8 +1439,8 @@ pm_router_decide (PmRouter   *self,
         {
           Candidate *c = &g_array_index (cands, Candidate, i);
 
-          if (g_strcmp0 (c->excluded, "below the quality floor") == 0 ||
-              g_strcmp0 (c->excluded, "over the daily budget") == 0)
+          if (c->excluded == EXCL_FLOOR ||
+              c->excluded == EXCL_BUDGET)
             best_any = (int) i;
         }
       if (best_any < 0)
@@ -1363,8 +1448,7 @@ pm_router_decide (PmRouter   *self,
           gboolean all_window = TRUE;
 
           for (guint i = 0; i < cands->len && all_window; i++)
-            all_window = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
-                                    "request and output do not fit the context window") == 0;
+            all_window = g_array_index (cands, Candidate, i).excluded == EXCL_WINDOW;
           g_set_error (error, PM_ERROR, all_window ? PM_ERROR_TOO_LARGE : PM_ERROR_NO_CANDIDATE,
                        "No model in the pool can take this request (%s)",
                        g_array_index (cands, Candidate, 0).excluded);
@@ -1423,8 +1507,7 @@ pm_router_decide (PmRouter   *self,
         gboolean bound = FALSE;
 
         for (guint i = 0; i < cands->len && !bound; i++)
-          bound = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
-                             "signed thinking of another model in this turn") == 0;
+          bound = g_array_index (cands, Candidate, i).excluded == EXCL_THINKING;
 
         if (bound)
           summary = g_strdup_printf ("stayed on %s: this turn carries its signed thinking, which no other "
@@ -1470,8 +1553,7 @@ pm_router_decide (PmRouter   *self,
         gboolean bound = FALSE;
 
         for (guint i = 0; i < cands->len && !bound; i++)
-          bound = g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
-                             "signed thinking of another model in this turn") == 0;
+          bound = g_array_index (cands, Candidate, i).excluded == EXCL_THINKING;
 
         if (bound)
           summary = g_strdup_printf ("switched from %s to %s: this turn carries %s's signed thinking, "
@@ -1541,8 +1623,7 @@ pm_router_decide (PmRouter   *self,
       guint n_window = 0;
 
       for (guint i = 0; i < cands->len; i++)
-        if (g_strcmp0 (g_array_index (cands, Candidate, i).excluded,
-                       "request and output do not fit the context window") == 0)
+        if (g_array_index (cands, Candidate, i).excluded == EXCL_WINDOW)
           n_window++;
       if (n_window > 0)
         g_ptr_array_add (reasons, g_strdup_printf ("%u candidate%s excluded: the request does not fit "
@@ -1566,7 +1647,7 @@ pm_router_decide (PmRouter   *self,
           g_ptr_array_add (decision->fallbacks, g_strdup (o->model->id));
       }
 
-    compute_baseline (self, decision, request, session, cache_session, now_us);
+    compute_baseline (self, decision, request, session, cache_session, bp, now_us);
     if (self->default_model != NULL && !g_str_equal (self->default_model, c->model->id) &&
         decision->expected_baseline_cost > 0)
       {
@@ -1584,7 +1665,7 @@ pm_router_decide (PmRouter   *self,
 done:
   if (decision != NULL)
     {
-      const PmModelInfo *chosen_info = pm_catalog_lookup (self->catalog, decision->model);
+      const PmModelInfo *chosen_info = router_lookup (self, decision->model);
 
       if (session->model != NULL && !g_str_equal (session->model, decision->model))
         session->switches++;
@@ -1643,9 +1724,8 @@ pm_router_observe (PmRouter         *self,
   g_return_if_fail (request != NULL);
   g_return_if_fail (decision != NULL);
 
-  info = pm_catalog_lookup (self->catalog, decision->model);
-
   g_mutex_lock (&self->mutex);
+  info = router_lookup (self, decision->model);
   session = get_session (self, pm_request_get_session_id (request),
                          pm_request_get_parent_session_id (request), now_us, TRUE);
   cache_session = cache_session_for (self, request, session, now_us);
@@ -1714,7 +1794,9 @@ pm_router_baseline_cost (PmRouter      *self,
   g_return_val_if_fail (PM_IS_ROUTER (self), 0.0);
   g_return_val_if_fail (request != NULL, 0.0);
 
-  base = pm_catalog_lookup (self->catalog, self->default_model);
+  g_mutex_lock (&self->mutex);
+  base = default_info (self);
+  g_mutex_unlock (&self->mutex);
   if (base == NULL)
     return 0.0;
 

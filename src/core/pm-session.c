@@ -242,6 +242,18 @@ find_hit (PmCacheState       *self,
   return NULL;
 }
 
+int
+pm_cache_last_breakpoint (PmRequest *request)
+{
+  const PmPrefixMark *marks;
+  guint n = 0;
+
+  g_return_val_if_fail (request != NULL, -1);
+
+  marks = pm_request_get_marks (request, &n);
+  return last_breakpoint (request, marks, n);
+}
+
 void
 pm_cache_state_quote (PmCacheState      *self,
                       const PmModelInfo *model,
@@ -250,6 +262,19 @@ pm_cache_state_quote (PmCacheState      *self,
                       const PmTokenFit  *fit,
                       gint64             now_us,
                       PmCacheQuote      *quote)
+{
+  pm_cache_state_quote_bp (self, model, request, PM_CACHE_BREAKPOINT_UNKNOWN, salt, fit, now_us, quote);
+}
+
+void
+pm_cache_state_quote_bp (PmCacheState      *self,
+                         const PmModelInfo *model,
+                         PmRequest         *request,
+                         int                breakpoint,
+                         guint64            salt,
+                         const PmTokenFit  *fit,
+                         gint64             now_us,
+                         PmCacheQuote      *quote)
 {
   const PmPrefixMark *marks;
   guint n = 0;
@@ -273,7 +298,7 @@ pm_cache_state_quote (PmCacheState      *self,
 
   if (is_anthropic_style (model))
     {
-      int bp = last_breakpoint (request, marks, n);
+      int bp = breakpoint != PM_CACHE_BREAKPOINT_UNKNOWN ? breakpoint : last_breakpoint (request, marks, n);
       gint64 bp_tokens;
 
       if (bp < 0)
@@ -485,18 +510,21 @@ pm_session_get_tally (PmSession  *self,
                       PmEffort    effort,
                       gboolean    create)
 {
-  g_autofree char *key = NULL;
+  char key[160];
   PmOutcomeTally *tally;
 
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (model_id != NULL, NULL);
 
-  key = g_strdup_printf ("%s/%s", model_id, pm_effort_to_string (effort));
+  if (!create && g_hash_table_size (self->own_outcomes) == 0)
+    return NULL;
+  /* the key on the stack: looked up for every candidate of every decision */
+  g_snprintf (key, sizeof key, "%s/%s", model_id, pm_effort_to_string (effort));
   tally = g_hash_table_lookup (self->own_outcomes, key);
   if (tally == NULL && create)
     {
       tally = g_new0 (PmOutcomeTally, 1);
-      g_hash_table_insert (self->own_outcomes, g_steal_pointer (&key), tally);
+      g_hash_table_insert (self->own_outcomes, g_strdup (key), tally);
     }
 
   return tally;

@@ -49,6 +49,20 @@ void          pm_cache_state_quote      (PmCacheState       *self,
                                          const PmTokenFit   *fit,
                                          gint64              now_us,
                                          PmCacheQuote       *quote);
+/* The same, with the request's last breakpoint already known (pm_cache_last_breakpoint ():
+ * a decision quotes a dozen candidates for one request). */
+#define PM_CACHE_BREAKPOINT_UNKNOWN (-2)
+void          pm_cache_state_quote_bp   (PmCacheState       *self,
+                                         const PmModelInfo  *model,
+                                         PmRequest          *request,
+                                         int                 breakpoint,
+                                         guint64             salt,
+                                         const PmTokenFit   *fit,
+                                         gint64              now_us,
+                                         PmCacheQuote       *quote);
+/* Index of the request's last Anthropic cache breakpoint (a top-level cache_control is one on
+ * the last block), or -1. */
+int           pm_cache_last_breakpoint  (PmRequest          *request);
 /* The request was served: refresh hits and write entries by the provider's rules. When
  * reported_prompt >= 0 the usage is known: reported_read/_written replace the estimate. */
 void          pm_cache_state_store      (PmCacheState       *self,
