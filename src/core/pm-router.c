@@ -852,6 +852,29 @@ judge_previous (PmRouter  *self,
   session->last_tool_errors = f->n_tool_errors;
 }
 
+/* The best candidate on @model: best_current when there is one, else its best by utility
+ * among those the floor left out (what staying would have been). */
+static const Candidate *
+best_on_model (GArray            *cands,
+               int                best_current,
+               const PmModelInfo *model)
+{
+  const Candidate *best = NULL;
+
+  if (best_current >= 0)
+    return &g_array_index (cands, Candidate, best_current);
+  for (guint i = 0; model != NULL && i < cands->len; i++)
+    {
+      const Candidate *o = &g_array_index (cands, Candidate, i);
+
+      if (o->model == model && (o->excluded == NULL || o->excluded == EXCL_FLOOR) &&
+          (best == NULL || o->utility > best->utility))
+        best = o;
+    }
+
+  return best;
+}
+
 /* The prior of the model that served the previous step, at its effort (else any of its). */
 static double
 prev_prior_of (GArray            *cands,
@@ -1549,6 +1572,7 @@ pm_router_decide (PmRouter   *self,
         g_autofree char *re_s = format_usd (c->reprefill_cost);
 
         double prev_prior = prev_prior_of (cands, prev, session->effort);
+        const Candidate *cur_best = NULL;
 
         gboolean bound = FALSE;
 
@@ -1567,10 +1591,10 @@ pm_router_decide (PmRouter   *self,
           summary = g_strdup_printf ("came back down from %s to %s: the session has been clean for %u "
                                      "steps; re-prefilling %s tokens (%s) is repaid over the next steps.",
                                      prev != NULL ? prev->id : "?", label, session->calm_steps, tok_s, re_s);
-        else if (best_current >= 0 &&
-                 c->cost_step > g_array_index (cands, Candidate, best_current).cost_step)
+        else if ((cur_best = best_on_model (cands, best_current, prev)) != NULL &&
+                 c->cost_step > cur_best->cost_step)
           {
-            const Candidate *cur = &g_array_index (cands, Candidate, best_current);
+            const Candidate *cur = cur_best;
             g_autofree char *more_s = format_usd (c->cost_step - cur->cost_step);
 
             summary = g_strdup_printf ("switched from %s to %s for quality: Q %.2f against %.2f is worth "
@@ -1581,6 +1605,14 @@ pm_router_decide (PmRouter   *self,
           summary = g_strdup_printf ("switched from %s to %s: the saving outweighs re-prefilling %s "
                                      "tokens (%s) over the next steps.",
                                      prev != NULL ? prev->id : "?", label, tok_s, re_s);
+        else if (c->quote.cached > 0)
+          {
+            g_autofree char *cached_s = format_tokens (c->quote.cached);
+
+            summary = g_strdup_printf ("switched from %s to %s: its own cache is still warm (%s tokens), so "
+                                       "the switch re-prefills nothing.",
+                                       prev != NULL ? prev->id : "?", label, cached_s);
+          }
         else
           summary = g_strdup_printf ("switched from %s to %s: nothing cached at stake (cache expired "
                                      "or below the minimum), so the switch is free.",
