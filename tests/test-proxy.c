@@ -382,6 +382,66 @@ test_upstream_connection_reused (Fixture       *f,
   g_assert_cmpuint (pm_sim_upstream_get_n_connections (f->sim), ==, 1);
 }
 
+/* The live log keeps 10,000 records; past the newest keep_full, finished records keep their
+ * explanation compressed, and read back the same. */
+static void
+test_log_compaction (void)
+{
+  g_autoptr(PmRequestLog) log = pm_request_log_new (0);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  GMainContext *context = g_main_context_default ();
+  PmRecord *in_flight;
+
+  pm_request_log_set_keep_full (log, 3);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("req-%u", i);
+      g_autofree char *json = g_strdup_printf ("{\"model\":\"m%u\",\"candidates\":[{\"model\":\"a\",\"q\":0.5,\"cost\":0.0125},"
+                                               "{\"model\":\"b\",\"q\":0.75,\"cost\":1e-05,\"chosen\":true}],"
+                                               "\"reasons\":[\"r\\u00e9ason %u\"]}", i, i);
+      g_autoptr(JsonNode) explanation = json_from_string (json, NULL);
+      g_autoptr(PmRecord) record = pm_record_new (id, 1000 + i);
+
+      pm_record_set_decision (record, "m", NULL, "p", TRUE, "summary", explanation);
+      if (i != 1)
+        pm_record_set_state (record, PM_RECORD_DONE, 200, NULL);
+      g_ptr_array_add (texts, g_strdup (pm_record_get_explanation (record)));
+      pm_request_log_append (log, record);
+    }
+  while (g_main_context_iteration (context, FALSE))
+    ;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(PmRecord) record = g_list_model_get_item (G_LIST_MODEL (log), i);
+
+      /* the five oldest, except the one still in flight; the three newest as they were */
+      g_assert_cmpint (pm_record_is_compact (record), ==, i < 5 && i != 1);
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(PmRecord) record = g_list_model_get_item (G_LIST_MODEL (log), i);
+      g_autoptr(JsonNode) json = pm_record_to_json (record);
+      g_autoptr(JsonNode) expected = json_from_string (g_ptr_array_index (texts, i), NULL);
+
+      g_assert_cmpstr (pm_record_get_explanation (record), ==, g_ptr_array_index (texts, i));
+      g_assert_true (json_node_equal (json_object_get_member (json_node_get_object (json), "explanation"), expected));
+    }
+
+  /* The one in flight is compacted once it finishes (and more records come). */
+  in_flight = pm_request_log_lookup (log, "req-1");
+  pm_record_set_state (in_flight, PM_RECORD_DONE, 200, NULL);
+  {
+    g_autoptr(PmRecord) record = pm_record_new ("req-8", 2000);
+
+    pm_request_log_append (log, record);
+  }
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_true (pm_record_is_compact (in_flight));
+  g_assert_cmpstr (pm_record_get_explanation (in_flight), ==, g_ptr_array_index (texts, 1));
+}
+
 static void
 test_anthropic_whole (Fixture       *f,
                       gconstpointer  data)
@@ -1532,6 +1592,7 @@ main (int   argc,
 #define ADD(path, opts, func) g_test_add (path, Fixture, opts, fixture_setup, func, fixture_teardown)
   ADD ("/pm/proxy/anthropic/stream", NULL, test_anthropic_stream);
   ADD ("/pm/proxy/anthropic/upstream-connection-reused", NULL, test_upstream_connection_reused);
+  g_test_add_func ("/pm/proxy/log/compaction", test_log_compaction);
   ADD ("/pm/proxy/anthropic/whole", NULL, test_anthropic_whole);
   ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
   ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);

@@ -34,7 +34,7 @@
 #define READ_SIZE          16384
 #define MAX_ERROR_BODY     (1024 * 1024)
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
-#define DEFAULT_LOG_ITEMS  5000
+#define DEFAULT_LOG_ITEMS 10000   /* the live list; older records are compacted (pm-request-log.c) */
 #define MAX_SESSIONS         16
 #define SESSION_STREAMS      32   /* attempts per session before another is opened */
 #define MAX_PROMPT_CHARS   8000
@@ -489,6 +489,8 @@ exchange_finish_record (Exchange      *x,
   pm_record_set_state (x->record, state, status, error);
   if (x->proxy->store != NULL)
     pm_store_save (x->proxy->store, x->record);
+  /* Saved: the explanation's tree (kept so far for the saves, which copy it) becomes text. */
+  pm_record_compact (x->record, FALSE);
 
   if (x->request != NULL && x->attempt_decision != NULL)
     pm_router_observe (x->proxy->router, x->request, x->attempt_decision,

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "pm-record.h"
 
 struct _PmRecord
@@ -33,7 +35,12 @@ struct _PmRecord
   guint          status;
   PmRecordState  state;
   char          *summary;
+  /* The explanation in up to three forms: the tree as the router built it (a private deep copy,
+   * never changed once set), its JSON text (made when first asked for), and the text
+   * compressed (pm_record_compact: what old records in a long log keep, ~10x smaller). */
+  JsonNode      *explanation_node;
   char          *explanation;
+  GBytes        *explanation_z;
   char          *error;
   char          *prompt;
 };
@@ -115,7 +122,9 @@ pm_record_finalize (GObject *object)
   g_clear_pointer (&self->effort, g_free);
   g_clear_pointer (&self->provider, g_free);
   g_clear_pointer (&self->summary, g_free);
+  g_clear_pointer (&self->explanation_node, json_node_unref);
   g_clear_pointer (&self->explanation, g_free);
+  g_clear_pointer (&self->explanation_z, g_bytes_unref);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->prompt, g_free);
 
@@ -208,7 +217,7 @@ pm_record_get_property (GObject    *object,
       g_value_set_string (value, self->summary);
       break;
     case PROP_EXPLANATION:
-      g_value_set_string (value, self->explanation);
+      g_value_set_string (value, pm_record_get_explanation (self));
       break;
     case PROP_ERROR:
       g_value_set_string (value, self->error);
@@ -340,6 +349,128 @@ pm_record_new (const char *id,
 }
 
 /* Sets *field to value, notifying prop when it changed. */
+/* A copy that shares nothing with node (json_node_copy () shares objects, arrays and values). */
+static JsonNode *
+node_deep_copy (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *src = json_node_get_object (node);
+        JsonObject *dst = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        JsonNode *copy;
+
+        json_object_iter_init_ordered (&iter, src);
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          json_object_set_member (dst, name, node_deep_copy (member));
+        copy = json_node_init_object (json_node_alloc (), dst);
+        json_object_unref (dst);
+        return copy;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *src = json_node_get_array (node);
+        guint n = json_array_get_length (src);
+        JsonArray *dst = json_array_sized_new (n);
+        JsonNode *copy;
+
+        for (guint i = 0; i < n; i++)
+          json_array_add_element (dst, node_deep_copy (json_array_get_element (src, i)));
+        copy = json_node_init_array (json_node_alloc (), dst);
+        json_array_unref (dst);
+        return copy;
+      }
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          return json_node_init_int (json_node_alloc (), json_node_get_int (node));
+        case G_TYPE_DOUBLE:
+          return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+        case G_TYPE_BOOLEAN:
+          return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (node));
+        case G_TYPE_STRING:
+          return json_node_init_string (json_node_alloc (), json_node_get_string (node));
+        default:
+          return json_node_init_null (json_node_alloc ());
+        }
+    case JSON_NODE_NULL:
+    default:
+      return json_node_init_null (json_node_alloc ());
+    }
+}
+
+/* One-shot zlib (raw deflate) through GIO's converters. */
+static GBytes *
+convert_all (GConverter *converter,
+             const char *data,
+             gsize       len,
+             gsize       hint)
+{
+  g_autoptr(GByteArray) out = g_byte_array_sized_new (hint);
+  gsize read_total = 0;
+
+  for (;;)
+    {
+      gsize bytes_read = 0, bytes_written = 0;
+      gsize room = MAX (hint, 256);
+      gsize old = out->len;
+      GConverterResult result;
+
+      g_byte_array_set_size (out, old + room);
+      result = g_converter_convert (converter, data + read_total, len - read_total, out->data + old, room,
+                                    G_CONVERTER_INPUT_AT_END, &bytes_read, &bytes_written, NULL);
+      g_byte_array_set_size (out, old + bytes_written);
+      read_total += bytes_read;
+      if (result == G_CONVERTER_FINISHED)
+        return g_bytes_new (out->data, out->len);   /* exact size: the array has room to spare */
+      if (result == G_CONVERTER_ERROR)
+        return NULL;
+    }
+}
+
+/* One compressor for the process (zlib's state is ~256 kB: made once, reset per use). */
+static GBytes *
+deflate_text (const char *text)
+{
+  static GMutex mutex;
+  static GZlibCompressor *compressor;
+  gsize len;
+  GBytes *z;
+
+  if (text == NULL)
+    return NULL;
+  len = strlen (text);
+  g_mutex_lock (&mutex);
+  if (compressor == NULL)
+    compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, 6);
+  else
+    g_converter_reset (G_CONVERTER (compressor));
+  z = convert_all (G_CONVERTER (compressor), text, len, len / 4 + 64);
+  g_mutex_unlock (&mutex);
+  return z;
+}
+
+static char *
+inflate_text (GBytes *z)
+{
+  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+  gsize len;
+  const char *data = g_bytes_get_data (z, &len);
+  g_autoptr(GBytes) plain = convert_all (G_CONVERTER (decompressor), data, len, len * 8 + 64);
+  gsize plain_len;
+  const char *plain_data;
+
+  if (plain == NULL)
+    return NULL;
+  plain_data = g_bytes_get_data (plain, &plain_len);
+  return g_strndup (plain_data, plain_len);
+}
+
 static void
 set_string (PmRecord    *self,
             char       **field,
@@ -597,13 +728,18 @@ pm_record_to_json (PmRecord *self)
   json_builder_set_member_name (builder, "explanation");
   {
     g_autoptr(JsonNode) explanation = NULL;
+    const char *text = NULL;
 
-    if (self->explanation != NULL)
-      explanation = json_from_string (self->explanation, NULL);
+    /* A copy of the tree, not its text parsed again: this runs on the proxy's main loop for
+     * every store write, and the store's thread owns what it gets. */
+    if (self->explanation_node != NULL)
+      explanation = node_deep_copy (self->explanation_node);
+    else if ((text = pm_record_get_explanation (self)) != NULL)
+      explanation = json_from_string (text, NULL);
     if (explanation != NULL)
       json_builder_add_value (builder, g_steal_pointer (&explanation));
-    else if (self->explanation != NULL)
-      json_builder_add_string_value (builder, self->explanation);
+    else if (text != NULL)
+      json_builder_add_string_value (builder, text);
     else
       json_builder_add_null_value (builder);
   }
@@ -740,7 +876,63 @@ const char *
 pm_record_get_explanation (PmRecord *self)
 {
   g_return_val_if_fail (PM_IS_RECORD (self), NULL);
+
+  if (self->explanation == NULL && self->explanation_node != NULL)
+    self->explanation = json_to_string (self->explanation_node, FALSE);
+  else if (self->explanation == NULL && self->explanation_z != NULL)
+    self->explanation = inflate_text (self->explanation_z);
   return self->explanation;
+}
+
+/**
+ * pm_record_compact:
+ * @compress: FALSE: keep the explanation as JSON text only (drop the tree); TRUE: keep it
+ *   only compressed (old records in a long log, ~5-10x smaller)
+ *
+ * pm_record_get_explanation() and pm_record_to_json() give the same result afterwards, made
+ * again on demand. Returns the bytes the record now holds for its explanation.
+ */
+gsize
+pm_record_compact (PmRecord *self,
+                   gboolean  compress)
+{
+  g_return_val_if_fail (PM_IS_RECORD (self), 0);
+
+  if (self->explanation_z != NULL && compress)
+    {
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      g_clear_pointer (&self->explanation, g_free);
+      return g_bytes_get_size (self->explanation_z);
+    }
+  if (self->explanation == NULL && self->explanation_node == NULL && self->explanation_z == NULL)
+    return 0;
+
+  if (!compress)
+    {
+      const char *text = pm_record_get_explanation (self);
+
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      g_clear_pointer (&self->explanation_z, g_bytes_unref);
+      return text != NULL ? strlen (text) : 0;
+    }
+
+  self->explanation_z = deflate_text (pm_record_get_explanation (self));
+  if (self->explanation_z == NULL)
+    {
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      return strlen (self->explanation);   /* kept as text */
+    }
+  g_clear_pointer (&self->explanation_node, json_node_unref);
+  g_clear_pointer (&self->explanation, g_free);
+  return g_bytes_get_size (self->explanation_z);
+}
+
+gboolean
+pm_record_is_compact (PmRecord *self)
+{
+  g_return_val_if_fail (PM_IS_RECORD (self), FALSE);
+
+  return self->explanation_z != NULL && self->explanation_node == NULL && self->explanation == NULL;
 }
 
 const char *
@@ -817,12 +1009,7 @@ pm_record_set_decision (PmRecord   *self,
                         const char *summary,
                         JsonNode   *explanation)
 {
-  g_autofree char *explanation_str = NULL;
-
   g_return_if_fail (PM_IS_RECORD (self));
-
-  if (explanation != NULL)
-    explanation_str = json_to_string (explanation, FALSE);
 
   g_object_freeze_notify (G_OBJECT (self));
   set_string (self, &self->model, model, PROP_MODEL);
@@ -834,7 +1021,20 @@ pm_record_set_decision (PmRecord   *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROUTED]);
     }
   set_string (self, &self->summary, summary, PROP_SUMMARY);
-  set_string (self, &self->explanation, explanation_str, PROP_EXPLANATION);
+  /* A deep copy (the caller goes on changing its tree: reasons, the gateway's cost) instead of
+   * its text: the text is made only when someone reads it. */
+  if (explanation != NULL && self->explanation_node != NULL && json_node_equal (explanation, self->explanation_node))
+    ;   /* the same: nothing to notify */
+  else if (explanation != NULL || self->explanation_node != NULL || self->explanation != NULL ||
+           self->explanation_z != NULL)
+    {
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      g_clear_pointer (&self->explanation, g_free);
+      g_clear_pointer (&self->explanation_z, g_bytes_unref);
+      if (explanation != NULL)
+        self->explanation_node = node_deep_copy (explanation);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPLANATION]);
+    }
   g_object_thaw_notify (G_OBJECT (self));
 }
 

@@ -61,6 +61,12 @@ double        pm_record_get_cost            (PmRecord       *self);
 double        pm_record_get_baseline_cost   (PmRecord       *self);
 PmRecordState pm_record_get_state           (PmRecord       *self);
 const char   *pm_record_get_explanation     (PmRecord       *self);
+/* Keep the explanation as text only (compress FALSE: drops the tree a decision leaves, once
+ * the record is saved) or compressed only (TRUE: old records in a long log); returns the bytes
+ * it now takes. Everything reads the same afterwards. */
+gsize         pm_record_compact             (PmRecord       *self,
+                                             gboolean        compress);
+gboolean      pm_record_is_compact          (PmRecord       *self);
 const char   *pm_record_get_summary         (PmRecord       *self);
 void          pm_record_get_usage           (PmRecord       *self,
                                              PmUsage        *usage);

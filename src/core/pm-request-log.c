@@ -15,7 +15,21 @@ struct _PmRequestLog
   GPtrArray  *items;      /* PmRecord, oldest first */
   GHashTable *by_id;      /* id → PmRecord (borrowed from items) */
   guint       max_items;
+  guint       keep_full;  /* the newest records keep their explanation as is; older are compacted */
+  guint       flat_cursor; /* items before it have had their explanation tree made text */
+  guint       cursor;     /* items before it (all past keep_full) have been compressed */
+  GPtrArray  *deferred_flat; /* records still in flight when flat_cursor passed them */
+  GPtrArray  *deferred;   /* records still in flight when cursor passed them */
+  GSource    *compactor;  /* idle source compacting old records, when one is due */
 };
+
+/* Explanations are the bulk of a record (a few kB of JSON with every candidate); the newest
+ * DEFAULT_KEEP_FULL keep theirs ready, older ones keep it compressed (pm_record_compact) so a
+ * log of 10,000 stays small. Done from an idle a couple of records at a time, never on the
+ * request's own path; at the default priority, as a lower one never runs while requests keep
+ * coming (and the log would grow until they stop). */
+#define DEFAULT_KEEP_FULL 500
+#define COMPACT_BATCH       2
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -66,10 +80,106 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item = pm_request_log_get_item;
 }
 
+static gboolean
+record_finished (PmRecord *record)
+{
+  PmRecordState state = pm_record_get_state (record);
+
+  return state == PM_RECORD_DONE || state == PM_RECORD_FAILED;
+}
+
+/* Finished records from the deferred list: compacted (compress) or made text; the rest stay. */
+static void
+drain_deferred (GPtrArray *deferred,
+                gboolean   compress,
+                guint     *budget)
+{
+  for (guint i = 0; i < deferred->len && *budget > 0;)
+    {
+      PmRecord *record = g_ptr_array_index (deferred, i);
+
+      if (record_finished (record))
+        {
+          pm_record_compact (record, compress);
+          g_ptr_array_remove_index_fast (deferred, i);
+          (*budget)--;
+        }
+      else
+        i++;
+    }
+}
+
+static gboolean
+compact_cb (gpointer data)
+{
+  PmRequestLog *self = data;
+  guint budget = COMPACT_BATCH;
+  guint limit = self->items->len > self->keep_full ? self->items->len - self->keep_full : 0;
+
+  drain_deferred (self->deferred, TRUE, &budget);
+  drain_deferred (self->deferred_flat, FALSE, &budget);
+
+  /* Past keep_full: compressed. */
+  while (self->cursor < limit && budget > 0)
+    {
+      PmRecord *record = g_ptr_array_index (self->items, self->cursor++);
+
+      if (record_finished (record))
+        pm_record_compact (record, TRUE);
+      else
+        g_ptr_array_add (self->deferred, g_object_ref (record));
+      budget--;
+    }
+  self->flat_cursor = MAX (self->flat_cursor, self->cursor);
+
+  /* The newest: text, not the tree a decision leaves (the proxy does this itself once it has
+   * saved a record; records appended by others may still hold one). */
+  while (self->flat_cursor < self->items->len && budget > 0)
+    {
+      PmRecord *record = g_ptr_array_index (self->items, self->flat_cursor);
+
+      if (!record_finished (record))
+        g_ptr_array_add (self->deferred_flat, g_object_ref (record));
+      else
+        pm_record_compact (record, FALSE);
+      self->flat_cursor++;
+      budget--;
+    }
+
+  if (self->cursor < limit || self->flat_cursor < self->items->len || budget == 0)
+    return G_SOURCE_CONTINUE;
+  /* Only records still in flight are left: look again at the next append. */
+  g_clear_pointer (&self->compactor, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_compaction (PmRequestLog *self)
+{
+  if (self->compactor != NULL || self->keep_full == 0)
+    return;
+
+  self->compactor = g_idle_source_new ();
+  g_source_set_priority (self->compactor, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->compactor, compact_cb, self, NULL);
+  g_source_set_static_name (self->compactor, "[pointsman] request log compaction");
+  g_source_attach (self->compactor, g_main_context_get_thread_default ());
+}
+
 static void
 pm_request_log_dispose (GObject *object)
 {
   PmRequestLog *self = (PmRequestLog *)object;
+
+  if (self->compactor != NULL)
+    {
+      g_source_destroy (self->compactor);
+      g_clear_pointer (&self->compactor, g_source_unref);
+    }
+  if (self->deferred->len > 0)
+    g_ptr_array_remove_range (self->deferred, 0, self->deferred->len);
+  if (self->deferred_flat->len > 0)
+    g_ptr_array_remove_range (self->deferred_flat, 0, self->deferred_flat->len);
 
   g_hash_table_remove_all (self->by_id);
   if (self->items->len > 0)
@@ -85,6 +195,8 @@ pm_request_log_finalize (GObject *object)
 
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->deferred, g_ptr_array_unref);
+  g_clear_pointer (&self->deferred_flat, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pm_request_log_parent_class)->finalize (object);
 }
@@ -159,6 +271,9 @@ pm_request_log_init (PmRequestLog *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->deferred = g_ptr_array_new_with_free_func (g_object_unref);
+  self->deferred_flat = g_ptr_array_new_with_free_func (g_object_unref);
+  self->keep_full = DEFAULT_KEEP_FULL;
 }
 
 PmRequestLog *
@@ -200,6 +315,8 @@ pm_request_log_append (PmRequestLog *self,
             g_hash_table_remove (self->by_id, pm_record_get_id (old));
         }
       g_ptr_array_remove_range (self->items, 0, removed);
+      self->cursor = self->cursor > removed ? self->cursor - removed : 0;
+      self->flat_cursor = self->flat_cursor > removed ? self->flat_cursor - removed : 0;
       g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
     }
 
@@ -209,6 +326,22 @@ pm_request_log_append (PmRequestLog *self,
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  schedule_compaction (self);
+}
+
+/**
+ * pm_request_log_set_keep_full:
+ *
+ * How many of the newest records keep their explanation uncompressed (0: all of them).
+ */
+void
+pm_request_log_set_keep_full (PmRequestLog *self,
+                              guint         keep_full)
+{
+  g_return_if_fail (PM_IS_REQUEST_LOG (self));
+
+  self->keep_full = keep_full;
+  schedule_compaction (self);
 }
 
 /**
@@ -241,6 +374,8 @@ pm_request_log_clear (PmRequestLog *self)
 
   g_hash_table_remove_all (self->by_id);
   g_ptr_array_remove_range (self->items, 0, n);
+  self->cursor = 0;
+  self->flat_cursor = 0;
 
   g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);

@@ -20,5 +20,9 @@ void          pm_request_log_append     (PmRequestLog  *self,
 PmRecord     *pm_request_log_lookup     (PmRequestLog  *self,
                                          const char    *id);
 void          pm_request_log_clear      (PmRequestLog  *self);
+/* The newest keep_full records (500 by default) keep their explanation ready; older finished
+ * ones are compacted (pm_record_compact) from a low-priority idle. 0 keeps all. */
+void          pm_request_log_set_keep_full (PmRequestLog *self,
+                                            guint         keep_full);
 
 G_END_DECLS
