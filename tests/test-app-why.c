@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 #include <adwaita.h>
 
+#include "pm-batch-model.h"
 #include "pm-request-list.h"
 #include "pm-savings-series.h"
 #include "pm-test-utils.h"
@@ -208,6 +209,22 @@ test_live_update (void)
   g_assert_nonnull (strstr (after, "Sub-agent search"));
   g_assert_nonnull (strstr (after, "$0.0015"));
   g_assert_cmpuint (pm_why_pane_get_n_candidates (why), ==, 3);
+  /* The timeline followed the record's model without reading the log again. */
+  g_assert_cmpuint (pm_session_timeline_get_n_scans (pm_why_pane_get_timeline (why)), ==, 1);
+  g_assert_cmpstr (pm_session_timeline_get_models (pm_why_pane_get_timeline (why))[0], ==, "gpt-5-mini");
+  g_assert_nonnull (strstr (pm_session_timeline_get_summary (pm_why_pane_get_timeline (why)), "gpt-5-mini ×1"));
+
+  /* Another record of the session: read again, both steps. */
+  {
+    g_autoptr(PmRecord) second = pm_record_new ("live-2", g_get_real_time ());
+
+    pm_record_set_request (second, "s-live", PM_AGENT_CODEX, PM_KIND_MAIN, PM_API_OPENAI_RESPONSES, "gpt-5");
+    pm_record_set_decision (second, "gpt-5", "medium", "openai", TRUE, "Main turn.", NULL);
+    pm_request_log_append (log, second);
+    pm_why_pane_set_record (why, G_LIST_MODEL (log), second);
+    g_assert_cmpuint (pm_session_timeline_get_n_scans (pm_why_pane_get_timeline (why)), ==, 2);
+    g_assert_cmpuint (pm_session_timeline_get_n_steps (pm_why_pane_get_timeline (why)), ==, 2);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -338,6 +355,82 @@ assert_series_equal (PmSavingsSeries *incremental,
     }
 }
 
+/* The list's batch model follows the log a main-loop iteration late, in at most two
+ * items-changed however many records arrived and left, and always ends equal to the log. */
+static void
+assert_same_items (GListModel *a,
+                   GListModel *b)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (a), ==, g_list_model_get_n_items (b));
+  for (guint i = 0; i < g_list_model_get_n_items (a); i++)
+    {
+      g_autoptr(GObject) x = g_list_model_get_item (a, i);
+      g_autoptr(GObject) y = g_list_model_get_item (b, i);
+
+      g_assert_true (x == y);
+    }
+}
+
+static void
+test_batch_model (void)
+{
+  g_autoptr(PmRequestLog) log = pm_request_log_new (30);
+  g_autoptr(PmBatchModel) batched = NULL;
+  guint emitted, round = 0;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("pre-%u", i);
+      g_autoptr(PmRecord) r = pm_record_new (id, g_get_real_time ());
+
+      pm_request_log_append (log, r);
+    }
+  batched = pm_batch_model_new (G_LIST_MODEL (log));
+  assert_same_items (G_LIST_MODEL (batched), G_LIST_MODEL (log));
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (batched)) == g_list_model_get_item_type (G_LIST_MODEL (log)));
+
+  /* Appends, then appends that make the full log drop its oldest (each its own items-changed
+   * in the log): nothing until the main loop runs, then at most a removal and an append. */
+  {
+    static const guint batches[] = { 5, 15, 12, 45, 1 };
+
+    for (guint b = 0; b < G_N_ELEMENTS (batches); b++)
+      {
+        guint before = g_list_model_get_n_items (G_LIST_MODEL (batched));
+
+        emitted = pm_batch_model_get_n_emitted (batched);
+        for (guint i = 0; i < batches[b]; i++)
+          {
+            g_autofree char *id = g_strdup_printf ("r-%u-%u", b, i);
+            g_autoptr(PmRecord) r = pm_record_new (id, g_get_real_time ());
+
+            pm_request_log_append (log, r);
+          }
+        g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (batched)), ==, before);
+        while (g_main_context_iteration (NULL, FALSE))
+          ;
+        assert_same_items (G_LIST_MODEL (batched), G_LIST_MODEL (log));
+        g_assert_cmpuint (pm_batch_model_get_n_emitted (batched) - emitted, <=, 2);
+        round++;
+      }
+  }
+  g_assert_cmpuint (round, ==, 5);
+
+  /* Anything else (cleared, then refilled): one replacement. */
+  emitted = pm_batch_model_get_n_emitted (batched);
+  pm_request_log_clear (log);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("after-clear-%u", i);
+      g_autoptr(PmRecord) r = pm_record_new (id, g_get_real_time ());
+
+      pm_request_log_append (log, r);
+    }
+  pm_batch_model_flush (batched);
+  assert_same_items (G_LIST_MODEL (batched), G_LIST_MODEL (log));
+  g_assert_cmpuint (pm_batch_model_get_n_emitted (batched) - emitted, <=, 2);
+}
+
 static void
 count_cb (guint *count)
 {
@@ -448,6 +541,7 @@ main (int   argc,
   g_test_add_func ("/app/why/live-update", test_live_update);
   g_test_add_func ("/app/list/large", test_list_large);
   g_test_add_func ("/app/savings/incremental", test_savings_incremental);
+  g_test_add_func ("/app/list/batch-model", test_batch_model);
 
   return g_test_run ();
 }

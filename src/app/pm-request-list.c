@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pm-batch-model.h"
 #include "pm-request-list.h"
 
 struct _PmRequestList
@@ -26,6 +27,7 @@ struct _PmRequestList
   GtkColumnViewColumn *time_column;
 
   GListModel         *model;
+  PmBatchModel       *batched;        /* model, applied once per main-loop iteration */
   GtkStringList      *sessions;
   GtkStringList      *agents;
   GHashTable         *seen_sessions;
@@ -190,6 +192,13 @@ set_str (char       **dest,
   return TRUE;
 }
 
+/* The model as the list shows it: the log, a main-loop iteration late (pm-batch-model.h). */
+static GListModel *
+shown_source (PmRequestList *self)
+{
+  return self->batched != NULL ? G_LIST_MODEL (self->batched) : NULL;
+}
+
 /* --- filtering ----------------------------------------------------------------------------- */
 
 static gboolean
@@ -216,7 +225,8 @@ filter_func (gpointer item,
 static void
 update_count (PmRequestList *self)
 {
-  guint total = self->model ? g_list_model_get_n_items (self->model) : 0;
+  GListModel *source = shown_source (self);
+  guint total = source ? g_list_model_get_n_items (source) : 0;
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
   g_autofree char *text = NULL;
 
@@ -285,14 +295,15 @@ on_agent_selected (PmRequestList *self)
 static void
 scan_new_items (PmRequestList *self)
 {
-  guint n = self->model ? g_list_model_get_n_items (self->model) : 0;
+  GListModel *source = shown_source (self);
+  guint n = source ? g_list_model_get_n_items (source) : 0;
 
   if (self->scanned > n)
     self->scanned = 0;
 
   for (guint i = self->scanned; i < n; i++)
     {
-      g_autoptr(PmRecord) record = g_list_model_get_item (self->model, i);
+      g_autoptr(PmRecord) record = g_list_model_get_item (source, i);
       g_autofree char *session = NULL;
       g_autofree char *agent = NULL;
 
@@ -439,7 +450,7 @@ watch_new_items (PmRequestList *self,
 {
   for (guint i = position; i < position + added; i++)
     {
-      g_autoptr(PmRecord) record = g_list_model_get_item (self->model, i);
+      g_autoptr(PmRecord) record = g_list_model_get_item (shown_source (self), i);
       gulong handler;
 
       if (record == NULL || record_is_final (record) || g_hash_table_contains (self->watched, record))
@@ -484,7 +495,10 @@ on_items_changed (PmRequestList *self,
                   guint          added,
                   GListModel    *model)
 {
-  if (removed > 0)
+  /* Records scanned before the removed ones stay scanned (the menus keep what they saw). */
+  if (removed > 0 && position + removed <= self->scanned)
+    self->scanned -= removed;
+  else if (removed > 0)
     self->scanned = MIN (self->scanned, position);
   scan_new_items (self);
   watch_new_items (self, position, added);
@@ -520,21 +534,33 @@ pm_request_list_set_model (PmRequestList *self,
   if (self->model == model)
     return;
 
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  if (self->batched != NULL)
+    g_signal_handlers_disconnect_by_func (self->batched, on_items_changed, self);
   unwatch_all (self);
   g_set_object (&self->model, model);
+  g_clear_object (&self->batched);
+  if (model != NULL)
+    self->batched = pm_batch_model_new (model);
 
   reset_filters (self);
-  gtk_filter_list_model_set_model (self->filter_model, model);
-  if (model != NULL)
-    g_signal_connect_object (model, "items-changed", G_CALLBACK (on_items_changed), self,
+  gtk_filter_list_model_set_model (self->filter_model, shown_source (self));
+  if (self->batched != NULL)
+    g_signal_connect_object (self->batched, "items-changed", G_CALLBACK (on_items_changed), self,
                              G_CONNECT_SWAPPED);
   scan_new_items (self);
-  if (model != NULL)
-    watch_new_items (self, 0, g_list_model_get_n_items (model));
+  if (self->batched != NULL)
+    watch_new_items (self, 0, g_list_model_get_n_items (shown_source (self)));
   refilter (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
+void
+pm_request_list_flush (PmRequestList *self)
+{
+  g_return_if_fail (PM_IS_REQUEST_LIST (self));
+
+  if (self->batched != NULL)
+    pm_batch_model_flush (self->batched);
 }
 
 GListModel *
@@ -584,14 +610,15 @@ pm_request_list_dispose (GObject *object)
   GtkWidget *child;
   PmRequestList *self = PM_REQUEST_LIST (object);
 
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_func (self->model, on_items_changed, self);
+  if (self->batched != NULL)
+    g_signal_handlers_disconnect_by_func (self->batched, on_items_changed, self);
   if (self->watched != NULL)
     unwatch_all (self);
   g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_REQUEST_LIST);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  g_clear_object (&self->batched);
   g_clear_object (&self->filter);
   g_clear_object (&self->sessions);
   g_clear_object (&self->agents);

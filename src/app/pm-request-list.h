@@ -18,6 +18,9 @@ GtkWidget          *pm_request_list_new                 (void);
 void                pm_request_list_set_model           (PmRequestList *self,
                                                          GListModel    *model);
 GListModel         *pm_request_list_get_model           (PmRequestList *self);
+/* The list applies the model's changes once per main-loop iteration (pm-batch-model.h); apply
+ * what is pending now. */
+void                pm_request_list_flush               (PmRequestList *self);
 /* The selected record or NULL; "selected" notifies. */
 PmRecord           *pm_request_list_get_selected        (PmRequestList *self);
 GtkSingleSelection *pm_request_list_get_selection       (PmRequestList *self);

@@ -347,7 +347,6 @@ refresh (PmWhyPane *self)
   g_autofree char *figures = NULL;
   g_autofree char *cost = NULL, *baseline = NULL, *saved = NULL;
   g_autoptr(GString) legend = g_string_new (NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   const char *model, *effort, *summary, *error;
   PmUsage usage;
   double saved_usd;
@@ -405,29 +404,15 @@ refresh (PmWhyPane *self)
 
   render_explanation (self, pm_record_get_explanation (self->record));
 
+  /* The log is read again only for another record or session (pm-session-timeline.h). */
   pm_session_timeline_set_record (self->timeline, self->log, self->record);
-  if (self->log != NULL)
+  for (const char * const *m = pm_session_timeline_get_models (self->timeline); *m != NULL; m++)
     {
-      guint n = g_list_model_get_n_items (self->log);
-      const char *session = pm_record_get_session (self->record);
+      g_autofree char *item = pm_model_legend_markup (*m);
 
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(PmRecord) r = g_list_model_get_item (self->log, i);
-          const char *m = pm_record_get_model (r);
-
-          if (m == NULL || g_strcmp0 (pm_record_get_session (r), session) != 0 ||
-              g_hash_table_contains (seen, m))
-            continue;
-          g_hash_table_add (seen, (gpointer) m);
-          {
-            g_autofree char *item = pm_model_legend_markup (m);
-
-            if (legend->len > 0)
-              g_string_append (legend, "   ");
-            g_string_append (legend, item);
-          }
-        }
+      if (legend->len > 0)
+        g_string_append (legend, "   ");
+      g_string_append (legend, item);
     }
   if (legend->len > 0)
     {
@@ -487,6 +472,13 @@ pm_why_pane_get_n_candidates (PmWhyPane *self)
 {
   g_return_val_if_fail (PM_IS_WHY_PANE (self), 0);
   return self->n_candidates;
+}
+
+PmSessionTimeline *
+pm_why_pane_get_timeline (PmWhyPane *self)
+{
+  g_return_val_if_fail (PM_IS_WHY_PANE (self), NULL);
+  return self->timeline;
 }
 
 guint

@@ -8,6 +8,8 @@
 
 #include "pm-app-core.h"
 
+#include "pm-session-timeline.h"
+
 G_BEGIN_DECLS
 
 #define PM_TYPE_WHY_PANE (pm_why_pane_get_type ())
@@ -21,6 +23,7 @@ void        pm_why_pane_set_record       (PmWhyPane  *self,
 PmRecord   *pm_why_pane_get_record       (PmWhyPane  *self);
 guint       pm_why_pane_get_n_candidates (PmWhyPane  *self);
 guint       pm_why_pane_get_n_reasons    (PmWhyPane  *self);
+PmSessionTimeline *pm_why_pane_get_timeline (PmWhyPane *self);
 /* Everything the pane shows, as plain text, one item a line (tests, copy). */
 char       *pm_why_pane_dup_text         (PmWhyPane  *self);
 
