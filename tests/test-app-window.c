@@ -984,6 +984,215 @@ test_about_shortcuts_style (Fixture       *f,
 
 #endif /* PM_APP_HAVE_CORE */
 
+/* --- the local access token and the configuration file ---------------------------------- */
+
+static gboolean
+token_settled (gpointer data)
+{
+  PmApplication *app = data;
+
+  return !pm_application_get_token_loading (app);
+}
+
+static char *
+read_config (const char *path)
+{
+  g_autofree char *contents = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  return g_steal_pointer (&contents);
+}
+
+/* POST a Claude Code-shaped request to the app's proxy, with the given x-api-key (or none). */
+static guint
+post_message (PmApplication *app,
+              const char    *api_key)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *proxy_url = pm_application_dup_url (app);
+  g_autofree char *endpoint = g_strconcat (proxy_url, "/v1/messages", NULL);
+  Reply reply = { 0 };
+  const char *json =
+    "{\"model\":\"pointsman/auto\",\"max_tokens\":1024,\"stream\":true,"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"Fix the failing test in parse.py\"}]}";
+
+  msg = soup_message_new ("POST", endpoint);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "anthropic-version", "2023-06-01");
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "user-agent", "claude-cli/2.1.90 (external, cli)");
+  if (api_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-api-key", api_key);
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &reply);
+  g_assert_true (wait_until (reply_done, &reply, 30000));
+  g_bytes_unref (reply.body);
+  return reply.status;
+}
+
+#define PROVIDER_KEY "sk-ant-fake-provider-key-for-the-token-test-0123456789"
+
+/* With "listen": {"token": true} the app loads the token from the real keyring (off the main
+ * thread), gives it to its proxy and puts it in the snippets: a client without it gets 401, one
+ * with it gets through. The switch turns it off and writes only listen.token to config.json.
+ * The provider key appears nowhere in the window or the file. */
+static void
+test_access_token (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
+  g_autoptr(GString) all_text = g_string_new (NULL);
+  g_autofree char *tmpdir = pm_test_make_tmpdir ();
+  g_autofree char *config_path = g_build_filename (tmpdir, "config.json", NULL);
+  g_autofree char *sim_url = NULL, *contents = NULL, *stored = NULL;
+  g_autofree char *token = NULL;
+  PmApplication *app;
+  PmWindow *window;
+  PmSetupPage *page;
+  PmProviderConfig *anthropic, copy;
+  PmKeyring *keyring;
+  const char *snippets[] = { "claude-code", "codex", "opencode", "aider" };
+
+  /* The user's file: the defaults (providers included), a port of their own, the token on. */
+  {
+    g_autoptr(PmConfig) defaults = pm_config_new_default ();
+
+    pm_config_set_listen_port (defaults, 18999);
+    pm_config_set_listen_token (defaults, TRUE);
+    g_assert_true (pm_config_save (defaults, config_path, &error));
+    g_assert_no_error (error);
+  }
+  app = pm_application_new_for_testing (config_path, NULL);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_application_start_proxy (app, &error));
+  g_assert_no_error (error);
+  window = pm_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  page = pm_window_get_setup_page (window);
+  keyring = pm_application_get_keyring (app);
+
+  g_assert_true (pm_application_get_token_required (app));
+  g_assert_true (gtk_switch_get_active (pm_setup_page_get_token_switch (page)));
+  g_assert_true (wait_until (token_settled, app, 30000));
+  if (pm_application_get_token (app) == NULL)
+    {
+      /* Without a Secret Service the proxy stays closed and the page says why. */
+      g_assert_nonnull (strstr (pm_setup_page_get_token_status (page), "refuses every request"));
+      g_test_skip (pm_application_get_token_error (app));
+      goto out;
+    }
+  token = g_strdup (pm_application_get_token (app));
+  g_assert_true (g_str_has_prefix (token, "pm-local-"));
+  stored = pm_keyring_lookup_sync (keyring, PM_GUARD_TOKEN_PROVIDER, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, token);
+  for (guint i = 0; i < G_N_ELEMENTS (snippets); i++)
+    g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, snippets[i]), token));
+
+  /* The provider: the scripted upstream, its key in the keyring. */
+  g_assert_true (pm_keyring_store_sync (keyring, "anthropic", PROVIDER_KEY, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (pm_sim_upstream_start (sim, 0, &error));
+  g_assert_no_error (error);
+  sim_url = pm_sim_upstream_dup_url (sim);
+  anthropic = pm_config_lookup_provider (pm_application_get_config (app), "anthropic");
+  g_assert_nonnull (anthropic);
+  copy = *anthropic;
+  copy.base_url = sim_url;
+  copy.key = (char *) "keyring";
+  pm_config_set_provider (pm_application_get_config (app), &copy);
+
+  g_assert_cmpuint (post_message (app, NULL), ==, 401);
+  g_assert_cmpuint (post_message (app, "pm-local-wrong-token-of-the-same-length-000000000000"), ==, 401);
+  g_assert_cmpuint (post_message (app, token), ==, 200);
+
+  /* Nothing in the window shows the provider key; the token is there, in the snippets. */
+  pm_window_show_page (window, "setup");
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  collect_text (GTK_WIDGET (window), all_text);
+  g_assert_null (strstr (all_text->str, PROVIDER_KEY));
+  g_assert_nonnull (strstr (all_text->str, token));
+
+  /* Off, from the switch: config.json says so (the rest of "listen" as written, no override
+   * of the app's, no key), clients need no token, the snippets carry none. */
+  gtk_switch_set_active (pm_setup_page_get_token_switch (page), FALSE);
+  g_assert_false (pm_application_get_token_required (app));
+  contents = read_config (config_path);
+  g_assert_nonnull (strstr (contents, "\"token\" : false"));
+  g_assert_nonnull (strstr (contents, "18999"));
+  {
+    g_autofree char *test_db = g_build_filename (tmpdir, "requests.db", NULL);
+
+    g_assert_null (strstr (contents, test_db));   /* the test's database, an override */
+  }
+  g_assert_null (strstr (contents, PROVIDER_KEY));
+  g_assert_null (strstr (contents, token));
+  g_assert_cmpuint (post_message (app, NULL), ==, 200);
+  for (guint i = 0; i < G_N_ELEMENTS (snippets); i++)
+    g_assert_null (strstr (pm_setup_page_get_snippet (page, snippets[i]), token));
+
+  /* On again: the same token (from the keyring), required at once. */
+  gtk_switch_set_active (pm_setup_page_get_token_switch (page), TRUE);
+  g_assert_true (wait_until (token_settled, app, 30000));
+  g_assert_cmpstr (pm_application_get_token (app), ==, token);
+  g_clear_pointer (&contents, g_free);
+  contents = read_config (config_path);
+  g_assert_nonnull (strstr (contents, "\"token\" : true"));
+  g_assert_cmpuint (post_message (app, NULL), ==, 401);
+  g_assert_nonnull (strstr (pm_setup_page_get_snippet (page, "aider"), token));
+
+  g_assert_true (pm_keyring_remove_sync (keyring, "anthropic", NULL, &error));
+  g_assert_no_error (error);
+
+out:
+  gtk_window_destroy (GTK_WINDOW (window));
+  pm_application_stop_proxy (app);
+  spin (50);
+  g_object_unref (app);
+}
+
+/* The providers page writes the providers to config.json, and only them: not the port the
+ * app runs on (the preferences' or, here, a test's 0), not a test's database. */
+static void
+test_providers_save_only_edits (Fixture       *f,
+                                gconstpointer  data)
+{
+  PmProvidersPage *page = pm_window_get_providers_page (f->window);
+  PmConfig *config = pm_application_get_config (f->app);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *provider_id = g_strdup_printf ("test-saved-%d", g_random_int_range (0, 1 << 30));
+  const char *path = pm_config_get_path (config);
+  JsonObject *root, *listen;
+
+  /* The user's file: a port of their own and a member the app does not know. */
+  g_assert_true (g_file_set_contents (path,
+                                      "{\n  \"listen\": {\"port\": 18998},\n  \"x-note\": \"kept\"\n}\n",
+                                      -1, NULL));
+  g_assert_cmpuint (pm_config_get_listen_port (config), !=, 18998);   /* the app's override */
+
+  g_assert_true (pm_providers_page_set_provider (page, provider_id, PM_API_OPENAI_CHAT,
+                                                 "http://127.0.0.1:9/v1", &error));
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  listen = json_object_get_object_member (root, "listen");
+  g_assert_cmpint (json_object_get_int_member (listen, "port"), ==, 18998);
+  g_assert_cmpstr (json_object_get_string_member (root, "x-note"), ==, "kept");
+  g_assert_false (json_object_has_member (root, "database"));
+  g_assert_true (json_object_has_member (root, "providers"));
+  {
+    g_autoptr(PmConfig) reloaded = pm_config_load (path, FALSE, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (pm_config_lookup_provider (reloaded, provider_id));
+    g_assert_cmpuint (pm_config_get_listen_port (reloaded), ==, 18998);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1023,6 +1232,8 @@ main (int   argc,
   g_test_add ("/app/window/about-shortcuts-style", Fixture, NULL, fixture_setup, test_about_shortcuts_style, fixture_teardown);
   g_test_add_func ("/app/providers/no-secret-service", test_providers_no_secret_service);
   g_test_add ("/app/providers/keys", Fixture, NULL, fixture_setup, test_providers_keys, fixture_teardown);
+  g_test_add ("/app/providers/save-only-edits", Fixture, NULL, fixture_setup, test_providers_save_only_edits, fixture_teardown);
+  g_test_add_func ("/app/access-token", test_access_token);
 
   return g_test_run ();
 #endif

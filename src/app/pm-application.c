@@ -37,6 +37,11 @@ struct _PmApplication
   char           *core_error;
   guint           config_port;
   guint           objective_save_id;
+
+  /* The local access token ("listen": {"token": true}; pm-guard.h), loaded off the main thread. */
+  char           *token;
+  char           *token_error;
+  GCancellable   *token_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PmApplication, pm_application, ADW_TYPE_APPLICATION)
@@ -48,10 +53,15 @@ enum {
   PROP_PROXY_ERROR,
   PROP_DEMO_RUNNING,
   PROP_DEMO_PROGRESS,
+  PROP_TOKEN_REQUIRED,
+  PROP_TOKEN,
+  PROP_TOKEN_LOADING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void ensure_token (PmApplication *self);
 
 /* --- GSettings ⇄ PmObjective ------------------------------------------------------------- */
 
@@ -152,31 +162,32 @@ on_objective_notify (PmApplication *self)
 }
 #endif
 
-gboolean
-pm_application_save_objective (PmApplication  *self,
-                               GError        **error)
-{
 #if PM_APP_HAVE_CORE
+typedef void (*EditFunc) (PmApplication *self,
+                          JsonObject    *root);
+
+/* Change only what edit changes in config.json: the rest of the file stays as the user wrote
+ * it, and the app's own overrides (the port from the preferences, a test's database) never
+ * land there. The file is created if missing. */
+static gboolean
+edit_config_file (PmApplication  *self,
+                  EditFunc        edit,
+                  GError        **error)
+{
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *data = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *with_newline = NULL;
   const char *path;
-#endif
 
-  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
-
-#if PM_APP_HAVE_CORE
-  g_clear_handle_id (&self->objective_save_id, g_source_remove);
-  if (self->config == NULL || self->objective == NULL)
+  if (self->config == NULL)
     return TRUE;
   path = pm_config_get_path (self->config);
   if (path == NULL)
     return TRUE;   /* defaults in memory (tests) */
 
-  /* Only the objective member changes: the rest of the file stays as the user wrote it (the
-   * app's own overrides, such as the port from the preferences, never land there). */
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       if (!json_parser_load_from_file (parser, path, error))
@@ -188,8 +199,7 @@ pm_application_save_objective (PmApplication  *self,
       g_clear_pointer (&root, json_node_unref);
       root = json_node_init_object (json_node_alloc (), json_object_new ());
     }
-  json_object_set_member (json_node_get_object (root), "objective",
-                          pm_objective_to_json (self->objective));
+  edit (self, json_node_get_object (root));
 
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, TRUE);
@@ -204,12 +214,62 @@ pm_application_save_objective (PmApplication  *self,
                    dir, g_strerror (errsv));
       return FALSE;
     }
-  {
-    g_autofree char *with_newline = g_strconcat (data, "\n", NULL);
+  with_newline = g_strconcat (data, "\n", NULL);
+  /* 0600: provider headers may carry gateway tokens. */
+  return g_file_set_contents_full (path, with_newline, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0600, error);
+}
 
-    return g_file_set_contents_full (path, with_newline, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                     0600, error);
-  }
+static void
+edit_objective (PmApplication *self,
+                JsonObject    *root)
+{
+  json_object_set_member (root, "objective", pm_objective_to_json (self->objective));
+}
+
+/* The providers as the configuration has them now (the providers page edits them). */
+static void
+edit_providers (PmApplication *self,
+                JsonObject    *root)
+{
+  g_autoptr(JsonNode) all = pm_config_to_json (self->config);
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (all) ? json_node_get_object (all) : NULL;
+
+  if (object != NULL && json_object_has_member (object, "providers"))
+    json_object_set_member (root, "providers", json_node_copy (json_object_get_member (object, "providers")));
+  else
+    json_object_remove_member (root, "providers");
+}
+
+/* "listen": {"token": …}, the rest of "listen" as it was. */
+static void
+edit_listen_token (PmApplication *self,
+                   JsonObject    *root)
+{
+  JsonObject *listen = NULL;
+
+  if (json_object_has_member (root, "listen") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "listen")))
+    listen = json_object_get_object_member (root, "listen");
+  else
+    {
+      listen = json_object_new ();
+      json_object_set_object_member (root, "listen", listen);
+    }
+  json_object_set_boolean_member (listen, "token", pm_config_get_listen_token (self->config));
+}
+#endif
+
+gboolean
+pm_application_save_objective (PmApplication  *self,
+                               GError        **error)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  g_clear_handle_id (&self->objective_save_id, g_source_remove);
+  if (self->objective == NULL)
+    return TRUE;
+  return edit_config_file (self, edit_objective, error);
 #else
   return TRUE;
 #endif
@@ -367,11 +427,158 @@ load_core (PmApplication  *self,
                                   pm_config_get_default_model (self->config));
   pm_what_if_attach_proxy (self->what_if, self->proxy);
   load_history (self);
+  ensure_token (self);
 
   return TRUE;
 #else
   self->objective = pm_objective_new ();
   bind_objective (self, FALSE);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("This build of Pointsman has no routing core"));
+  return FALSE;
+#endif
+}
+
+/* --- the local access token ------------------------------------------------------------- */
+
+#if PM_APP_HAVE_CORE
+/* In a worker thread: the keyring may prompt (an unlock dialog), the window must not wait.
+ * A throwaway guard, so the proxy's guard is only touched on the main thread. */
+static void
+load_token_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  PmKeyring *keyring = task_data;
+  g_autoptr(PmGuard) guard = pm_guard_new ();
+  g_autoptr(GError) error = NULL;
+  char *token = pm_guard_load_token (guard, keyring, TRUE, cancellable, &error);
+
+  if (token == NULL && error == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The keyring returned no token"));
+  if (token == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, token, g_free);
+}
+
+static void
+load_token_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  PmApplication *self = PM_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->token_cancellable);
+  g_clear_pointer (&self->token_error, g_free);
+  if (token != NULL)
+    {
+      g_free (self->token);
+      self->token = g_steal_pointer (&token);
+      if (self->proxy != NULL)
+        pm_guard_set_token (pm_proxy_get_guard (self->proxy), self->token);
+    }
+  else
+    {
+      /* The guard stays closed: every request is refused until a token is there. */
+      self->token_error = g_strdup (error->message);
+      g_message ("The local access token could not be loaded: %s", error->message);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_LOADING]);
+}
+#endif
+
+/* When the configuration requires the token: give the proxy's guard the one loaded before, or
+ * load it (generated and stored in the keyring on first use) without blocking. */
+static void
+ensure_token (PmApplication *self)
+{
+#if PM_APP_HAVE_CORE
+  g_autoptr(GTask) task = NULL;
+
+  if (self->proxy == NULL || self->keyring == NULL ||
+      !pm_guard_get_token_required (pm_proxy_get_guard (self->proxy)))
+    return;
+  if (self->token != NULL)
+    {
+      pm_guard_set_token (pm_proxy_get_guard (self->proxy), self->token);
+      return;
+    }
+  if (self->token_cancellable != NULL)
+    return;   /* on its way */
+
+  self->token_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->token_cancellable, load_token_cb, NULL);
+  g_task_set_source_tag (task, ensure_token);
+  g_task_set_task_data (task, g_object_ref (self->keyring), g_object_unref);
+  g_task_run_in_thread (task, load_token_thread);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_LOADING]);
+#endif
+}
+
+gboolean
+pm_application_get_token_required (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  return self->proxy != NULL && pm_guard_get_token_required (pm_proxy_get_guard (self->proxy));
+#else
+  return FALSE;
+#endif
+}
+
+const char *
+pm_application_get_token (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->token;
+}
+
+gboolean
+pm_application_get_token_loading (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+  return self->token_cancellable != NULL;
+}
+
+const char *
+pm_application_get_token_error (PmApplication *self)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), NULL);
+  return self->token_error;
+}
+
+gboolean
+pm_application_set_token_required (PmApplication  *self,
+                                   gboolean        required,
+                                   GError        **error)
+{
+  g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
+
+#if PM_APP_HAVE_CORE
+  if (self->config == NULL || self->proxy == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           self->core_error ? self->core_error : _("The proxy is not available"));
+      return FALSE;
+    }
+  if (pm_config_get_listen_token (self->config) == !!required)
+    return TRUE;
+
+  pm_config_set_listen_token (self->config, required);
+  pm_guard_set_token_enabled (pm_proxy_get_guard (self->proxy), required);
+  ensure_token (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN_REQUIRED]);
+  /* Written like the objective: only "listen": {"token"} changes in config.json. */
+  return edit_config_file (self, edit_listen_token, error);
+#else
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        _("This build of Pointsman has no routing core"));
   return FALSE;
@@ -606,11 +813,11 @@ pm_application_save_config (PmApplication  *self,
   g_return_val_if_fail (PM_IS_APPLICATION (self), FALSE);
 
 #if PM_APP_HAVE_CORE
-  if (self->config == NULL)
-    return TRUE;
-  if (pm_config_get_path (self->config) == NULL)
-    return TRUE;   /* defaults in memory (tests) */
-  return pm_config_save (self->config, pm_config_get_path (self->config), error);
+  /* An objective change still waiting for its write goes along (both are the user's edits). */
+  if (self->objective_save_id != 0 && !pm_application_save_objective (self, error))
+    return FALSE;
+  /* Only the providers: the in-memory configuration also holds the app's overrides. */
+  return edit_config_file (self, edit_providers, error);
 #else
   return TRUE;
 #endif
@@ -828,6 +1035,7 @@ pm_application_shutdown (GApplication *app)
   PmApplication *self = PM_APPLICATION (app);
 
   pm_application_stop_demo (self);
+  g_cancellable_cancel (self->token_cancellable);
 #if PM_APP_HAVE_CORE
   if (self->objective_save_id != 0)
     save_objective_cb (self);
@@ -854,6 +1062,8 @@ pm_application_dispose (GObject *object)
       g_clear_object (&self->demo);
     }
   g_clear_object (&self->what_if);
+  g_cancellable_cancel (self->token_cancellable);
+  g_clear_object (&self->token_cancellable);
 #if PM_APP_HAVE_CORE
   if (self->objective_save_id != 0)
     save_objective_cb (self);
@@ -883,6 +1093,8 @@ pm_application_finalize (GObject *object)
   PmApplication *self = PM_APPLICATION (object);
 
   g_free (self->config_path);
+  g_free (self->token);
+  g_free (self->token_error);
   g_free (self->proxy_error);
   g_free (self->core_error);
 
@@ -913,6 +1125,15 @@ pm_application_get_property (GObject    *object,
       break;
     case PROP_DEMO_PROGRESS:
       g_value_set_uint (value, pm_application_get_demo_progress (self));
+      break;
+    case PROP_TOKEN_REQUIRED:
+      g_value_set_boolean (value, pm_application_get_token_required (self));
+      break;
+    case PROP_TOKEN:
+      g_value_set_string (value, pm_application_get_token (self));
+      break;
+    case PROP_TOKEN_LOADING:
+      g_value_set_boolean (value, pm_application_get_token_loading (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -948,6 +1169,15 @@ pm_application_class_init (PmApplicationClass *klass)
   properties[PROP_DEMO_PROGRESS] =
     g_param_spec_uint ("demo-progress", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN_REQUIRED] =
+    g_param_spec_boolean ("token-required", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN] =
+    g_param_spec_string ("token", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN_LOADING] =
+    g_param_spec_boolean ("token-loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -51,11 +51,25 @@ const char    *pm_application_get_demo_error    (PmApplication  *self);
 guint          pm_application_get_demo_progress (PmApplication  *self);
 /* Spent today (local day), from the request database when there is one, else from the log. */
 double         pm_application_get_spend_today   (PmApplication  *self);
-/* Save the configuration (providers page). */
 /* Writes the objective into config.json (only that member; the file is created if missing).
  * The app does this by itself shortly after each change. */
 gboolean       pm_application_save_objective    (PmApplication  *self,
                                                  GError        **error);
+/* The local access token (pm-guard.h): required when config.json says "listen": {"token": true}
+ * (or the proxy listens beyond loopback). The app loads it from the keyring off the main thread
+ * (generated and stored on first use) and hands it to the proxy; until then the proxy refuses
+ * every request. "token" is NULL until loaded; "token-loading" while the keyring works. */
+gboolean       pm_application_get_token_required (PmApplication *self);
+const char    *pm_application_get_token          (PmApplication *self);
+gboolean       pm_application_get_token_loading  (PmApplication *self);
+const char    *pm_application_get_token_error    (PmApplication *self);
+/* The switch: sets the proxy's guard, loads the token when needed and writes only
+ * "listen": {"token"} into config.json. */
+gboolean       pm_application_set_token_required (PmApplication  *self,
+                                                  gboolean        required,
+                                                  GError        **error);
+/* Writes the providers into config.json (only that member: the app's overrides such as the
+ * port from the preferences stay out of the file). The providers page calls it. */
 gboolean       pm_application_save_config       (PmApplication  *self,
                                                  GError        **error);
 

@@ -59,6 +59,9 @@ struct _PmSetupPage
   AdwPreferencesGroup *agents_group;
   GtkSpinButton       *port_spin;
   GtkSwitch           *start_switch;
+  GtkSwitch           *token_switch;
+  AdwActionRow        *token_row;
+  GtkButton           *copy_token_button;
 
   PmApplication       *app;      /* weak */
   GtkLabel            *snippet_labels[G_N_ELEMENTS (agents)];
@@ -96,6 +99,9 @@ pm_setup_page_set_url (PmSetupPage *self,
       /* With a local access token the agent's key must be that token. */
       if (self->token != NULL)
         g_string_replace (snippet, "pointsman-local", self->token, 0);
+      /* Codex sends no key to a provider without env_key: a header the guard accepts. */
+      if (self->token != NULL && g_str_equal (agents[i].id, "codex"))
+        g_string_append_printf (snippet, "\nhttp_headers = { \"x-pointsman-token\" = \"%s\" }", self->token);
       self->snippets[i] = g_string_free (snippet, FALSE);
       gtk_label_set_label (self->snippet_labels[i], self->snippets[i]);
     }
@@ -110,6 +116,20 @@ pm_setup_page_set_token (PmSetupPage *self,
   g_free (self->token);
   self->token = g_strdup (token);
   pm_setup_page_set_url (self, self->url);
+}
+
+GtkSwitch *
+pm_setup_page_get_token_switch (PmSetupPage *self)
+{
+  g_return_val_if_fail (PM_IS_SETUP_PAGE (self), NULL);
+  return self->token_switch;
+}
+
+const char *
+pm_setup_page_get_token_status (PmSetupPage *self)
+{
+  g_return_val_if_fail (PM_IS_SETUP_PAGE (self), NULL);
+  return adw_action_row_get_subtitle (self->token_row);
 }
 
 const char *
@@ -135,6 +155,68 @@ on_copy_clicked (GtkButton   *button,
   overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   if (overlay != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (_("Copied")));
+}
+
+static void
+show_toast (PmSetupPage *self,
+            const char  *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+/* The switch, the token row and the snippets as the app has the token now. */
+static void
+on_token_changed (PmSetupPage *self)
+{
+  gboolean required = pm_application_get_token_required (self->app);
+  const char *token = pm_application_get_token (self->app);
+  const char *error = pm_application_get_token_error (self->app);
+  g_autofree char *subtitle = NULL;
+
+  g_signal_handlers_block_matched (self->token_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_switch_set_active (self->token_switch, required);
+  g_signal_handlers_unblock_matched (self->token_switch, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+
+  if (!required)
+    subtitle = g_strdup (_("Not required: any key works on the agent's side"));
+  else if (token != NULL)
+    subtitle = g_strdup (_("Kept in the keyring; the snippets below include it"));
+  else if (pm_application_get_token_loading (self->app))
+    subtitle = g_strdup (_("Loading from the keyring…"));
+  else
+    subtitle = g_strdup_printf (_("Not available (%s): the proxy refuses every request"),
+                                error != NULL ? error : _("no keyring"));
+  adw_action_row_set_subtitle (self->token_row, subtitle);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_token_button), required && token != NULL);
+  pm_setup_page_set_token (self, required ? token : NULL);
+}
+
+static void
+on_token_switch (PmSetupPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!pm_application_set_token_required (self->app, gtk_switch_get_active (self->token_switch), &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The setting was not saved: %s"), error->message);
+
+      show_toast (self, message);
+    }
+  on_token_changed (self);
+}
+
+static void
+on_copy_token_clicked (PmSetupPage *self)
+{
+  const char *token = self->app != NULL ? pm_application_get_token (self->app) : NULL;
+
+  if (token == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), token);
+  show_toast (self, _("Access token copied"));
 }
 
 static void
@@ -170,6 +252,13 @@ pm_setup_page_bind (PmSetupPage   *self,
   g_signal_connect_object (app, "notify::demo-progress", G_CALLBACK (on_demo_running), self,
                            G_CONNECT_SWAPPED);
   on_demo_running (self);
+
+  g_signal_connect_object (app, "notify::token", G_CALLBACK (on_token_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::token-required", G_CALLBACK (on_token_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (app, "notify::token-loading", G_CALLBACK (on_token_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->token_switch, "notify::active", G_CALLBACK (on_token_switch), self);
+  g_signal_connect_swapped (self->copy_token_button, "clicked", G_CALLBACK (on_copy_token_clicked), self);
+  on_token_changed (self);
 }
 
 static void
@@ -214,6 +303,9 @@ pm_setup_page_class_init (PmSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, agents_group);
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, port_spin);
   gtk_widget_class_bind_template_child (widget_class, PmSetupPage, start_switch);
+  gtk_widget_class_bind_template_child (widget_class, PmSetupPage, token_switch);
+  gtk_widget_class_bind_template_child (widget_class, PmSetupPage, token_row);
+  gtk_widget_class_bind_template_child (widget_class, PmSetupPage, copy_token_button);
 }
 
 static void

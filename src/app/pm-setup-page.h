@@ -24,6 +24,9 @@ void        pm_setup_page_set_url     (PmSetupPage *self,
 void        pm_setup_page_set_token   (PmSetupPage *self,
                                        const char  *token);
 /* The snippet text for "claude-code", "codex", "opencode" or "aider". */
+/* The "Require an Access Token" switch and the token row's subtitle (tests). */
+GtkSwitch  *pm_setup_page_get_token_switch (PmSetupPage *self);
+const char *pm_setup_page_get_token_status (PmSetupPage *self);
 const char *pm_setup_page_get_snippet (PmSetupPage *self,
                                        const char  *agent);
 
