@@ -681,32 +681,44 @@ effort_allowed (PmObjective *objective,
 /* ------------------------------------------------------------------------------------------ */
 /* Explanation                                                                                 */
 
-static char *
-format_tokens (gint64 tokens)
+/* Summaries are formatted into stack buffers: a decision writes a handful of them. */
+#define FMT_BUF 48
+
+static const char *
+format_tokens (gint64 tokens,
+               char   buf[FMT_BUF])
 {
   if (tokens >= 10000)
-    return g_strdup_printf ("%" G_GINT64_FORMAT "k", (tokens + 500) / 1000);
-  if (tokens >= 1000)
-    return g_strdup_printf ("%.1fk", tokens / 1000.0);
-  return g_strdup_printf ("%" G_GINT64_FORMAT, tokens);
+    g_snprintf (buf, FMT_BUF, "%" G_GINT64_FORMAT "k", (tokens + 500) / 1000);
+  else if (tokens >= 1000)
+    g_snprintf (buf, FMT_BUF, "%.1fk", tokens / 1000.0);
+  else
+    g_snprintf (buf, FMT_BUF, "%" G_GINT64_FORMAT, tokens);
+  return buf;
 }
 
-static char *
-format_usd (double usd)
+static const char *
+format_usd (double usd,
+            char   buf[FMT_BUF])
 {
   if (usd >= 0.1)
-    return g_strdup_printf ("$%.2f", usd);
-  if (usd >= 0.001)
-    return g_strdup_printf ("$%.3f", usd);
-  return g_strdup_printf ("$%.5f", usd);
+    g_snprintf (buf, FMT_BUF, "$%.2f", usd);
+  else if (usd >= 0.001)
+    g_snprintf (buf, FMT_BUF, "$%.3f", usd);
+  else
+    g_snprintf (buf, FMT_BUF, "$%.5f", usd);
+  return buf;
 }
 
-static char *
-candidate_label (const Candidate *c)
+static const char *
+candidate_label (const Candidate *c,
+                 char             buf[160])
 {
   if (c->effort == PM_EFFORT_UNSET)
-    return g_strdup (c->model->id);
-  return g_strdup_printf ("%s (%s)", c->model->id, pm_effort_to_string (c->effort));
+    g_strlcpy (buf, c->model->id, 160);
+  else
+    g_snprintf (buf, 160, "%s (%s)", c->model->id, pm_effort_to_string (c->effort));
+  return buf;
 }
 
 /* Full detail for the chosen candidate, the figures that rank them for the others, and the
@@ -1221,6 +1233,7 @@ pm_router_decide (PmRouter   *self,
     {
       const PmModelInfo *info = self->pool_infos[i];
       gboolean dup = FALSE;
+      gboolean no_effort;
 
       /* Catalog entries live as long as the catalog (merges update them in place). */
       if (info == NULL)
@@ -1232,12 +1245,13 @@ pm_router_decide (PmRouter   *self,
         dup = g_array_index (cands, Candidate, k).model == info;
       if (dup)
         continue;
+      no_effort = info->efforts == 0 || g_strcmp0 (info->effort_style, "none") == 0;
 
       for (int e = PM_EFFORT_UNSET; e < PM_EFFORT_LAST; e++)
         {
           Candidate c = { 0, };
 
-          if (info->efforts == 0 || g_strcmp0 (info->effort_style, "none") == 0)
+          if (no_effort)
             {
               if (e != PM_EFFORT_UNSET)
                 break;
@@ -1496,8 +1510,9 @@ pm_router_decide (PmRouter   *self,
   /* Reasons, decision */
   {
     Candidate *c = &g_array_index (cands, Candidate, chosen);
-    g_autofree char *label = candidate_label (c);
-    g_autofree char *cost_s = format_usd (c->cost_step);
+    char label_buf[160], cost_buf[FMT_BUF];
+    const char *label = candidate_label (c, label_buf);
+    const char *cost_s = format_usd (c->cost_step, cost_buf);
     const PmModelInfo *prev = current_info;
     char *summary = NULL;
 
@@ -1537,7 +1552,8 @@ pm_router_decide (PmRouter   *self,
                                      "model may continue (Q %.2f, %s).", label, c->q, cost_s);
         else if (session->effort != c->effort && session->effort != PM_EFFORT_UNSET && c->effort != PM_EFFORT_UNSET)
           {
-            g_autofree char *cached_s = format_tokens (c->quote.cached);
+            char cached_s_buf[FMT_BUF];
+            const char *cached_s = format_tokens (c->quote.cached, cached_s_buf);
             const char *dir = c->effort > session->effort ? "raised" : "lowered";
 
             if (c->quote.cached > 0)
@@ -1554,9 +1570,10 @@ pm_router_decide (PmRouter   *self,
           }
         else if (alt != NULL && alt->reprefill_tokens > 0)
           {
-            g_autofree char *tok_s = format_tokens (alt->reprefill_tokens);
-            g_autofree char *re_s = format_usd (alt->reprefill_cost);
-            g_autofree char *save_s = format_usd (MAX (0.0, c->cost_step - alt->cost_steady));
+            char tok_s_buf[FMT_BUF], re_s_buf[FMT_BUF], save_s_buf[FMT_BUF];
+            const char *tok_s = format_tokens (alt->reprefill_tokens, tok_s_buf);
+            const char *re_s = format_usd (alt->reprefill_cost, re_s_buf);
+            const char *save_s = format_usd (MAX (0.0, c->cost_step - alt->cost_steady), save_s_buf);
 
             summary = g_strdup_printf ("stayed on %s: switching to %s would re-prefill %s tokens (%s) "
                                        "for an expected saving of %s per step.",
@@ -1568,8 +1585,9 @@ pm_router_decide (PmRouter   *self,
       }
     else
       {
-        g_autofree char *tok_s = format_tokens (c->reprefill_tokens);
-        g_autofree char *re_s = format_usd (c->reprefill_cost);
+        char tok_s_buf[FMT_BUF], re_s_buf[FMT_BUF];
+        const char *tok_s = format_tokens (c->reprefill_tokens, tok_s_buf);
+        const char *re_s = format_usd (c->reprefill_cost, re_s_buf);
 
         double prev_prior = prev_prior_of (cands, prev, session->effort);
         const Candidate *cur_best = NULL;
@@ -1595,7 +1613,8 @@ pm_router_decide (PmRouter   *self,
                  c->cost_step > cur_best->cost_step)
           {
             const Candidate *cur = cur_best;
-            g_autofree char *more_s = format_usd (c->cost_step - cur->cost_step);
+            char more_s_buf[FMT_BUF];
+            const char *more_s = format_usd (c->cost_step - cur->cost_step, more_s_buf);
 
             summary = g_strdup_printf ("switched from %s to %s for quality: Q %.2f against %.2f is worth "
                                        "%s more on this step (re-prefill of %s tokens included).",
@@ -1607,7 +1626,8 @@ pm_router_decide (PmRouter   *self,
                                      prev != NULL ? prev->id : "?", label, tok_s, re_s);
         else if (c->quote.cached > 0)
           {
-            g_autofree char *cached_s = format_tokens (c->quote.cached);
+            char cached_s_buf[FMT_BUF];
+            const char *cached_s = format_tokens (c->quote.cached, cached_s_buf);
 
             summary = g_strdup_printf ("switched from %s to %s: its own cache is still warm (%s tokens), so "
                                        "the switch re-prefills nothing.",
@@ -1683,7 +1703,8 @@ pm_router_decide (PmRouter   *self,
     if (self->default_model != NULL && !g_str_equal (self->default_model, c->model->id) &&
         decision->expected_baseline_cost > 0)
       {
-        g_autofree char *base_s = format_usd (decision->expected_baseline_cost);
+        char base_s_buf[FMT_BUF];
+        const char *base_s = format_usd (decision->expected_baseline_cost, base_s_buf);
 
         g_ptr_array_add (reasons, g_strdup_printf ("expected %s for this step; %s on the default model "
                                                    "%s with its own cache", cost_s, base_s,
