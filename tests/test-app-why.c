@@ -262,6 +262,35 @@ test_list_large (void)
   pm_request_list_set_session_filter (list, NULL);
   g_assert_cmpuint (pm_request_list_get_n_shown (list), ==, n);
 
+  /* At the top, the list follows the newest rows as they arrive; scrolled away, it stays. */
+  {
+    GtkAdjustment *vadj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (pm_request_list_get_column_view (list)));
+
+    g_assert_true (pm_request_list_get_following (list));
+    for (guint round = 0; round < 2; round++)
+      {
+        for (guint i = 0; i < 40; i++)
+          {
+            g_autofree char *id = g_strdup_printf ("more-%u-%u", round, i);
+            g_autoptr(PmRecord) r = make_record (id, "session-more", "claude-haiku-4-5", NULL, 0.001, 0.2);
+
+            pm_request_log_append (log, r);
+          }
+        spin (300);
+        if (round == 0)
+          {
+            g_assert_cmpfloat (gtk_adjustment_get_value (vadj), ==, 0.0);
+            /* The user scrolls down (between frames, as an event does). */
+            gtk_adjustment_set_value (vadj, 3000.0);
+            g_assert_false (pm_request_list_get_following (list));
+          }
+        else
+          g_assert_cmpfloat (gtk_adjustment_get_value (vadj), >, 0.0);
+      }
+    gtk_adjustment_set_value (vadj, 0.0);
+    g_assert_true (pm_request_list_get_following (list));
+  }
+
   /* Selecting a row exposes the record. */
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 5, TRUE);
   g_assert_nonnull (pm_request_list_get_selected (list));

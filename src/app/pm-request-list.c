@@ -43,6 +43,12 @@ struct _PmRequestList
   GHashTable         *dirty;          /* PmRecord (ref) whose sort key changed since the check */
   guint               resort_id;
   guint               n_resorts;
+
+  /* Following the newest rows: see follow_* below. */
+  gboolean            follow;
+  gboolean            in_frame;
+  gboolean            setting_value;
+  GdkFrameClock      *frame_clock;
 };
 
 G_DEFINE_FINAL_TYPE (PmRequestList, pm_request_list, GTK_TYPE_WIDGET)
@@ -325,6 +331,88 @@ scan_new_items (PmRequestList *self)
         }
     }
   self->scanned = n;
+}
+
+/* --- staying at the top while rows arrive ------------------------------------------------- */
+
+/* GtkListView keeps the rows in view where they are when rows arrive above them, so a list at
+ * the top drifts down as records stream in, and with newest first it ends up showing the
+ * oldest ones, which a full log drops next: every batch then removes the rows in view and the
+ * view rebuilds them. A list the user left at the top follows the newest instead: after each
+ * frame that moved it, back to 0 (the view takes the first row as its anchor again). Scrolling
+ * away (an event, outside a frame's layout) stops following; back at the top resumes it. */
+
+static GtkAdjustment *
+get_vadjustment (PmRequestList *self)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
+}
+
+static void
+on_vadjustment_value (PmRequestList *self)
+{
+  GtkAdjustment *vadj = get_vadjustment (self);
+
+  if (!self->in_frame && !self->setting_value && vadj != NULL)
+    self->follow = gtk_adjustment_get_value (vadj) < 1.0;
+}
+
+static void
+on_before_paint (PmRequestList *self)
+{
+  self->in_frame = TRUE;
+}
+
+static void
+on_after_paint (PmRequestList *self)
+{
+  GtkAdjustment *vadj = get_vadjustment (self);
+
+  self->in_frame = FALSE;
+  if (self->follow && vadj != NULL && gtk_adjustment_get_value (vadj) > 0.0)
+    {
+      self->setting_value = TRUE;
+      gtk_adjustment_set_value (vadj, 0.0);
+      self->setting_value = FALSE;
+    }
+}
+
+static void
+follow_disconnect (PmRequestList *self)
+{
+  if (self->frame_clock != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->frame_clock, self);
+      g_clear_object (&self->frame_clock);
+    }
+}
+
+static void
+on_vadjustment_notify (PmRequestList *self)
+{
+  GtkAdjustment *vadj = get_vadjustment (self);
+
+  if (vadj != NULL)
+    g_signal_connect_object (vadj, "value-changed", G_CALLBACK (on_vadjustment_value), self, G_CONNECT_SWAPPED);
+}
+
+static void
+on_view_realize (PmRequestList *self)
+{
+  follow_disconnect (self);
+  self->frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
+  if (self->frame_clock == NULL)
+    return;
+  g_object_ref (self->frame_clock);
+  g_signal_connect_swapped (self->frame_clock, "before-paint", G_CALLBACK (on_before_paint), self);
+  g_signal_connect_swapped (self->frame_clock, "after-paint", G_CALLBACK (on_after_paint), self);
+}
+
+gboolean
+pm_request_list_get_following (PmRequestList *self)
+{
+  g_return_val_if_fail (PM_IS_REQUEST_LIST (self), FALSE);
+  return self->follow;
 }
 
 /* --- re-sorting streaming records ------------------------------------------------------- */
@@ -614,6 +702,7 @@ pm_request_list_dispose (GObject *object)
     g_signal_handlers_disconnect_by_func (self->batched, on_items_changed, self);
   if (self->watched != NULL)
     unwatch_all (self);
+  follow_disconnect (self);
   g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_REQUEST_LIST);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -730,6 +819,18 @@ pm_request_list_init (PmRequestList *self)
 
   /* The view's sorter drives the sort model (also bound in the template). */
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
+
+  self->follow = TRUE;
+  g_signal_connect_swapped (self->column_view, "realize", G_CALLBACK (on_view_realize), self);
+  g_signal_connect_swapped (self->column_view, "unrealize", G_CALLBACK (follow_disconnect), self);
+  {
+    GtkAdjustment *vadj = get_vadjustment (self);
+
+    if (vadj != NULL)
+      g_signal_connect_object (vadj, "value-changed", G_CALLBACK (on_vadjustment_value), self, G_CONNECT_SWAPPED);
+    else
+      g_signal_connect_swapped (self->column_view, "notify::vadjustment", G_CALLBACK (on_vadjustment_notify), self);
+  }
 
   /* Newest first by default. */
   gtk_column_view_sort_by_column (self->column_view, self->time_column, GTK_SORT_DESCENDING);

@@ -21,6 +21,8 @@ GListModel         *pm_request_list_get_model           (PmRequestList *self);
 /* The list applies the model's changes once per main-loop iteration (pm-batch-model.h); apply
  * what is pending now. */
 void                pm_request_list_flush               (PmRequestList *self);
+/* TRUE while the list stays at the top as rows arrive (the user has not scrolled away). */
+gboolean            pm_request_list_get_following       (PmRequestList *self);
 /* The selected record or NULL; "selected" notifies. */
 PmRecord           *pm_request_list_get_selected        (PmRequestList *self);
 GtkSingleSelection *pm_request_list_get_selection       (PmRequestList *self);
