@@ -489,8 +489,6 @@ exchange_finish_record (Exchange      *x,
   pm_record_set_state (x->record, state, status, error);
   if (x->proxy->store != NULL)
     pm_store_save (x->proxy->store, x->record);
-  /* Saved: the explanation's tree (kept so far for the saves, which copy it) becomes text. */
-  pm_record_compact (x->record, FALSE);
 
   if (x->request != NULL && x->attempt_decision != NULL)
     pm_router_observe (x->proxy->router, x->request, x->attempt_decision,

@@ -35,10 +35,9 @@ struct _PmRecord
   guint          status;
   PmRecordState  state;
   char          *summary;
-  /* The explanation in up to three forms: the tree as the router built it (a private deep copy,
-   * never changed once set), its JSON text (made when first asked for), and the text
-   * compressed (pm_record_compact: what old records in a long log keep, ~10x smaller). */
-  JsonNode      *explanation_node;
+  /* The explanation as JSON text, or only compressed (pm_record_compact: what old records in a
+   * long log keep, 2-6x smaller), inflated again when read. (A tree instead of text was tried:
+   * 10-20x the memory of the text, for no time to first byte that could be measured.) */
   char          *explanation;
   GBytes        *explanation_z;
   char          *error;
@@ -122,7 +121,6 @@ pm_record_finalize (GObject *object)
   g_clear_pointer (&self->effort, g_free);
   g_clear_pointer (&self->provider, g_free);
   g_clear_pointer (&self->summary, g_free);
-  g_clear_pointer (&self->explanation_node, json_node_unref);
   g_clear_pointer (&self->explanation, g_free);
   g_clear_pointer (&self->explanation_z, g_bytes_unref);
   g_clear_pointer (&self->error, g_free);
@@ -349,61 +347,6 @@ pm_record_new (const char *id,
 }
 
 /* Sets *field to value, notifying prop when it changed. */
-/* A copy that shares nothing with node (json_node_copy () shares objects, arrays and values). */
-static JsonNode *
-node_deep_copy (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *src = json_node_get_object (node);
-        JsonObject *dst = json_object_new ();
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *member;
-        JsonNode *copy;
-
-        json_object_iter_init_ordered (&iter, src);
-        while (json_object_iter_next_ordered (&iter, &name, &member))
-          json_object_set_member (dst, name, node_deep_copy (member));
-        copy = json_node_init_object (json_node_alloc (), dst);
-        json_object_unref (dst);
-        return copy;
-      }
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *src = json_node_get_array (node);
-        guint n = json_array_get_length (src);
-        JsonArray *dst = json_array_sized_new (n);
-        JsonNode *copy;
-
-        for (guint i = 0; i < n; i++)
-          json_array_add_element (dst, node_deep_copy (json_array_get_element (src, i)));
-        copy = json_node_init_array (json_node_alloc (), dst);
-        json_array_unref (dst);
-        return copy;
-      }
-    case JSON_NODE_VALUE:
-      switch (json_node_get_value_type (node))
-        {
-        case G_TYPE_INT64:
-          return json_node_init_int (json_node_alloc (), json_node_get_int (node));
-        case G_TYPE_DOUBLE:
-          return json_node_init_double (json_node_alloc (), json_node_get_double (node));
-        case G_TYPE_BOOLEAN:
-          return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (node));
-        case G_TYPE_STRING:
-          return json_node_init_string (json_node_alloc (), json_node_get_string (node));
-        default:
-          return json_node_init_null (json_node_alloc ());
-        }
-    case JSON_NODE_NULL:
-    default:
-      return json_node_init_null (json_node_alloc ());
-    }
-}
-
 /* One-shot zlib (raw deflate) through GIO's converters. */
 static GBytes *
 convert_all (GConverter *converter,
@@ -728,13 +671,9 @@ pm_record_to_json (PmRecord *self)
   json_builder_set_member_name (builder, "explanation");
   {
     g_autoptr(JsonNode) explanation = NULL;
-    const char *text = NULL;
+    const char *text = pm_record_get_explanation (self);
 
-    /* A copy of the tree, not its text parsed again: this runs on the proxy's main loop for
-     * every store write, and the store's thread owns what it gets. */
-    if (self->explanation_node != NULL)
-      explanation = node_deep_copy (self->explanation_node);
-    else if ((text = pm_record_get_explanation (self)) != NULL)
+    if (text != NULL)
       explanation = json_from_string (text, NULL);
     if (explanation != NULL)
       json_builder_add_value (builder, g_steal_pointer (&explanation));
@@ -877,17 +816,15 @@ pm_record_get_explanation (PmRecord *self)
 {
   g_return_val_if_fail (PM_IS_RECORD (self), NULL);
 
-  if (self->explanation == NULL && self->explanation_node != NULL)
-    self->explanation = json_to_string (self->explanation_node, FALSE);
-  else if (self->explanation == NULL && self->explanation_z != NULL)
+  if (self->explanation == NULL && self->explanation_z != NULL)
     self->explanation = inflate_text (self->explanation_z);
   return self->explanation;
 }
 
 /**
  * pm_record_compact:
- * @compress: FALSE: keep the explanation as JSON text only (drop the tree); TRUE: keep it
- *   only compressed (old records in a long log, ~5-10x smaller)
+ * @compress: TRUE: keep the explanation only compressed (old records in a long log); FALSE:
+ *   only as text (what pm_record_get_explanation () of a compacted record leaves: both)
  *
  * pm_record_get_explanation() and pm_record_to_json() give the same result afterwards, made
  * again on demand. Returns the bytes the record now holds for its explanation.
@@ -898,31 +835,17 @@ pm_record_compact (PmRecord *self,
 {
   g_return_val_if_fail (PM_IS_RECORD (self), 0);
 
-  if (self->explanation_z != NULL && compress)
-    {
-      g_clear_pointer (&self->explanation_node, json_node_unref);
-      g_clear_pointer (&self->explanation, g_free);
-      return g_bytes_get_size (self->explanation_z);
-    }
-  if (self->explanation == NULL && self->explanation_node == NULL && self->explanation_z == NULL)
-    return 0;
-
   if (!compress)
     {
       const char *text = pm_record_get_explanation (self);
 
-      g_clear_pointer (&self->explanation_node, json_node_unref);
       g_clear_pointer (&self->explanation_z, g_bytes_unref);
       return text != NULL ? strlen (text) : 0;
     }
-
-  self->explanation_z = deflate_text (pm_record_get_explanation (self));
+  if (self->explanation_z == NULL && self->explanation != NULL)
+    self->explanation_z = deflate_text (self->explanation);
   if (self->explanation_z == NULL)
-    {
-      g_clear_pointer (&self->explanation_node, json_node_unref);
-      return strlen (self->explanation);   /* kept as text */
-    }
-  g_clear_pointer (&self->explanation_node, json_node_unref);
+    return self->explanation != NULL ? strlen (self->explanation) : 0;   /* kept as text */
   g_clear_pointer (&self->explanation, g_free);
   return g_bytes_get_size (self->explanation_z);
 }
@@ -932,7 +855,7 @@ pm_record_is_compact (PmRecord *self)
 {
   g_return_val_if_fail (PM_IS_RECORD (self), FALSE);
 
-  return self->explanation_z != NULL && self->explanation_node == NULL && self->explanation == NULL;
+  return self->explanation_z != NULL && self->explanation == NULL;
 }
 
 const char *
@@ -1021,20 +944,20 @@ pm_record_set_decision (PmRecord   *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROUTED]);
     }
   set_string (self, &self->summary, summary, PROP_SUMMARY);
-  /* A deep copy (the caller goes on changing its tree: reasons, the gateway's cost) instead of
-   * its text: the text is made only when someone reads it. */
-  if (explanation != NULL && self->explanation_node != NULL && json_node_equal (explanation, self->explanation_node))
-    ;   /* the same: nothing to notify */
-  else if (explanation != NULL || self->explanation_node != NULL || self->explanation != NULL ||
-           self->explanation_z != NULL)
-    {
-      g_clear_pointer (&self->explanation_node, json_node_unref);
-      g_clear_pointer (&self->explanation, g_free);
-      g_clear_pointer (&self->explanation_z, g_bytes_unref);
-      if (explanation != NULL)
-        self->explanation_node = node_deep_copy (explanation);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPLANATION]);
-    }
+  /* As text: the caller goes on changing its tree (reasons, the gateway's cost). */
+  {
+    g_autofree char *text = explanation != NULL ? json_to_string (explanation, FALSE) : NULL;
+
+    if (text != NULL && g_strcmp0 (text, self->explanation) == 0)
+      ;   /* the same: nothing to notify */
+    else if (text != NULL || self->explanation != NULL || self->explanation_z != NULL)
+      {
+        g_clear_pointer (&self->explanation, g_free);
+        g_clear_pointer (&self->explanation_z, g_bytes_unref);
+        self->explanation = g_steal_pointer (&text);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPLANATION]);
+      }
+  }
   g_object_thaw_notify (G_OBJECT (self));
 }
 

@@ -61,9 +61,10 @@ double        pm_record_get_cost            (PmRecord       *self);
 double        pm_record_get_baseline_cost   (PmRecord       *self);
 PmRecordState pm_record_get_state           (PmRecord       *self);
 const char   *pm_record_get_explanation     (PmRecord       *self);
-/* Keep the explanation as text only (compress FALSE: drops the tree a decision leaves, once
- * the record is saved) or compressed only (TRUE: old records in a long log); returns the bytes
- * it now takes. Everything reads the same afterwards. */
+/* Keep the explanation compressed only (compress TRUE: old records in a long log) or as text
+ * only (FALSE); returns the bytes it now takes. Everything reads the same afterwards; a
+ * compacted record inflates it again when it is read (pm_record_get_explanation: the pointer
+ * stays valid until the record's explanation is set or compacted again). */
 gsize         pm_record_compact             (PmRecord       *self,
                                              gboolean        compress);
 gboolean      pm_record_is_compact          (PmRecord       *self);

@@ -16,9 +16,7 @@ struct _PmRequestLog
   GHashTable *by_id;      /* id → PmRecord (borrowed from items) */
   guint       max_items;
   guint       keep_full;  /* the newest records keep their explanation as is; older are compacted */
-  guint       flat_cursor; /* items before it have had their explanation tree made text */
-  guint       cursor;     /* items before it (all past keep_full) have been compressed */
-  GPtrArray  *deferred_flat; /* records still in flight when flat_cursor passed them */
+  guint       cursor;     /* items before it (all past keep_full) have been compacted */
   GPtrArray  *deferred;   /* records still in flight when cursor passed them */
   GSource    *compactor;  /* idle source compacting old records, when one is due */
 };
@@ -88,10 +86,9 @@ record_finished (PmRecord *record)
   return state == PM_RECORD_DONE || state == PM_RECORD_FAILED;
 }
 
-/* Finished records from the deferred list: compacted (compress) or made text; the rest stay. */
+/* Finished records from the deferred list are compacted; the rest stay. */
 static void
 drain_deferred (GPtrArray *deferred,
-                gboolean   compress,
                 guint     *budget)
 {
   for (guint i = 0; i < deferred->len && *budget > 0;)
@@ -100,7 +97,7 @@ drain_deferred (GPtrArray *deferred,
 
       if (record_finished (record))
         {
-          pm_record_compact (record, compress);
+          pm_record_compact (record, TRUE);
           g_ptr_array_remove_index_fast (deferred, i);
           (*budget)--;
         }
@@ -116,8 +113,7 @@ compact_cb (gpointer data)
   guint budget = COMPACT_BATCH;
   guint limit = self->items->len > self->keep_full ? self->items->len - self->keep_full : 0;
 
-  drain_deferred (self->deferred, TRUE, &budget);
-  drain_deferred (self->deferred_flat, FALSE, &budget);
+  drain_deferred (self->deferred, &budget);
 
   /* Past keep_full: compressed. */
   while (self->cursor < limit && budget > 0)
@@ -130,23 +126,7 @@ compact_cb (gpointer data)
         g_ptr_array_add (self->deferred, g_object_ref (record));
       budget--;
     }
-  self->flat_cursor = MAX (self->flat_cursor, self->cursor);
-
-  /* The newest: text, not the tree a decision leaves (the proxy does this itself once it has
-   * saved a record; records appended by others may still hold one). */
-  while (self->flat_cursor < self->items->len && budget > 0)
-    {
-      PmRecord *record = g_ptr_array_index (self->items, self->flat_cursor);
-
-      if (!record_finished (record))
-        g_ptr_array_add (self->deferred_flat, g_object_ref (record));
-      else
-        pm_record_compact (record, FALSE);
-      self->flat_cursor++;
-      budget--;
-    }
-
-  if (self->cursor < limit || self->flat_cursor < self->items->len || budget == 0)
+  if (self->cursor < limit || budget == 0)
     return G_SOURCE_CONTINUE;
   /* Only records still in flight are left: look again at the next append. */
   g_clear_pointer (&self->compactor, g_source_unref);
@@ -156,7 +136,8 @@ compact_cb (gpointer data)
 static void
 schedule_compaction (PmRequestLog *self)
 {
-  if (self->compactor != NULL || self->keep_full == 0)
+  if (self->compactor != NULL || self->keep_full == 0 ||
+      (self->items->len <= self->keep_full && self->deferred->len == 0))
     return;
 
   self->compactor = g_idle_source_new ();
@@ -178,8 +159,7 @@ pm_request_log_dispose (GObject *object)
     }
   if (self->deferred->len > 0)
     g_ptr_array_remove_range (self->deferred, 0, self->deferred->len);
-  if (self->deferred_flat->len > 0)
-    g_ptr_array_remove_range (self->deferred_flat, 0, self->deferred_flat->len);
+
 
   g_hash_table_remove_all (self->by_id);
   if (self->items->len > 0)
@@ -196,7 +176,7 @@ pm_request_log_finalize (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->deferred, g_ptr_array_unref);
-  g_clear_pointer (&self->deferred_flat, g_ptr_array_unref);
+
 
   G_OBJECT_CLASS (pm_request_log_parent_class)->finalize (object);
 }
@@ -272,7 +252,7 @@ pm_request_log_init (PmRequestLog *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->deferred = g_ptr_array_new_with_free_func (g_object_unref);
-  self->deferred_flat = g_ptr_array_new_with_free_func (g_object_unref);
+
   self->keep_full = DEFAULT_KEEP_FULL;
 }
 
@@ -316,7 +296,7 @@ pm_request_log_append (PmRequestLog *self,
         }
       g_ptr_array_remove_range (self->items, 0, removed);
       self->cursor = self->cursor > removed ? self->cursor - removed : 0;
-      self->flat_cursor = self->flat_cursor > removed ? self->flat_cursor - removed : 0;
+
       g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
     }
 
@@ -375,7 +355,7 @@ pm_request_log_clear (PmRequestLog *self)
   g_hash_table_remove_all (self->by_id);
   g_ptr_array_remove_range (self->items, 0, n);
   self->cursor = 0;
-  self->flat_cursor = 0;
+
 
   g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
