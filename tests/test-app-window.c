@@ -577,6 +577,14 @@ test_savings_chart (Fixture       *f,
       g_assert_cmpfloat (point.actual, >=, prev.actual);
     }
   g_assert_cmpuint (pm_savings_series_get_n_recomputes (series), ==, recomputes);
+  /* The status bar's totals, kept per record, say the same. */
+  {
+    g_autofree char *count = g_strdup_printf ("%u requests", n);
+    g_autofree char *spent = pm_format_cost (actual);
+
+    g_assert_nonnull (strstr (pm_window_get_totals_text (f->window), count));
+    g_assert_nonnull (strstr (pm_window_get_totals_text (f->window), spent));
+  }
   /* A full recompute finds the same. */
   pm_savings_series_update (series);
   g_assert_true (pm_savings_series_get_point (series, n - 1, &point));

@@ -35,6 +35,15 @@ struct _PmWindow
   GSettings            *settings;
   GListModel           *log;
   guint                 totals_id;
+
+  /* Running totals of the log (kept per record as it finishes and as it leaves the log). */
+  GPtrArray            *records;      /* the log's items (refs), to know what leaves */
+  GHashTable           *counted;      /* PmRecord → finished and counted */
+  GHashTable           *watched;      /* PmRecord → notify::state handler */
+  GHashTable           *health;       /* provider → Health */
+  double                cost;
+  double                baseline;
+  gboolean              health_dirty;
   char                 *status_text;
   GPtrArray            *toasts;     /* shown, not yet dismissed */
 };
@@ -126,46 +135,26 @@ typedef struct
 static void
 update_health (PmWindow *self)
 {
-  g_autoptr(GHashTable) health = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GtkWidget *child;
-  guint n = self->log ? g_list_model_get_n_items (self->log) : 0;
   GHashTableIter iter;
   gpointer key, value;
 
+  self->health_dirty = FALSE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->health_box))) != NULL)
     gtk_box_remove (self->health_box, child);
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PmRecord) r = g_list_model_get_item (self->log, i);
-      const char *provider = pm_record_get_provider (r);
-      PmRecordState state = pm_record_get_state (r);
-      Health *h;
-
-      if (provider == NULL || state == PM_RECORD_PENDING || state == PM_RECORD_STREAMING)
-        continue;
-      h = g_hash_table_lookup (health, provider);
-      if (h == NULL)
-        {
-          h = g_new0 (Health, 1);
-          g_hash_table_insert (health, g_strdup (provider), h);
-        }
-      h->last_failed = (state == PM_RECORD_FAILED);
-      h->last_status = pm_record_get_status (r);
-      if (h->last_failed)
-        h->failed++;
-      else
-        h->ok++;
-    }
-
-  g_hash_table_iter_init (&iter, health);
+  g_hash_table_iter_init (&iter, self->health);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       Health *h = value;
-      GtkWidget *pill = gtk_label_new (key);
-      g_autofree char *tip = g_strdup_printf (_("%s: %u answered, %u failed; last status %u"),
-                                              (char *) key, h->ok, h->failed, h->last_status);
+      GtkWidget *pill;
+      g_autofree char *tip = NULL;
 
+      if (h->ok + h->failed == 0)
+        continue;
+      pill = gtk_label_new (key);
+      tip = g_strdup_printf (_("%s: %u answered, %u failed; last status %u"),
+                             (char *) key, h->ok, h->failed, h->last_status);
       gtk_widget_add_css_class (pill, "pm-health");
       gtk_widget_add_css_class (pill, h->last_failed ? "pm-health-bad" : "pm-health-ok");
       gtk_widget_set_tooltip_text (pill, tip);
@@ -178,20 +167,12 @@ static gboolean
 update_totals (gpointer user_data)
 {
   PmWindow *self = user_data;
-  guint n = self->log ? g_list_model_get_n_items (self->log) : 0;
-  double cost = 0, baseline = 0;
+  guint n = self->records->len;
+  double cost = MAX (self->cost, 0.0), baseline = MAX (self->baseline, 0.0);
   g_autofree char *cost_s = NULL, *saved_s = NULL, *baseline_s = NULL;
   g_autofree char *text = NULL, *savings = NULL;
 
   self->totals_id = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PmRecord) r = g_list_model_get_item (self->log, i);
-
-      cost += pm_record_get_cost (r);
-      baseline += pm_record_get_baseline_cost (r);
-    }
 
   cost_s = pm_format_cost (cost);
   saved_s = pm_format_saving (baseline - cost);
@@ -205,7 +186,8 @@ update_totals (gpointer user_data)
     savings = g_strdup (_("No cost recorded yet"));
   gtk_label_set_label (self->savings_label, savings);
 
-  update_health (self);
+  if (self->health_dirty)
+    update_health (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -220,6 +202,135 @@ queue_totals (PmWindow *self)
 
 /* --- the log ------------------------------------------------------------------------------- */
 
+/* A finished record counts once: its cost, and its provider's health (the newest finished is
+ * the provider's last). A record leaving the log takes its part away. */
+static void
+count_record (PmWindow *self,
+              PmRecord *record,
+              int       sign)
+{
+  const char *provider = pm_record_get_provider (record);
+  PmRecordState state = pm_record_get_state (record);
+
+  self->cost += sign * pm_record_get_cost (record);
+  self->baseline += sign * pm_record_get_baseline_cost (record);
+  if (provider != NULL)
+    {
+      Health *h = g_hash_table_lookup (self->health, provider);
+
+      if (h == NULL)
+        {
+          h = g_new0 (Health, 1);
+          g_hash_table_insert (self->health, g_strdup (provider), h);
+        }
+      if (state == PM_RECORD_FAILED)
+        h->failed += sign;
+      else
+        h->ok += sign;
+      if (sign > 0)
+        {
+          h->last_failed = (state == PM_RECORD_FAILED);
+          h->last_status = pm_record_get_status (record);
+        }
+      self->health_dirty = TRUE;
+    }
+}
+
+static void
+unwatch_record (PmWindow *self,
+                PmRecord *record)
+{
+  gpointer handler;
+
+  if (g_hash_table_lookup_extended (self->watched, record, NULL, &handler))
+    {
+      g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
+      g_hash_table_remove (self->watched, record);
+    }
+}
+
+static void queue_totals (PmWindow *self);
+
+static void
+on_record_state (PmRecord   *record,
+                 GParamSpec *pspec,
+                 PmWindow   *self)
+{
+  if (pm_record_get_state (record) < PM_RECORD_DONE)
+    return;
+  unwatch_record (self, record);
+  if (g_hash_table_add (self->counted, record))
+    count_record (self, record, +1);
+  queue_totals (self);
+}
+
+static void
+take_record (PmWindow *self,
+             PmRecord *record)
+{
+  if (pm_record_get_state (record) >= PM_RECORD_DONE)
+    {
+      if (g_hash_table_add (self->counted, record))
+        count_record (self, record, +1);
+    }
+  else if (!g_hash_table_contains (self->watched, record))
+    g_hash_table_insert (self->watched, record,
+                         GSIZE_TO_POINTER (g_signal_connect (record, "notify::state",
+                                                             G_CALLBACK (on_record_state), self)));
+}
+
+static void
+forget_all (PmWindow *self)
+{
+  GHashTableIter iter;
+  gpointer record, handler;
+
+  g_hash_table_iter_init (&iter, self->watched);
+  while (g_hash_table_iter_next (&iter, &record, &handler))
+    g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
+  g_hash_table_remove_all (self->watched);
+  g_hash_table_remove_all (self->counted);
+  g_hash_table_remove_all (self->health);
+  g_ptr_array_set_size (self->records, 0);
+  self->cost = self->baseline = 0;
+  self->health_dirty = TRUE;
+}
+
+static void
+track_items (PmWindow   *self,
+             guint       position,
+             guint       removed,
+             guint       added,
+             GListModel *log)
+{
+  if (position + removed > self->records->len)
+    {
+      /* Out of step (should not happen): count again. */
+      forget_all (self);
+      position = removed = 0;
+      added = g_list_model_get_n_items (log);
+    }
+  for (guint i = position; i < position + removed; i++)
+    {
+      PmRecord *record = g_ptr_array_index (self->records, i);
+
+      if (!PM_IS_RECORD (record))
+        continue;
+      unwatch_record (self, record);
+      if (g_hash_table_remove (self->counted, record))
+        count_record (self, record, -1);
+    }
+  g_ptr_array_remove_range (self->records, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      GObject *item = g_list_model_get_item (log, position + i);   /* the array's ref */
+
+      g_ptr_array_insert (self->records, position + i, item);
+      if (PM_IS_RECORD (item))
+        take_record (self, PM_RECORD (item));
+    }
+}
+
 static void
 on_selected (PmWindow *self)
 {
@@ -227,8 +338,13 @@ on_selected (PmWindow *self)
 }
 
 static void
-on_log_items_changed (PmWindow *self)
+on_log_items_changed (PmWindow   *self,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      GListModel *log)
 {
+  track_items (self, position, removed, added, log);
   queue_totals (self);
 }
 
@@ -242,9 +358,13 @@ set_log (PmWindow   *self,
   if (self->log != NULL)
     g_signal_handlers_disconnect_by_func (self->log, on_log_items_changed, self);
   g_set_object (&self->log, log);
+  forget_all (self);
   if (self->log != NULL)
-    g_signal_connect_object (self->log, "items-changed", G_CALLBACK (on_log_items_changed), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (self->log, "items-changed", G_CALLBACK (on_log_items_changed), self,
+                               G_CONNECT_SWAPPED);
+      track_items (self, 0, 0, g_list_model_get_n_items (self->log), self->log);
+    }
 
   pm_request_list_set_model (self->request_list, log);
   pm_savings_chart_set_model (self->savings_chart, log);
@@ -379,6 +499,8 @@ pm_window_dispose (GObject *object)
   if (self->log != NULL)
     g_signal_handlers_disconnect_by_func (self->log, on_log_items_changed, self);
   g_clear_object (&self->log);
+  if (self->records != NULL)
+    forget_all (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PM_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -391,6 +513,10 @@ pm_window_finalize (GObject *object)
   PmWindow *self = PM_WINDOW (object);
 
   g_free (self->status_text);
+  g_clear_pointer (&self->records, g_ptr_array_unref);
+  g_clear_pointer (&self->counted, g_hash_table_unref);
+  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->health, g_hash_table_unref);
 
   G_OBJECT_CLASS (pm_window_parent_class)->finalize (object);
 }
@@ -450,6 +576,10 @@ pm_window_init (PmWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
+  self->records = g_ptr_array_new_with_free_func (g_object_unref);
+  self->counted = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->watched = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->health = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->request_list, "notify::selected", G_CALLBACK (on_selected), self);
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -527,4 +657,11 @@ pm_window_get_status_text (PmWindow *self)
 {
   g_return_val_if_fail (PM_IS_WINDOW (self), NULL);
   return self->status_text;
+}
+
+const char *
+pm_window_get_totals_text (PmWindow *self)
+{
+  g_return_val_if_fail (PM_IS_WINDOW (self), NULL);
+  return gtk_label_get_label (self->totals_label);
 }

@@ -31,6 +31,8 @@ PmSavingsChart  *pm_window_get_savings_chart  (PmWindow      *self);
 PmProvidersPage *pm_window_get_providers_page (PmWindow      *self);
 PmSetupPage     *pm_window_get_setup_page     (PmWindow      *self);
 const char      *pm_window_get_status_text    (PmWindow      *self);
+/* The status bar's totals ("N requests · $x spent · …"), kept per record as it finishes. */
+const char      *pm_window_get_totals_text    (PmWindow      *self);
 void             pm_window_add_toast          (PmWindow      *self,
                                                const char    *message);
 void             pm_window_dismiss_toasts     (PmWindow      *self);
