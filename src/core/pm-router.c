@@ -988,7 +988,8 @@ build_explanation (PmRouter     *self,
 
           for (guint k = 0; k < n_listed && !seen; k++)
             seen = listed[k]->model == c->model && (listed[k]->excluded == NULL || listed[k]->excluded == c->excluded);
-          if (seen || excluded++ >= EXPLAIN_CANDIDATES)
+          /* models the request does not fit: named in the reasons instead */
+          if (seen || c->excluded == EXCL_WINDOW || excluded++ >= EXPLAIN_CANDIDATES)
             continue;
         }
       else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
@@ -1672,14 +1673,31 @@ pm_router_decide (PmRouter   *self,
       g_ptr_array_add (reasons, g_strdup ("1 tool error in a row: priced in as a harder step; one failure "
                                           "is an ordinary step of an agent loop, not yet session trouble"));
     {
-      guint n_window = 0;
+      /* Models the request does not fit are named here, not listed as candidates. */
+      GString *models = NULL;
+      const PmModelInfo *last = NULL;
 
       for (guint i = 0; i < cands->len; i++)
-        if (g_array_index (cands, Candidate, i).excluded == EXCL_WINDOW)
-          n_window++;
-      if (n_window > 0)
-        g_ptr_array_add (reasons, g_strdup_printf ("%u candidate%s excluded: the request does not fit "
-                                                   "their context window", n_window, n_window == 1 ? "" : "s"));
+        {
+          const Candidate *o = &g_array_index (cands, Candidate, i);
+          gboolean seen = FALSE;
+
+          if (o->excluded != EXCL_WINDOW || o->model == last)
+            continue;
+          for (guint k = 0; k < i && !seen; k++)
+            seen = g_array_index (cands, Candidate, k).excluded == EXCL_WINDOW &&
+                   g_array_index (cands, Candidate, k).model == o->model;
+          last = o->model;
+          if (seen)
+            continue;
+          if (models == NULL)
+            models = g_string_new ("the request and its output do not fit the context window of ");
+          else
+            g_string_append (models, ", ");
+          g_string_append (models, o->model->id);
+        }
+      if (models != NULL)
+        g_ptr_array_add (reasons, g_string_free (models, FALSE));
     }
     if (thinking_writer != NULL && !g_str_equal (thinking_writer, c->model->id))
       g_ptr_array_add (reasons, g_strdup_printf ("signed thinking from %s is dropped and thinking "
