@@ -593,6 +593,42 @@ test_recovery_counts_warm_cache (void)
   g_assert_true (down);
 }
 
+/* The hold after an escalation never strands a session: when the request outgrows the
+ * escalated model's window, a weaker model that fits takes it. */
+static void
+test_escalation_hold_yields_to_window (void)
+{
+  const char *pool[] = { "claude-opus-4-5", "claude-sonnet-4-6", "gpt-5-mini", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-opus-4-5", 0.5, 0.9);
+  Shape shape = { .model = "pointsman/auto", .session = "outgrown", .tokens_per_pair = 300,
+                  .first_tokens = 2000, .last = LAST_OK, .ttl = "1h" };
+  g_autoptr(PmDecision) big = NULL;
+  g_autofree char *escalated = NULL;
+  gint64 t = T0;
+
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autoptr(PmDecision) d = NULL;
+
+      shape.pairs = i;
+      shape.err_from = 2;
+      shape.err_to = i;
+      d = step (router, &shape, t);
+      t += 20 * SEC;
+      g_free (escalated);
+      escalated = g_strdup (d->model);
+    }
+  g_assert_cmpstr (escalated, ==, "claude-opus-4-5");
+
+  /* the next step is fine but the history has grown past Opus 4.5's 200k window */
+  shape.pairs = 6;
+  shape.err_to = 5;
+  shape.tokens_per_pair = 60000;
+  big = step (router, &shape, t);
+  g_assert_cmpstr (big->model, ==, "claude-sonnet-4-6");
+  g_assert_nonnull (strstr (big->summary, "no longer fit claude-opus-4-5"));
+}
+
 /* Trouble on a warm session: a higher effort on the current model keeps its cache, a stronger
  * model would re-prefill it. With the cache at stake, the effort is raised and the model kept,
  * although the stronger model has the higher Q. */
@@ -1619,6 +1655,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/one-error-no-switch", test_one_error_no_switch);
   g_test_add_func ("/pm/router/recovery-counts-warm-cache", test_recovery_counts_warm_cache);
   g_test_add_func ("/pm/router/trouble-raises-effort-before-switch", test_trouble_raises_effort_before_switch);
+  g_test_add_func ("/pm/router/escalation-hold-yields-to-window", test_escalation_hold_yields_to_window);
   g_test_add_func ("/pm/router/context-window", test_context_window);
   g_test_add_func ("/pm/router/thinking-never-to-another-model", test_thinking_never_to_another_model);
   g_test_add_func ("/pm/router/tradeoff-extremes", test_tradeoff_extremes);

@@ -887,6 +887,22 @@ best_on_model (GArray            *cands,
   return best;
 }
 
+/* Whether any candidate on @model fits the context window. */
+static gboolean
+model_fits (GArray            *cands,
+            const PmModelInfo *model)
+{
+  for (guint i = 0; i < cands->len; i++)
+    {
+      const Candidate *o = &g_array_index (cands, Candidate, i);
+
+      if (o->model == model && o->excluded != EXCL_WINDOW)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* The prior of the model that served the previous step, at its effort (else any of its). */
 static double
 prev_prior_of (GArray            *cands,
@@ -1472,13 +1488,14 @@ pm_router_decide (PmRouter   *self,
   if (best_any < 0)
     {
       /* Everything was filtered: the context window or thinking rules leave nothing. Fall
-       * back to the least bad: the first candidate that fits, whatever the floor. */
+       * back to the least bad: the first candidate that fits, whatever the floor, budget or
+       * escalation hold (an escalated model the session has outgrown must not strand it). */
       for (guint i = 0; i < cands->len && best_any < 0; i++)
         {
           Candidate *c = &g_array_index (cands, Candidate, i);
 
-          if (c->excluded == EXCL_FLOOR ||
-              c->excluded == EXCL_BUDGET)
+          if (c->excluded == EXCL_FLOOR || c->excluded == EXCL_BUDGET ||
+              c->excluded == EXCL_ESCALATED)
             best_any = (int) i;
         }
       if (best_any < 0)
@@ -1606,6 +1623,9 @@ pm_router_decide (PmRouter   *self,
           summary = g_strdup_printf ("escalated from %s to %s: the session shows trouble (%.0f), so a "
                                      "stronger model is worth re-prefilling %s tokens (%s).",
                                      prev != NULL ? prev->id : "?", label, trouble, tok_s, re_s);
+        else if (prev != NULL && !model_fits (cands, prev))
+          summary = g_strdup_printf ("moved from %s to %s: the request and its output no longer fit %s's "
+                                     "context window.", prev->id, label, prev->id);
         else if (prev_prior >= 0 && c->prior < prev_prior - 0.005 && session->escalated)
           summary = g_strdup_printf ("came back down from %s to %s: the session has been clean for %u "
                                      "steps; re-prefilling %s tokens (%s) is repaid over the next steps.",
