@@ -442,6 +442,161 @@ test_log_compaction (void)
   g_assert_cmpstr (pm_record_get_explanation (in_flight), ==, g_ptr_array_index (texts, 1));
 }
 
+/* An upstream that writes one event in two pieces, 30 ms apart (a read on the proxy's side
+ * then ends inside the event). */
+static const char *split_stream[] = {
+  "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+  "\"role\":\"assistant\",\"model\":\"claude-haiku-4-5\",\"content\":[],\"stop_reason\":null,"
+  "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+  "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel",
+  "lo\"}}\n\n",
+  "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+  "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":2}}\n\n"
+  "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+};
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint              next;
+} SplitWriter;
+
+static gboolean
+split_write_cb (gpointer data)
+{
+  SplitWriter *w = data;
+  SoupMessageBody *body = soup_server_message_get_response_body (w->msg);
+
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, split_stream[w->next], strlen (split_stream[w->next]));
+  if (++w->next == G_N_ELEMENTS (split_stream))
+    soup_message_body_complete (body);
+  soup_server_message_unpause (w->msg);
+  if (w->next < G_N_ELEMENTS (split_stream))
+    return G_SOURCE_CONTINUE;
+  g_object_unref (w->msg);
+  g_free (w);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+split_stream_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SplitWriter *w = g_new0 (SplitWriter, 1);
+
+  w->msg = g_object_ref (msg);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg), "text/event-stream", NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+  soup_server_message_pause (msg);
+  g_timeout_add (30, split_write_cb, w);
+}
+
+typedef struct
+{
+  guint16  port;
+  char    *body;
+  GString *raw;
+  gboolean done;
+} RawClient;
+
+/* A client on a plain socket (in a thread: the proxy runs on this one's main loop), to see the
+ * response's chunks as they are on the wire. */
+static gpointer
+raw_client_thread (gpointer data)
+{
+  RawClient *c = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host (client, "127.0.0.1", c->port, NULL, NULL);
+  g_autofree char *request = NULL;
+  char buf[4096];
+  gssize n;
+
+  if (connection != NULL)
+    {
+      GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+
+      request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+                                 "x-api-key: " CLIENT_KEY "\r\nanthropic-version: 2023-06-01\r\nConnection: close\r\n"
+                                 "Content-Length: %zu\r\n\r\n%s", c->port, strlen (c->body), c->body);
+      g_output_stream_write_all (out, request, strlen (request), NULL, NULL, NULL);
+      while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
+        g_string_append_len (c->raw, buf, n);
+    }
+  g_atomic_int_set (&c->done, TRUE);
+  return NULL;
+}
+
+/* Each relayed event is one write and one chunk, even when the upstream's read ended inside it. */
+static void
+test_relay_whole_events (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(SoupServer) upstream = soup_server_new (NULL, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (f->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GThread) thread = NULL;
+  g_autofree char *base = NULL;
+  const char *p, *body_start;
+  guint n_chunks = 0;
+  gboolean delta_whole = FALSE;
+  GSList *listeners;
+  PmProviderConfig replaced = *pm_config_lookup_provider (f->config, "sim-anthropic");
+  RawClient c = { 0, };
+
+  soup_server_add_handler (upstream, NULL, split_stream_cb, NULL, NULL);
+  g_assert_true (soup_server_listen (upstream, address, 0, &error));
+  g_assert_no_error (error);
+  listeners = soup_server_get_listeners (upstream);
+  local = g_socket_get_local_address (listeners->data, &error);
+  g_slist_free (listeners);
+  base = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  replaced.base_url = base;
+  pm_config_set_provider (f->config, &replaced);
+
+  c.port = (guint16) g_uri_get_port (uri);
+  c.body = (char *) "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,\"stream\":true,"
+                    "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+  c.raw = g_string_new (NULL);
+  thread = g_thread_new ("raw-client", raw_client_thread, &c);
+  while (!g_atomic_int_get (&c.done))
+    g_main_context_iteration (NULL, FALSE);
+  g_thread_join (g_steal_pointer (&thread));
+
+  g_assert_true (g_str_has_prefix (c.raw->str, "HTTP/1.1 200"));
+  body_start = strstr (c.raw->str, "\r\n\r\n");
+  g_assert_nonnull (body_start);
+  /* Chunked: "SIZE\r\nDATA\r\n" … "0\r\n\r\n". Every chunk ends where an event ends. */
+  for (p = body_start + 4; *p != '\0';)
+    {
+      char *end = NULL;
+      gsize size = g_ascii_strtoull (p, &end, 16);
+      g_autofree char *chunk = NULL;
+
+      g_assert_true (end != p && g_str_has_prefix (end, "\r\n"));
+      if (size == 0)
+        break;
+      g_assert_cmpuint (strlen (end + 2), >=, size + 2);
+      chunk = g_strndup (end + 2, size);
+      g_assert_true (g_str_has_suffix (chunk, "\n\n"));
+      delta_whole |= strstr (chunk, "\"text\":\"Hello\"") != NULL;
+      n_chunks++;
+      p = end + 2 + size + 2;
+    }
+  g_assert_cmpuint (n_chunks, >=, 2);
+  g_assert_true (delta_whole);
+  g_string_free (c.raw, TRUE);
+  soup_server_disconnect (upstream);
+}
+
 static void
 test_anthropic_whole (Fixture       *f,
                       gconstpointer  data)
@@ -1593,6 +1748,7 @@ main (int   argc,
   ADD ("/pm/proxy/anthropic/stream", NULL, test_anthropic_stream);
   ADD ("/pm/proxy/anthropic/upstream-connection-reused", NULL, test_upstream_connection_reused);
   g_test_add_func ("/pm/proxy/log/compaction", test_log_compaction);
+  ADD ("/pm/proxy/anthropic/relay-whole-events", NULL, test_relay_whole_events);
   ADD ("/pm/proxy/anthropic/whole", NULL, test_anthropic_whole);
   ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
   ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);
