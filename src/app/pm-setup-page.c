@@ -68,6 +68,7 @@ struct _PmSetupPage
   char                *snippets[G_N_ELEMENTS (agents)];
   char                *url;
   char                *token;    /* the local access token, when required (pm-guard.h) */
+  char                *agents_description;   /* the group's description from the template */
 };
 
 G_DEFINE_FINAL_TYPE (PmSetupPage, pm_setup_page, GTK_TYPE_WIDGET)
@@ -190,6 +191,15 @@ on_token_changed (PmSetupPage *self)
     subtitle = g_strdup_printf (_("Not available (%s): the proxy refuses every request"),
                                 error != NULL ? error : _("no keyring"));
   adw_action_row_set_subtitle (self->token_row, subtitle);
+  if (self->agents_description == NULL)
+    self->agents_description = g_strdup (adw_preferences_group_get_description (self->agents_group));
+  adw_preferences_group_set_description (self->agents_group,
+                                         required
+                                         ? _("The proxy requires the local access token: the snippets carry it as the "
+                                             "agent's key, and Pointsman forwards with the keys stored under Providers. "
+                                             "“pointsman/auto” lets the router choose; a concrete model name is honoured "
+                                             "or routed as the Objective page says.")
+                                         : self->agents_description);
   gtk_widget_set_sensitive (GTK_WIDGET (self->copy_token_button), required && token != NULL);
   pm_setup_page_set_token (self, required ? token : NULL);
 }
@@ -282,6 +292,7 @@ pm_setup_page_finalize (GObject *object)
     g_free (self->snippets[i]);
   g_free (self->url);
   g_free (self->token);
+  g_free (self->agents_description);
 
   G_OBJECT_CLASS (pm_setup_page_parent_class)->finalize (object);
 }
