@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "pm-json-fast.h"
 #include "pm-record.h"
 
 struct _PmRecord
@@ -589,15 +590,14 @@ pm_record_new_from_json (JsonObject *object)
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
+set_string_member (JsonObject *object,
+                   const char *member,
+                   const char *value)
 {
-  json_builder_set_member_name (builder, member);
   if (value != NULL)
-    json_builder_add_string_value (builder, value);
+    json_object_set_string_member (object, member, value);
   else
-    json_builder_add_null_value (builder);
+    json_object_set_null_member (object, member);
 }
 
 /**
@@ -609,87 +609,70 @@ add_string (JsonBuilder *builder,
 JsonNode *
 pm_record_to_json (PmRecord *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  JsonObject *o;
+  JsonObject *usage;
+  JsonNode *root;
+  JsonNode *explanation = NULL;
+  const char *text;
 
   g_return_val_if_fail (PM_IS_RECORD (self), NULL);
 
-  json_builder_begin_object (builder);
-  add_string (builder, "id", self->id);
-  json_builder_set_member_name (builder, "time");
-  json_builder_add_int_value (builder, self->time_us);
-  add_string (builder, "session", self->session);
-  add_string (builder, "agent", self->agent);
-  add_string (builder, "kind", self->kind);
-  add_string (builder, "api", self->api);
-  add_string (builder, "requested_model", self->requested_model);
-  add_string (builder, "model", self->model);
-  add_string (builder, "effort", self->effort);
-  add_string (builder, "provider", self->provider);
-  json_builder_set_member_name (builder, "routed");
-  json_builder_add_boolean_value (builder, self->routed);
+  /* Objects built directly (not through a JsonBuilder), and the explanation read with the
+   * proxy's own JSON reader: this runs on the proxy's main loop for every store write. */
+  o = json_object_new ();
+  set_string_member (o, "id", self->id);
+  json_object_set_int_member (o, "time", self->time_us);
+  set_string_member (o, "session", self->session);
+  set_string_member (o, "agent", self->agent);
+  set_string_member (o, "kind", self->kind);
+  set_string_member (o, "api", self->api);
+  set_string_member (o, "requested_model", self->requested_model);
+  set_string_member (o, "model", self->model);
+  set_string_member (o, "effort", self->effort);
+  set_string_member (o, "provider", self->provider);
+  json_object_set_boolean_member (o, "routed", self->routed);
 
-  json_builder_set_member_name (builder, "usage");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "input");
-  json_builder_add_int_value (builder, self->usage.input);
-  json_builder_set_member_name (builder, "cache_read");
-  json_builder_add_int_value (builder, self->usage.cache_read);
-  json_builder_set_member_name (builder, "cache_write_5m");
-  json_builder_add_int_value (builder, self->usage.cache_write_5m);
-  json_builder_set_member_name (builder, "cache_write_1h");
-  json_builder_add_int_value (builder, self->usage.cache_write_1h);
-  json_builder_set_member_name (builder, "output");
-  json_builder_add_int_value (builder, self->usage.output);
-  json_builder_set_member_name (builder, "reasoning");
-  json_builder_add_int_value (builder, self->usage.reasoning);
-  json_builder_set_member_name (builder, "seen");
-  json_builder_add_boolean_value (builder, self->usage.seen);
+  usage = json_object_new ();
+  json_object_set_int_member (usage, "input", self->usage.input);
+  json_object_set_int_member (usage, "cache_read", self->usage.cache_read);
+  json_object_set_int_member (usage, "cache_write_5m", self->usage.cache_write_5m);
+  json_object_set_int_member (usage, "cache_write_1h", self->usage.cache_write_1h);
+  json_object_set_int_member (usage, "output", self->usage.output);
+  json_object_set_int_member (usage, "reasoning", self->usage.reasoning);
+  json_object_set_boolean_member (usage, "seen", self->usage.seen);
   if (self->usage.reported_cost >= 0)
+    json_object_set_double_member (usage, "reported_cost", self->usage.reported_cost);
+  json_object_set_object_member (o, "usage", usage);
+
+  json_object_set_double_member (o, "cache_hit", record_cache_hit (self));
+  json_object_set_double_member (o, "cost", self->cost);
+  json_object_set_double_member (o, "baseline_cost", self->baseline_cost);
+  json_object_set_double_member (o, "saved", record_saved (self));
+  json_object_set_double_member (o, "ttfb_ms", self->ttfb_ms);
+  json_object_set_double_member (o, "total_ms", self->total_ms);
+  json_object_set_int_member (o, "status", self->status);
+  set_string_member (o, "state", state_to_string (self->state));
+  set_string_member (o, "summary", self->summary);
+
+  text = pm_record_get_explanation (self);
+  if (text != NULL)
     {
-      json_builder_set_member_name (builder, "reported_cost");
-      json_builder_add_double_value (builder, self->usage.reported_cost);
+      explanation = pm_json_fast_parse (text, strlen (text));
+      if (explanation == NULL)
+        explanation = json_from_string (text, NULL);
+      if (explanation == NULL)
+        explanation = json_node_init_string (json_node_alloc (), text);
     }
-  json_builder_end_object (builder);
+  json_object_set_member (o, "explanation", explanation != NULL ? explanation : json_node_new (JSON_NODE_NULL));
 
-  json_builder_set_member_name (builder, "cache_hit");
-  json_builder_add_double_value (builder, record_cache_hit (self));
-  json_builder_set_member_name (builder, "cost");
-  json_builder_add_double_value (builder, self->cost);
-  json_builder_set_member_name (builder, "baseline_cost");
-  json_builder_add_double_value (builder, self->baseline_cost);
-  json_builder_set_member_name (builder, "saved");
-  json_builder_add_double_value (builder, record_saved (self));
-  json_builder_set_member_name (builder, "ttfb_ms");
-  json_builder_add_double_value (builder, self->ttfb_ms);
-  json_builder_set_member_name (builder, "total_ms");
-  json_builder_add_double_value (builder, self->total_ms);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_int_value (builder, self->status);
-  add_string (builder, "state", state_to_string (self->state));
-  add_string (builder, "summary", self->summary);
-
-  json_builder_set_member_name (builder, "explanation");
-  {
-    g_autoptr(JsonNode) explanation = NULL;
-    const char *text = pm_record_get_explanation (self);
-
-    if (text != NULL)
-      explanation = json_from_string (text, NULL);
-    if (explanation != NULL)
-      json_builder_add_value (builder, g_steal_pointer (&explanation));
-    else if (text != NULL)
-      json_builder_add_string_value (builder, text);
-    else
-      json_builder_add_null_value (builder);
-  }
-
-  add_string (builder, "error", self->error);
+  set_string_member (o, "error", self->error);
   /* Only there when the user turned prompt storing on. */
   if (self->prompt != NULL)
-    add_string (builder, "prompt", self->prompt);
-  json_builder_end_object (builder);
+    set_string_member (o, "prompt", self->prompt);
 
-  return json_builder_get_root (builder);
+  root = json_node_init_object (json_node_alloc (), o);
+  json_object_unref (o);
+  return root;
 }
 
 const char *
