@@ -53,13 +53,27 @@ run_asan () {
   fi
   ninja -C "$dir" -j 2
   # fast_unwind_on_malloc=0: full stacks, so the system-library suppressions match.
-  export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0"
+  # log_path: every report, also from child processes whose exit status a test does not check
+  # (pointsman-cli serve, eval, the npm clients' proxy), lands in $reports and fails the run.
+  reports=$(mktemp -d)
+  export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0:log_path=$reports/asan"
   export LSAN_OPTIONS="suppressions=$top/build-aux/lsan.supp:print_suppressions=0"
-  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
   export GSK_RENDERER=cairo
   export PM_FUZZ_REPLAY_MUTATIONS=${PM_FUZZ_REPLAY_MUTATIONS:-60}
   echo "== ASan + UBSan: $dir"
-  run_headless "$dir" --timeout-multiplier 4 "$@"
+  s=0
+  run_headless "$dir" --timeout-multiplier 4 "$@" || s=$?
+  n=$(find "$reports" -type f | wc -l)
+  if [ "$n" -gt 0 ]; then
+    echo "== $n sanitizer report(s) (any process):"
+    for f in "$reports"/*; do echo "--- $f"; cat "$f"; done
+    [ $s -ne 0 ] || s=1
+  else
+    echo "== no sanitizer reports from any process"
+  fi
+  rm -rf "$reports"
+  return $s
 }
 
 run_valgrind () {
