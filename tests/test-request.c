@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "pm-json-fast.h"
 #include "pm-request-private.h"
 #include "pm-test-utils.h"
 
@@ -688,6 +689,63 @@ test_efforts_and_edges (void)
   g_assert_true (pm_request_get_features (web)->web_search);
 }
 
+/* The upstream body is written with pm_json_fast_to_string: byte for byte json-glib's compact
+ * text on real requests and on every escape, except that json-glib drops U+001F (which is
+ * kept here, escaped, and reads back). */
+static void
+test_json_writer (void)
+{
+  const char *names[] = { "chat-tool-error.json", "claude-code-compaction.json", "claude-code-error.json",
+                          "claude-code-subagent.json", "claude-code-title.json", "claude-code-tool-result.json",
+                          "codex-responses.json" };
+  const char *cases[] = {
+    "{}", "[]", "{\"a\":[1,-2,3.5,-0.25e3,1E2,0,-0,1.0,0.1,1e300]}", "\"x\"", "true", "false", "null", "42",
+    "{\"s\":\"tab\\tnl\\nq\\\"bs\\\\sl\\/ \\b\\f\\r\\u0001\\u0007\\u000b\\u001e\\u007f end\"}",
+    "{\"u\":\"\\u00e9\\u4e2d\\ud83d\\ude00 caf\xc3\xa9 \xe2\x82\xac\"}",
+    "{\"dup\":1,\"dup\":2,\"z\":{\"y\":[[],{}]}}",
+    "[9223372036854775807,-9223372036854775808,1.7976931348623157e308,5e-324]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names) + G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *expected = NULL;
+      g_autofree char *written = NULL;
+      gsize len = 0;
+
+      if (i < G_N_ELEMENTS (names))
+        {
+          g_autofree char *name = g_build_filename ("requests", names[i], NULL);
+          g_autofree char *path = pm_test_fixture_path (name);
+          g_autoptr(GError) error = NULL;
+
+          g_file_get_contents (path, &text, &len, &error);
+          g_assert_no_error (error);
+        }
+      else
+        {
+          text = g_strdup (cases[i - G_N_ELEMENTS (names)]);
+          len = strlen (text);
+        }
+      node = json_from_string (text, NULL);
+      g_assert_nonnull (node);
+      expected = json_to_string (node, FALSE);
+      written = pm_json_fast_to_string (node, &len);
+      g_assert_cmpstr (written, ==, expected);
+      g_assert_cmpuint (len, ==, strlen (expected));
+    }
+
+  {
+    g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), "a\x1f" "b");
+    g_autofree char *written = pm_json_fast_to_string (node, NULL);
+    g_autoptr(JsonNode) back = json_from_string (written, NULL);
+
+    g_assert_cmpstr (written, ==, "\"a\\u001fb\"");
+    g_assert_true (json_node_equal (node, back));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -706,6 +764,7 @@ main (int   argc,
   g_test_add_func ("/pm/request/efforts-and-edges", test_efforts_and_edges);
   g_test_add_func ("/pm/request/estimate-basics", test_estimate_basics);
   g_test_add_func ("/pm/request/token-estimate-transcripts", test_token_estimate_transcripts);
+  g_test_add_func ("/pm/request/json-writer", test_json_writer);
 
   return g_test_run ();
 }

@@ -437,3 +437,180 @@ pm_json_fast_parse (const char *data,
     }
   return root;
 }
+
+/* ---- writing ---- */
+
+/* Eight bytes none of which needs escaping in a JSON string (no quote, backslash, control
+ * byte or DEL; bytes of UTF-8 sequences pass as they are). */
+static inline gboolean
+plain_out8 (const char *p)
+{
+  guint64 w, q, b, d;
+
+  memcpy (&w, p, sizeof w);
+  q = w ^ (0x22 * ONES);
+  b = w ^ (0x5c * ONES);
+  d = w ^ (0x7f * ONES);
+  /* (x - k·ONES) & ~x & HIGHS is non-zero iff some byte of x is below k (exactly: a borrow
+   * only runs on from a byte that is itself a hit) */
+  return (((w - 0x20 * ONES) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d)) & HIGHS ? FALSE : TRUE;
+}
+
+static void
+write_string (GString    *out,
+              const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  gsize len = strlen (s);
+  const char *p = s;
+  const char *end = s + len;
+  const char *run = s;
+
+  g_string_append_c (out, '"');
+  for (;;)
+    {
+      while (end - p >= 8 && plain_out8 (p))
+        p += 8;
+      if (p >= end)
+        break;
+      if ((guchar) *p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+        {
+          p++;   /* the escape is further on in these 8 bytes */
+          continue;
+        }
+
+      g_string_append_len (out, run, p - run);
+      switch (*p)
+        {
+        case '"': g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\b': g_string_append_len (out, "\\b", 2); break;
+        case '\f': g_string_append_len (out, "\\f", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        default:
+          {
+            char u[6] = { '\\', 'u', '0', '0', hex[((guchar) *p) >> 4], hex[((guchar) *p) & 15] };
+
+            g_string_append_len (out, u, 6);
+          }
+          break;
+        }
+      p++;
+      run = p;
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+static void
+write_node (GString  *out,
+            JsonNode *node)
+{
+  switch (node != NULL ? JSON_NODE_TYPE (node) : JSON_NODE_NULL)
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            write_string (out, name);
+            g_string_append_c (out, ':');
+            write_node (out, member);
+          }
+        g_string_append_c (out, '}');
+      }
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            write_node (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+      }
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          {
+            const char *s = json_node_get_string (node);
+
+            if (s != NULL)
+              write_string (out, s);
+            else
+              g_string_append_len (out, "null", 4);
+          }
+          break;
+        case G_TYPE_INT64:
+          {
+            char buf[24];
+            gint64 v = json_node_get_int (node);
+            guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+            char *q = buf + sizeof buf;
+
+            do
+              *--q = '0' + (char) (u % 10);
+            while ((u /= 10) > 0);
+            if (v < 0)
+              *--q = '-';
+            g_string_append_len (out, q, buf + sizeof buf - q);
+          }
+          break;
+        case G_TYPE_DOUBLE:
+          {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+            /* as json-glib writes it: %.17g, and always with a fraction or an exponent */
+            g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node));
+            g_string_append (out, buf);
+            if (strpbrk (buf, ".eEnN") == NULL)
+              g_string_append_len (out, ".0", 2);
+          }
+          break;
+        case G_TYPE_BOOLEAN:
+          if (json_node_get_boolean (node))
+            g_string_append_len (out, "true", 4);
+          else
+            g_string_append_len (out, "false", 5);
+          break;
+        default:
+          g_string_append_len (out, "null", 4);
+          break;
+        }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append_len (out, "null", 4);
+      break;
+    }
+}
+
+char *
+pm_json_fast_to_string (JsonNode *node,
+                        gsize    *length)
+{
+  GString *out = g_string_sized_new (4096);
+
+  write_node (out, node);
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}

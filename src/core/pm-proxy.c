@@ -20,6 +20,7 @@
 #include "pm-config.h"
 #include "pm-gateway.h"
 #include "pm-guard.h"
+#include "pm-json-fast.h"
 #include "pm-keyring.h"
 #include "pm-proxy.h"
 #include "pm-record.h"
@@ -1426,10 +1427,12 @@ exchange_send (Exchange   *x,
       json_object_set_boolean_member (options, "include_usage", TRUE);
     }
 
-  text = json_to_string (body, FALSE);
+  /* One pass with plain runs copied 8 bytes at a time: json_to_string took 1.5 ms and more on
+   * a 650 kB request, before it could go upstream. */
   {
-    gsize len = strlen (text);
+    gsize len = 0;
 
+    text = pm_json_fast_to_string (body, &len);
     bytes = g_bytes_new_take (g_steal_pointer (&text), len);
   }
   url = upstream_url (x->provider, x->compact);
