@@ -1,7 +1,9 @@
 /* bench-parse.c — the proxy's real request path with parsing included: the body as bytes to
  * a routed decision (pm_request_new_from_bytes, then pm_router_decide), and the parse alone
  * three ways (json-glib JsonParser immutable, as the proxy used to; JsonParser mutable;
- * pm_json_fast_parse, what the proxy uses now), interleaved; then the request path alone. Same three Claude Code–shaped requests as
+ * pm_json_fast_parse, what the proxy uses now) and the upstream body written two ways (json_to_string,
+ * pm_json_fast_to_string), interleaved; then the request path alone, with the body for the provider
+ * (translate + write) after the decision. Same three Claude Code–shaped requests as
  * bench-decide (bench-body.h). Prints a Markdown table, µs.
  *
  *   bench-parse                          # all three cases, the default iterations
@@ -22,6 +24,7 @@
 #include "pm-objective.h"
 #include "pm-request.h"
 #include "pm-router.h"
+#include "pm-translate.h"
 
 
 static int
@@ -98,8 +101,10 @@ main (int   argc,
     }
 
   printf ("| request | body | JsonParser immutable p50 (µs) | JsonParser mutable p50 (µs) | pm_json_fast_parse p50 / p99 (µs) "
-          "| bytes → PmRequest (parse + features) p50 (µs) | bytes → decision (parse + features + decision) p50 / p99 / min (µs) | same, thread CPU time p50 (µs) |\n");
-  printf ("|---|---|---|---|---|---|---|---|\n");
+          "| json_to_string / pm_json_fast_to_string p50 (µs) "
+          "| bytes → PmRequest (parse + features) p50 (µs) | bytes → decision (parse + features + decision) p50 / p99 / min (µs) | same, thread CPU time p50 (µs) "
+          "| decision → upstream body (translate + write) p50 (µs) |\n");
+  printf ("|---|---|---|---|---|---|---|---|---|---|\n");
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     if (only_case < 0 || c == (guint) only_case)
@@ -116,6 +121,9 @@ main (int   argc,
       g_autoptr(GArray) full = g_array_new (FALSE, FALSE, sizeof (gint64));
       g_autoptr(GArray) request_only = g_array_new (FALSE, FALSE, sizeof (gint64));
       g_autoptr(GArray) full_cpu = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) write_glib = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) write_fast = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr(GArray) upstream = g_array_new (FALSE, FALSE, sizeof (gint64));
       g_autoptr(PmRouter) router = pm_router_new (catalog, objective, pool, "claude-sonnet-4-5");
 
       for (guint it = 0; it < cases[c].iterations; it++)
@@ -138,6 +146,25 @@ main (int   argc,
               fprintf (stderr, "bench-parse: pm_json_fast_parse declined the body\n");
               return 1;
             }
+          {
+            /* the upstream body written two ways, interleaved the same way */
+            gint64 w0, w1, w2;
+            g_autofree char *glib_text = NULL;
+            g_autofree char *fast_text = NULL;
+
+            w0 = now_ns ();
+            glib_text = json_to_string (node, FALSE);
+            w1 = now_ns ();
+            fast_text = pm_json_fast_to_string (node, NULL);
+            w2 = now_ns ();
+            if (it >= 3)
+              {
+                gint64 e = w1 - w0, g = w2 - w1;
+
+                g_array_append_val (write_glib, e);
+                g_array_append_val (write_fast, g);
+              }
+          }
           if (it < 3)
             continue;
           {
@@ -169,6 +196,27 @@ main (int   argc,
               fprintf (stderr, "bench-parse: %s\n", error->message);
               return 1;
             }
+          {
+            /* what the proxy does next: the body for the provider (same API here), written */
+            gint64 u0 = now_ns (), u1;
+            g_autoptr(JsonNode) out = pm_translate_request_for_provider (PM_API_ANTHROPIC, PM_API_ANTHROPIC,
+                                                                         pm_request_get_body (request), FALSE,
+                                                                         NULL, NULL);
+            g_autofree char *out_text = out != NULL ? pm_json_fast_to_string (out, NULL) : NULL;
+
+            u1 = now_ns ();
+            if (out_text == NULL)
+              {
+                fprintf (stderr, "bench-parse: the translation failed\n");
+                return 1;
+              }
+            if (it >= 3)
+              {
+                gint64 u = u1 - u0;
+
+                g_array_append_val (upstream, u);
+              }
+          }
           pm_router_observe (router, request, decision, NULL, 200, g_get_real_time ());
           if (it < 3)
             continue;
@@ -180,9 +228,11 @@ main (int   argc,
             g_array_append_val (full_cpu, g);
           }
         }
-      printf ("| %s | %.0f kB | %.0f | %.0f | %.0f / %.0f | %.0f | %.0f / %.0f / %.0f | %.0f |\n", cases[c].name,
+      printf ("| %s | %.0f kB | %.0f | %.0f | %.0f / %.0f | %.0f / %.0f | %.0f | %.0f / %.0f / %.0f | %.0f | %.0f |\n", cases[c].name,
               len / 1024.0, pct (immutable, 0.5), pct (mutable, 0.5), pct (fast, 0.5), pct (fast, 0.99),
-              pct (request_only, 0.5), pct (full, 0.5), pct (full, 0.99), pct (full, 0.0), pct (full_cpu, 0.5));
+              pct (write_glib, 0.5), pct (write_fast, 0.5),
+              pct (request_only, 0.5), pct (full, 0.5), pct (full, 0.99), pct (full, 0.0), pct (full_cpu, 0.5),
+              pct (upstream, 0.5));
     }
   return 0;
 }
