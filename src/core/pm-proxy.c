@@ -138,6 +138,7 @@ typedef struct
   PmUsage             usage;
   char               *stream_error;
   gboolean            saw_end;         /* the stream's own last event arrived */
+  gint64              client_sequence; /* Responses: sequence_number of the next client event */
   char               *key;             /* the provider key of this attempt (wiped when done) */
   gboolean            committed;       /* the stream's headers went to the client */
   GByteArray         *pending;         /* passthrough bytes held until the first valid event */
@@ -575,6 +576,8 @@ send_to_client (Exchange   *x,
   if (len == 0 || x->client_finished)
     return;
 
+  if (x->client_api == PM_API_OPENAI_RESPONSES)
+    x->client_sequence = pm_responses_next_sequence (data, len, x->client_sequence);
   soup_message_body_append (soup_server_message_get_response_body (x->msg), SOUP_MEMORY_COPY, data, len);
   soup_server_message_unpause (x->msg);
 }
@@ -823,7 +826,8 @@ exchange_stream_ended (Exchange *x,
       else
         owned = g_strdup ("The upstream closed the stream before it finished");
       message = owned;
-      event = pm_error_event (x->client_api, "api_error", message);
+      /* A Responses stream's error continues its sequence_number (hardening finding 6). */
+      event = pm_error_event_at (x->client_api, "api_error", message, x->client_sequence);
       send_to_client (x, event, strlen (event));
     }
   else if (x->stream_error != NULL)
