@@ -1021,6 +1021,55 @@ test_proxy_failover (Fixture       *f,
     }
 }
 
+/* A refusal is remembered: after a gateway said its budget is exhausted, a new session whose
+ * first choice is on that gateway goes straight to the next candidate (one upstream request, not
+ * a refused round trip first), and the explanation says why. */
+static void
+test_proxy_remembered_refusal (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(PmSimReply) refusal = pm_sim_reply_new (NULL);
+  g_autoptr(PmSimReply) fine = pm_sim_reply_new ("Served after the refusal.");
+  g_autoptr(PmSimReply) fine2 = pm_sim_reply_new ("Served without asking the refusing gateway.");
+  g_autoptr(TestResponse) r1 = NULL;
+  g_autoptr(TestResponse) r2 = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *served1 = NULL;
+  PmRecord *record;
+
+  start_two_gateways (f);
+  pm_sim_reply_set_error (refusal, 400, "budget_exceeded",
+                          "Budget has been exceeded! Current cost: 5.1, Max budget: 5.0", 0);
+  pm_sim_upstream_push_reply (f->sim, refusal);
+  pm_sim_upstream_push_reply (f->sim, fine);
+  r1 = test_post (f->url, "/v1/chat/completions",
+                  "{\"model\":\"pointsman/auto\",\"stream\":true,\"prompt_cache_key\":\"session-one\","
+                  "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                  NULL, openai_headers);
+  g_assert_cmpuint (r1->status, ==, 200);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 2);
+  served1 = g_strdup (pm_record_get_model (last_record (f)));
+
+  /* The same step in another session: the router's first choice is the refused model again.
+   * Were the refusal forgotten, that gateway would be asked first (and answer, here), so the
+   * model and the explanation would differ. */
+  pm_sim_upstream_push_reply (f->sim, fine2);
+  r2 = test_post (f->url, "/v1/chat/completions",
+                  "{\"model\":\"pointsman/auto\",\"stream\":true,\"prompt_cache_key\":\"session-two\","
+                  "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
+                  NULL, openai_headers);
+  g_assert_cmpuint (r2->status, ==, 200);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 3);
+  text = test_stream_text (r2);
+  g_assert_cmpstr (text, ==, "Served without asking the refusing gateway.");
+
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_DONE);
+  g_assert_cmpstr (pm_record_get_model (record), ==, served1);
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "refused recently"));
+  g_assert_nonnull (strstr (pm_record_get_explanation (record), "budget exhausted"));
+}
+
 /* A plain bad request is not a refusal: no second try, the client gets the error. */
 static void
 test_proxy_no_failover (Fixture       *f,
@@ -1057,6 +1106,7 @@ main (int   argc,
   g_test_add_func ("/pm/gateway/refusals", test_refusals);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/pm/gateway/proxy/openrouter", test_proxy_openrouter);
+  ADD ("/pm/gateway/proxy/remembered-refusal", test_proxy_remembered_refusal);
   ADD ("/pm/gateway/proxy/litellm", test_proxy_litellm);
   ADD ("/pm/gateway/proxy/litellm-messages", test_proxy_litellm_messages);
   ADD ("/pm/gateway/proxy/portkey", test_proxy_portkey);

@@ -64,6 +64,7 @@ struct _PmProxy
   guint          port;
 
   GHashTable    *keys;          /* provider id → KeyEntry */
+  PmGatewayRefusals *refusals;  /* gateway refusals remembered across requests */
   GPtrArray     *exchanges;     /* in flight (borrowed) */
   GPtrArray     *live;          /* client message not finished yet (borrowed) */
   gboolean       stopping;
@@ -481,6 +482,10 @@ exchange_finish_record (Exchange      *x,
 
   if (x->first_byte_us > 0)
     ttfb_ms = (x->first_byte_us - x->start_us) / 1000.0;
+
+  if (state == PM_RECORD_DONE && x->provider != NULL && x->attempt_decision != NULL)
+    /* Served: whatever its gateway refused before has ended. */
+    pm_gateway_refusals_clear (x->proxy->refusals, x->provider->id, x->attempt_decision->model);
 
   if (x->usage.reported_cost >= 0 && x->provider != NULL && x->decision != NULL)
     /* Pointsman's own estimate next to the gateway's, in the explanation. */
@@ -1033,6 +1038,9 @@ exchange_whole_done (Exchange *x)
                                                          (char *) g_ptr_array_index (x->candidates, x->attempt + 1));
 
               pm_decision_add_reason (x->decision, reason);
+              pm_gateway_refusals_add (x->proxy->refusals, x->provider->id, x->attempt_decision->model, kind, clean,
+                                       retry_after != NULL ? (guint) g_ascii_strtoull (retry_after, NULL, 10) : 0,
+                                       g_get_real_time ());
               x->attempt++;
               exchange_try_next (x);
               return;
@@ -1630,6 +1638,24 @@ exchange_try_next (Exchange *x)
           continue;
         }
 
+      if (x->provider != NULL && x->attempt + 1 < x->candidates->len)
+        {
+          /* Refused recently by its gateway (budget, quota, model not allowed): skipped while
+           * the refusal holds; the last candidate is always tried. */
+          const char *held = pm_gateway_refusals_lookup (self->refusals, x->provider->id, model_id, g_get_real_time ());
+
+          if (held != NULL)
+            {
+              g_autofree char *reason = g_strdup_printf ("%s (%s) skipped, refused recently: %s", model_id,
+                                                         x->provider->id, held);
+
+              pm_decision_add_reason (x->decision, reason);
+              x->provider = NULL;
+              x->attempt++;
+              continue;
+            }
+        }
+
       if (x->provider != NULL)
         break;
 
@@ -2207,6 +2233,7 @@ pm_proxy_finalize (GObject *object)
   PmProxy *self = (PmProxy *)object;
 
   g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->refusals, pm_gateway_refusals_free);
   g_clear_pointer (&self->exchanges, g_ptr_array_unref);
   g_clear_pointer (&self->live, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -2275,6 +2302,7 @@ static void
 pm_proxy_init (PmProxy *self)
 {
   self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, key_entry_free);
+  self->refusals = pm_gateway_refusals_new ();
   self->exchanges = g_ptr_array_new ();
   self->live = g_ptr_array_new ();
   self->log = pm_request_log_new (DEFAULT_LOG_ITEMS);
