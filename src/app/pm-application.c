@@ -778,8 +778,6 @@ pm_application_get_demo_progress (PmApplication *self)
 double
 pm_application_get_spend_today (PmApplication *self)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) midnight = NULL;
   GListModel *log;
   double spend = 0;
   gint64 since;
@@ -791,9 +789,8 @@ pm_application_get_spend_today (PmApplication *self)
     return pm_store_get_spend_today (self->store);
 #endif
 
-  midnight = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
-                                    g_date_time_get_day_of_month (now), 0, 0, 0);
-  since = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+  /* The budget's day is the UTC day, as in the router and the store (docs/CONFIG.md). */
+  since = (g_get_real_time () / G_TIME_SPAN_DAY) * G_TIME_SPAN_DAY;
   log = pm_application_get_log (self);
   for (guint i = 0; i < g_list_model_get_n_items (log); i++)
     {

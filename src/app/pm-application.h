@@ -49,7 +49,7 @@ gboolean       pm_application_get_demo_running  (PmApplication  *self);
 const char    *pm_application_get_demo_error    (PmApplication  *self);
 /* Requests the demo has finished (for tests). */
 guint          pm_application_get_demo_progress (PmApplication  *self);
-/* Spent today (local day), from the request database when there is one, else from the log. */
+/* Spent today (the UTC day, as the router's budget), from the request database when there is one, else from the log. */
 double         pm_application_get_spend_today   (PmApplication  *self);
 /* Writes the objective into config.json (only that member; the file is created if missing).
  * The app does this by itself shortly after each change. */

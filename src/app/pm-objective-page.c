@@ -96,7 +96,7 @@ pm_objective_page_update_what_if (PmObjectivePage *self)
   if (self->app != NULL)
     {
       g_autofree char *spent = pm_format_cost (pm_application_get_spend_today (self->app));
-      g_autofree char *budget = g_strdup_printf (_("US dollars per local day; 0 means no budget. Spent today: %s"),
+      g_autofree char *budget = g_strdup_printf (_("US dollars per UTC day; 0 means no budget. Spent today: %s"),
                                                  spent);
 
       adw_action_row_set_subtitle (self->budget_row, budget);
