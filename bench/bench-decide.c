@@ -114,7 +114,7 @@ main (int   argc,
           pm_router_observe (router, request, decision, NULL, 200, g_get_real_time ());
 
           tokens = pm_request_get_input_tokens (request);
-          n_candidates = json_array_get_length (json_object_get_array_member (json_node_get_object (decision->explanation),
+          n_candidates = json_array_get_length (json_object_get_array_member (json_node_get_object (pm_decision_get_explanation (decision)),
                                                                               "candidates"));
           if (it < 3)
             continue;   /* warm-up */

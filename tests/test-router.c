@@ -180,13 +180,13 @@ step (PmRouter    *router,
   g_assert_no_error (error);
   g_assert_nonnull (decision);
   g_assert_nonnull (decision->summary);
-  g_assert_nonnull (decision->explanation);
+  g_assert_nonnull (pm_decision_get_explanation (decision));
   pm_router_observe (router, request, decision, NULL, 200, now_us + SEC);
   g_test_message ("%s %s/%s: %s", pm_request_get_session_id (request), decision->model,
                   pm_effort_to_string (decision->effort), decision->summary);
   if (g_getenv ("PM_TEST_DUMP") != NULL)
     {
-      g_autofree char *json = json_to_string (decision->explanation, FALSE);
+      g_autofree char *json = json_to_string (pm_decision_get_explanation (decision), FALSE);
       g_test_message ("%s", json);
     }
 
@@ -196,7 +196,7 @@ step (PmRouter    *router,
 static JsonArray *
 candidates (PmDecision *decision)
 {
-  return json_object_get_array_member (json_node_get_object (decision->explanation), "candidates");
+  return json_object_get_array_member (json_node_get_object (pm_decision_get_explanation (decision)), "candidates");
 }
 
 static JsonObject *
@@ -237,7 +237,7 @@ static gboolean
 reasons_contain (PmDecision *decision,
                  const char *needle)
 {
-  JsonArray *reasons = json_object_get_array_member (json_node_get_object (decision->explanation), "reasons");
+  JsonArray *reasons = json_object_get_array_member (json_node_get_object (pm_decision_get_explanation (decision)), "reasons");
 
   for (guint i = 0; i < json_array_get_length (reasons); i++)
     if (strstr (json_array_get_string_element (reasons, i), needle) != NULL)
@@ -450,7 +450,7 @@ test_escalation_and_recovery (void)
       if (i == 1)
         {
           g_assert_cmpstr (d->model, ==, calm_model);
-          g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (pm_decision_get_explanation (d)), "trouble"), ==, 0.0);
         }
       if (i == 3)
         {
@@ -479,7 +479,7 @@ test_escalation_and_recovery (void)
           g_assert_nonnull (strstr (d->summary, "re-prefilling"));
         }
       if (i == 4)
-        g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
+        g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (pm_decision_get_explanation (d)), "trouble"), ==, 0.0);
     }
   /* Back down: weaker than at the peak of the trouble. (Not necessarily all the way to the
    * calm choice: the failures were recorded as outcomes and make that one look worse.) */
@@ -524,9 +524,9 @@ test_one_error_no_switch (void)
       t += 20 * SEC;
       g_assert_cmpstr (d->model, ==, calm_model);
       g_assert_cmpint (d->expected_cached_tokens, >, 5000);
-      g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (d->explanation), "trouble"), ==, 0.0);
+      g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (pm_decision_get_explanation (d)), "trouble"), ==, 0.0);
       if (i == 9)
-        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (d->explanation), "features"), "step"),
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (pm_decision_get_explanation (d)), "features"), "step"),
                          ==, "error-recovery");
     }
 }
@@ -839,7 +839,7 @@ test_thinking_never_to_another_model (void)
 
     body = deep_copy (pm_request_get_body (request));
     g_assert_true (body_has_thinking (body));
-    d->explanation = json_node_ref (mid->explanation);   /* carries thinking_writer */
+    pm_decision_set_explanation (d, pm_decision_get_explanation (mid));   /* carries thinking_writer */
     g_assert_true (pm_router_apply_decision (router, request, d, PM_API_ANTHROPIC, NULL, body, &error));
     g_assert_no_error (error);
     g_assert_false (body_has_thinking (body));
@@ -853,7 +853,7 @@ test_thinking_never_to_another_model (void)
     g_autoptr(PmDecision) d = pm_decision_new ("claude-opus-4-6", PM_EFFORT_HIGH);
     g_autoptr(JsonNode) same = deep_copy (pm_request_get_body (request));
 
-    d->explanation = json_node_ref (mid->explanation);
+    pm_decision_set_explanation (d, pm_decision_get_explanation (mid));
     g_assert_true (pm_router_apply_decision (router, request, d, PM_API_ANTHROPIC, NULL, same, &error));
     g_assert_true (body_has_thinking (same));
     g_assert_true (json_node_equal (json_object_get_member (json_node_get_object (same), "messages"),
@@ -1082,7 +1082,7 @@ test_usage_truth (void)
   /* nothing cached (truth beats the breakpoint rules) and token counts scaled by 1.3 */
   g_assert_cmpint (d2->expected_cached_tokens, ==, 0);
   {
-    JsonObject *session = json_object_get_object_member (json_node_get_object (d2->explanation), "session");
+    JsonObject *session = json_object_get_object_member (json_node_get_object (pm_decision_get_explanation (d2)), "session");
 
     g_assert_cmpfloat_with_epsilon (json_object_get_double_member (session, "token_scale"), 1.3, 0.01);
   }

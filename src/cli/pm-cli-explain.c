@@ -161,7 +161,7 @@ static void
 print_text (PmRequest  *request,
             PmDecision *decision)
 {
-  JsonObject *ex = json_node_get_object (decision->explanation);
+  JsonObject *ex = json_node_get_object (pm_decision_get_explanation (decision));
   JsonObject *features = json_object_get_object_member (ex, "features");
   JsonArray *cands = json_object_get_array_member (ex, "candidates");
   JsonArray *reasons = json_object_get_array_member (ex, "reasons");
@@ -303,7 +303,7 @@ pm_cli_explain (int    argc,
   if (json)
     {
       g_autoptr(JsonGenerator) gen = json_generator_new ();
-      JsonObject *ex = json_node_get_object (decision->explanation);
+      JsonObject *ex = json_node_get_object (pm_decision_get_explanation (decision));
       g_autofree char *text = NULL;
 
       json_object_set_string_member (ex, "summary", decision->summary);
@@ -311,7 +311,7 @@ pm_cli_explain (int    argc,
       json_object_set_double_member (ex, "expected_cost_usd", decision->expected_cost);
       json_object_set_double_member (ex, "baseline_cost_usd", decision->expected_baseline_cost);
       json_generator_set_pretty (gen, TRUE);
-      json_generator_set_root (gen, decision->explanation);
+      json_generator_set_root (gen, pm_decision_get_explanation (decision));
       text = json_generator_to_data (gen, NULL);
       printf ("%s\n", text);
     }

@@ -48,11 +48,12 @@ typedef struct
 static JsonObject *
 chosen_candidate (PmDecision *decision)
 {
+  JsonNode *explanation = pm_decision_get_explanation (decision);
   JsonArray *cands;
 
-  if (decision->explanation == NULL || !JSON_NODE_HOLDS_OBJECT (decision->explanation))
+  if (explanation == NULL || !JSON_NODE_HOLDS_OBJECT (explanation))
     return NULL;
-  cands = json_object_get_array_member (json_node_get_object (decision->explanation), "candidates");
+  cands = json_object_get_array_member (json_node_get_object (explanation), "candidates");
   for (guint i = 0; cands != NULL && i < json_array_get_length (cands); i++)
     {
       JsonObject *c = json_array_get_object_element (cands, i);
@@ -142,9 +143,10 @@ emit (Replay     *replay,
       g_autoptr(JsonNode) root = NULL;
       g_autofree char *text = NULL;
       JsonArray *reasons = NULL;
+      JsonNode *explanation = pm_decision_get_explanation (decision);
 
-      if (decision->explanation != NULL && JSON_NODE_HOLDS_OBJECT (decision->explanation))
-        reasons = json_object_get_array_member (json_node_get_object (decision->explanation), "reasons");
+      if (explanation != NULL && JSON_NODE_HOLDS_OBJECT (explanation))
+        reasons = json_object_get_array_member (json_node_get_object (explanation), "reasons");
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "i");
@@ -177,10 +179,10 @@ emit (Replay     *replay,
       for (guint i = 0; reasons != NULL && i < json_array_get_length (reasons); i++)
         json_builder_add_string_value (b, json_array_get_string_element (reasons, i));
       json_builder_end_array (b);
-      if (replay->explain && decision->explanation != NULL)
+      if (replay->explain && explanation != NULL)
         {
           json_builder_set_member_name (b, "explanation");
-          json_builder_add_value (b, json_node_copy (decision->explanation));
+          json_builder_add_value (b, json_node_copy (explanation));
         }
       json_builder_end_object (b);
       root = json_builder_get_root (b);

@@ -687,7 +687,7 @@ pm_gateway_note_cost (const PmProviderConfig *provider,
                               provider != NULL ? provider->id : "the gateway", usage->reported_cost, estimate);
   pm_decision_add_reason (decision, reason);
 
-  explanation = json_node_get_object (decision->explanation);
+  explanation = json_node_get_object (pm_decision_get_explanation (decision));
   cost = json_object_new ();
   json_object_set_string_member (cost, "provider", provider != NULL ? provider->id : NULL);
   json_object_set_double_member (cost, "reported", usage->reported_cost);
@@ -701,7 +701,7 @@ pm_gateway_note_cost (const PmProviderConfig *provider,
   provider_id = g_strdup (pm_record_get_provider (record));
   summary = g_strdup (pm_record_get_summary (record));
   pm_record_set_decision (record, model_id, effort, provider_id, pm_record_get_routed (record),
-                          summary, decision->explanation);
+                          summary, pm_decision_get_explanation (decision));
 }
 
 /* ---- errors ---- */

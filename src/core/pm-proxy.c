@@ -129,6 +129,7 @@ typedef struct
   gboolean            timed_out;
   gboolean            client_stream;
   gboolean            compact;         /* Responses compaction (/responses/compact): whole, Responses only */
+  gboolean            explained;       /* the record has the decision's explanation and was saved */
   gboolean            strip_usage;     /* Chat client that did not ask for include_usage */
   gboolean            passthrough;     /* relay upstream bytes unchanged */
   PmStreamTranslator *translator;
@@ -451,6 +452,32 @@ exchange_add_headers (Exchange *x)
 }
 
 /* The record's end: usage, cost, timing, state; saved; the router told. */
+/* The decision's explanation into the record, once (later changes go in with each
+ * pm_record_set_decision), and the record's first save. Runs once the request is on its way
+ * upstream: building and serialising the explanation and the store's row are not needed to
+ * send it. */
+static void
+exchange_explain_record (Exchange *x,
+                         gboolean  save)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *effort = NULL;
+  g_autofree char *provider = NULL;
+  g_autofree char *summary = NULL;
+
+  if (x->explained || x->record == NULL || x->decision == NULL)
+    return;
+  x->explained = TRUE;
+  model = g_strdup (pm_record_get_model (x->record));
+  effort = g_strdup (pm_record_get_effort (x->record));
+  provider = g_strdup (pm_record_get_provider (x->record));
+  summary = g_strdup (pm_record_get_summary (x->record));
+  pm_record_set_decision (x->record, model, effort, provider, pm_record_get_routed (x->record), summary,
+                          pm_decision_get_explanation (x->decision));
+  if (save && x->proxy->store != NULL)
+    pm_store_save (x->proxy->store, x->record);
+}
+
 static void
 exchange_finish_record (Exchange      *x,
                         PmRecordState  state,
@@ -469,6 +496,9 @@ exchange_finish_record (Exchange      *x,
 
   if (x->record == NULL)
     return;
+
+  /* Failed before anything went upstream: the record still gets its explanation. */
+  exchange_explain_record (x, FALSE);
 
   if (x->usage.seen)
     {
@@ -1492,6 +1522,7 @@ exchange_send (Exchange   *x,
   self->session_load[x->session]++;
   soup_session_send_async (self->sessions[x->session], x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
                            upstream_sent_cb, exchange_ref (x));
+  exchange_explain_record (x, TRUE);
 }
 
 static SoupSession *
@@ -1735,7 +1766,7 @@ exchange_try_next (Exchange *x)
 
   /* The record shows what is being tried now. */
   pm_record_set_decision (x->record, model_id, effort_or_null (x->decision->effort), x->provider->id,
-                          x->decision->routed, x->decision->summary, x->decision->explanation);
+                          x->decision->routed, x->decision->summary, pm_decision_peek_explanation (x->decision));
 
   if (!resolve_key (self, x->provider, &key, &error))
     {
@@ -2050,8 +2081,9 @@ handle_proxied (PmProxy           *self,
                          compact ? PM_KIND_COMPACTION : pm_request_get_kind (x->request),
                          api,
                          pm_request_get_model (x->request));
+  /* The explanation follows once the request is upstream (exchange_explain_record). */
   pm_record_set_decision (x->record, x->decision->model, effort_or_null (x->decision->effort), NULL,
-                          x->decision->routed, x->decision->summary, x->decision->explanation);
+                          x->decision->routed, x->decision->summary, NULL);
   if (pm_config_get_store_prompts (self->config))
     {
       /* Only when the user allows it: the latest user text, capped. */
@@ -2067,8 +2099,6 @@ handle_proxied (PmProxy           *self,
       pm_record_set_prompt (x->record, text);
     }
   pm_request_log_append (self->log, x->record);
-  if (self->store != NULL)
-    pm_store_save (self->store, x->record);
   g_signal_emit (self, signals[REQUEST_ROUTED], 0, x->record, x->request);
 
   self->n_total++;

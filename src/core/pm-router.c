@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pm-catalog.h"
+#include "pm-json-fast.h"
 #include "pm-objective.h"
 #include "pm-quality-model.h"
 #include "pm-quality.h"
@@ -89,6 +90,47 @@ typedef struct
   const char        *excluded;      /* static reason, or NULL */
 } Candidate;
 
+/* What the explanation is built from: a decision keeps these and builds the JSON on first use
+ * (records serialise it once the request is on its way upstream). */
+struct _PmExplainDraft
+{
+  PmCatalog  *catalog;          /* keeps the candidates' models alive */
+  char       *model;
+  PmEffort    effort;
+  gboolean    routed;
+  double      lambda;
+  double      quality_floor;
+  double      trouble;
+  char       *thinking_writer;
+  char       *session_id;
+  gint64      steps;
+  char       *previous_model;
+  gint64      switches;
+  double      token_scale;
+  gint64      token_offset;
+  Candidate  *listed;           /* the candidates shown, in order */
+  guint       n_listed;
+  int         chosen;           /* index into listed, or -1 */
+  GPtrArray  *reasons;          /* char* */
+  PmRequest  *request;          /* for its features */
+};
+
+static void
+explain_draft_free (PmExplainDraft *d)
+{
+  g_clear_object (&d->catalog);
+  g_free (d->model);
+  g_free (d->thinking_writer);
+  g_free (d->session_id);
+  g_free (d->previous_model);
+  g_free (d->listed);
+  g_clear_pointer (&d->reasons, g_ptr_array_unref);
+  g_clear_pointer (&d->request, pm_request_unref);
+  g_free (d);
+}
+
+static JsonNode *explain_draft_build (const PmExplainDraft *d);
+
 /* ------------------------------------------------------------------------------------------ */
 /* PmDecision                                                                                  */
 
@@ -113,7 +155,8 @@ pm_decision_free (PmDecision *self)
 
   g_free (self->model);
   g_free (self->summary);
-  g_clear_pointer (&self->explanation, json_node_unref);
+  g_clear_pointer (&self->explanation_node, json_node_unref);
+  g_clear_pointer (&self->explain_draft, explain_draft_free);
   g_clear_pointer (&self->fallbacks, g_ptr_array_unref);
   g_free (self);
 }
@@ -121,13 +164,75 @@ pm_decision_free (PmDecision *self)
 static JsonObject *
 explanation_object (PmDecision *self)
 {
-  if (self->explanation == NULL || !JSON_NODE_HOLDS_OBJECT (self->explanation))
+  JsonNode *node = pm_decision_get_explanation (self);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_clear_pointer (&self->explanation, json_node_unref);
-      self->explanation = json_node_init_object (json_node_alloc (), json_object_new ());
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      self->explanation_node = json_node_init_object (json_node_alloc (), json_object_new ());
     }
 
-  return json_node_get_object (self->explanation);
+  return json_node_get_object (self->explanation_node);
+}
+
+JsonNode *
+pm_decision_get_explanation (PmDecision *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->explain_draft != NULL)
+    {
+      g_clear_pointer (&self->explanation_node, json_node_unref);
+      self->explanation_node = explain_draft_build (self->explain_draft);
+      g_clear_pointer (&self->explain_draft, explain_draft_free);
+    }
+
+  return self->explanation_node;
+}
+
+JsonNode *
+pm_decision_peek_explanation (const PmDecision *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->explain_draft == NULL ? self->explanation_node : NULL;
+}
+
+char *
+pm_decision_dup_explanation_text (PmDecision *self)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  node = pm_decision_get_explanation (self);
+  return node != NULL ? pm_json_fast_to_string (node, NULL) : NULL;
+}
+
+void
+pm_decision_set_explanation (PmDecision *self,
+                             JsonNode   *explanation)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->explain_draft, explain_draft_free);
+  if (explanation != NULL)
+    json_node_ref (explanation);
+  g_clear_pointer (&self->explanation_node, json_node_unref);
+  self->explanation_node = explanation;
+}
+
+const char *
+pm_decision_get_thinking_writer (const PmDecision *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->explain_draft != NULL)
+    return self->explain_draft->thinking_writer;
+  if (self->explanation_node != NULL && JSON_NODE_HOLDS_OBJECT (self->explanation_node))
+    return json_object_get_string_member_with_default (json_node_get_object (self->explanation_node),
+                                                       "thinking_writer", NULL);
+  return NULL;
 }
 
 void
@@ -139,6 +244,12 @@ pm_decision_add_reason (PmDecision *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (reason != NULL);
 
+  if (self->explain_draft != NULL)
+    {
+      /* not built yet: the reason joins the others */
+      g_ptr_array_add (self->explain_draft->reasons, g_strdup (reason));
+      return;
+    }
   object = explanation_object (self);
   if (!json_object_has_member (object, "reasons") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "reasons")))
@@ -951,6 +1062,8 @@ step_phrase (PmRequest *request)
     }
 }
 
+/* Keep what the explanation shows (the candidates listed, the figures, the reasons); the JSON
+ * is built from it by explain_draft_build when someone asks. Takes over @reasons. */
 static void
 build_explanation (PmRouter     *self,
                    PmDecision   *decision,
@@ -963,34 +1076,27 @@ build_explanation (PmRouter     *self,
                    double        trouble,
                    const char   *thinking_writer)
 {
-  JsonObject *o = json_object_new ();
-  JsonObject *so = json_object_new ();
-  JsonArray *array = json_array_sized_new (EXPLAIN_CANDIDATES + 8);
-  JsonArray *ra = json_array_sized_new (reasons->len);
+  PmExplainDraft *d = g_new0 (PmExplainDraft, 1);
   guint shown = 0;
   guint excluded = 0;
-  const Candidate *listed[2 * EXPLAIN_CANDIDATES + 2];
+  Candidate listed[2 * EXPLAIN_CANDIDATES + 2];
   guint n_listed = 0;
 
-  json_object_set_string_member (o, "model", decision->model);
-  json_object_set_string_member (o, "effort", pm_effort_to_string (decision->effort));
-  json_object_set_boolean_member (o, "routed", decision->routed);
-  json_object_set_double_member (o, "lambda", lambda);
-  json_object_set_double_member (o, "quality_floor", pm_objective_get_quality_floor (self->objective));
-  json_object_set_double_member (o, "trouble", trouble);
-  if (thinking_writer != NULL)
-    json_object_set_string_member (o, "thinking_writer", thinking_writer);
-
-  json_object_set_string_member (so, "id", session->id);
-  json_object_set_int_member (so, "steps", session->steps);
-  if (session->model != NULL)
-    json_object_set_string_member (so, "previous_model", session->model);
-  else
-    json_object_set_null_member (so, "previous_model");
-  json_object_set_int_member (so, "switches", session->switches);
-  json_object_set_double_member (so, "token_scale", round (session->fit.scale * 1000) / 1000);
-  json_object_set_int_member (so, "token_offset", session->fit.offset);
-  json_object_set_object_member (o, "session", so);
+  d->catalog = g_object_ref (self->catalog);
+  d->model = g_strdup (decision->model);
+  d->effort = decision->effort;
+  d->routed = decision->routed;
+  d->lambda = lambda;
+  d->quality_floor = pm_objective_get_quality_floor (self->objective);
+  d->trouble = trouble;
+  d->thinking_writer = g_strdup (thinking_writer);
+  d->session_id = g_strdup (session->id);
+  d->steps = session->steps;
+  d->previous_model = g_strdup (session->model);
+  d->switches = session->switches;
+  d->token_scale = session->fit.scale;
+  d->token_offset = session->fit.offset;
+  d->chosen = -1;
 
   for (guint i = 0; cands != NULL && i < cands->len; i++)
     {
@@ -1003,27 +1109,71 @@ build_explanation (PmRouter     *self,
           gboolean seen = FALSE;
 
           for (guint k = 0; k < n_listed && !seen; k++)
-            seen = listed[k]->model == c->model && (listed[k]->excluded == NULL || listed[k]->excluded == c->excluded);
+            seen = listed[k].model == c->model && (listed[k].excluded == NULL || listed[k].excluded == c->excluded);
           /* models the request does not fit: named in the reasons instead */
           if (seen || c->excluded == EXCL_WINDOW || excluded++ >= EXPLAIN_CANDIDATES)
             continue;
         }
       else if (shown++ >= EXPLAIN_CANDIDATES && i != chosen_index)
         continue;
-      if (n_listed < G_N_ELEMENTS (listed))
-        listed[n_listed++] = c;
-      json_array_add_object_element (array, candidate_json (c, i == chosen_index));
+      /* at most EXPLAIN_CANDIDATES + 1 ranked (the chosen one past them) and
+       * EXPLAIN_CANDIDATES + 1 excluded */
+      g_assert (n_listed < G_N_ELEMENTS (listed));
+      if (i == chosen_index)
+        d->chosen = (int) n_listed;
+      listed[n_listed++] = *c;
     }
+  d->listed = g_memdup2 (listed, n_listed * sizeof (Candidate));
+  d->n_listed = n_listed;
+  d->reasons = g_ptr_array_ref (reasons);
+  d->request = pm_request_ref (request);
+
+  g_clear_pointer (&decision->explanation_node, json_node_unref);
+  g_clear_pointer (&decision->explain_draft, explain_draft_free);
+  decision->explain_draft = d;
+}
+
+static JsonNode *
+explain_draft_build (const PmExplainDraft *d)
+{
+  JsonObject *o = json_object_new ();
+  JsonObject *so = json_object_new ();
+  JsonArray *array = json_array_sized_new (d->n_listed);
+  JsonArray *ra = json_array_sized_new (d->reasons->len);
+  JsonNode *node;
+
+  json_object_set_string_member (o, "model", d->model);
+  json_object_set_string_member (o, "effort", pm_effort_to_string (d->effort));
+  json_object_set_boolean_member (o, "routed", d->routed);
+  json_object_set_double_member (o, "lambda", d->lambda);
+  json_object_set_double_member (o, "quality_floor", d->quality_floor);
+  json_object_set_double_member (o, "trouble", d->trouble);
+  if (d->thinking_writer != NULL)
+    json_object_set_string_member (o, "thinking_writer", d->thinking_writer);
+
+  json_object_set_string_member (so, "id", d->session_id);
+  json_object_set_int_member (so, "steps", d->steps);
+  if (d->previous_model != NULL)
+    json_object_set_string_member (so, "previous_model", d->previous_model);
+  else
+    json_object_set_null_member (so, "previous_model");
+  json_object_set_int_member (so, "switches", d->switches);
+  json_object_set_double_member (so, "token_scale", round (d->token_scale * 1000) / 1000);
+  json_object_set_int_member (so, "token_offset", d->token_offset);
+  json_object_set_object_member (o, "session", so);
+
+  for (guint i = 0; i < d->n_listed; i++)
+    json_array_add_object_element (array, candidate_json (&d->listed[i], (int) i == d->chosen));
   json_object_set_array_member (o, "candidates", array);
 
-  for (guint i = 0; i < reasons->len; i++)
-    json_array_add_string_element (ra, g_ptr_array_index (reasons, i));
+  for (guint i = 0; i < d->reasons->len; i++)
+    json_array_add_string_element (ra, g_ptr_array_index (d->reasons, i));
   json_object_set_array_member (o, "reasons", ra);
-  json_object_set_member (o, "features", pm_request_features_to_json (request));
+  json_object_set_member (o, "features", pm_request_features_to_json (d->request));
 
-  g_clear_pointer (&decision->explanation, json_node_unref);
-  decision->explanation = json_node_init_object (json_node_alloc (), o);
+  node = json_node_init_object (json_node_alloc (), o);
   json_object_unref (o);
+  return node;
 }
 
 static double
@@ -1950,9 +2100,7 @@ pm_router_apply_decision (PmRouter         *self,
     }
 
   info = pm_catalog_lookup (self->catalog, decision->model);
-  if (decision->explanation != NULL && JSON_NODE_HOLDS_OBJECT (decision->explanation))
-    writer = json_object_get_string_member_with_default (json_node_get_object (decision->explanation),
-                                                         "thinking_writer", NULL);
+  writer = pm_decision_get_thinking_writer (decision);
   g_mutex_lock (&self->mutex);
   if (writer == NULL && request != NULL && pm_request_has_thinking_blocks (request))
     {

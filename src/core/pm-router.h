@@ -12,13 +12,18 @@
 
 G_BEGIN_DECLS
 
+typedef struct _PmExplainDraft PmExplainDraft;
+
 struct _PmDecision
 {
   char      *model;              /* catalog id of the chosen model */
   PmEffort   effort;             /* effort to write on the wire (UNSET = leave as is) */
   gboolean   routed;             /* FALSE when the client's pinned model was honoured */
   char      *summary;            /* one to three plain sentences */
-  JsonNode  *explanation;        /* { "candidates": [...], "reasons": [...], ... } */
+  /* The explanation ({ "candidates": [...], "reasons": [...], ... }) is built from these on
+   * first use (pm_decision_get_explanation): deciding keeps the figures only. Private. */
+  JsonNode  *explanation_node;
+  PmExplainDraft *explain_draft;
   gint64     expected_cached_tokens;
   double     expected_cost;      /* USD, this step, cache included */
   double     expected_baseline_cost;
@@ -28,6 +33,20 @@ struct _PmDecision
 PmDecision *pm_decision_new        (const char  *model,
                                     PmEffort     effort);
 void        pm_decision_free       (PmDecision  *self);
+/* The explanation, built on the first call (transfer none: owned by the decision, valid until
+ * it is freed or given another one); NULL when the decision has none. Changes made to it
+ * (a gateway's cost) stay. */
+JsonNode   *pm_decision_get_explanation (PmDecision  *self);
+/* The explanation if it has been built (or set), else NULL: builds nothing. */
+JsonNode   *pm_decision_peek_explanation (const PmDecision *self);
+/* The explanation as compact JSON text (what records keep); NULL when there is none. */
+char       *pm_decision_dup_explanation_text (PmDecision *self);
+/* Replace the explanation (takes a reference; NULL: none). */
+void        pm_decision_set_explanation (PmDecision  *self,
+                                         JsonNode    *explanation);
+/* Whose signed thinking the request carries, as the router saw it (NULL: none or unknown),
+ * without building the explanation. */
+const char *pm_decision_get_thinking_writer (const PmDecision *self);
 /* Appends a reason to explanation.reasons (creating it) — used by the proxy on fail-over. */
 void        pm_decision_add_reason (PmDecision  *self,
                                     const char  *reason);
