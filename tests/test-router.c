@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "pm-catalog.h"
 #include "pm-objective.h"
@@ -1154,6 +1155,61 @@ test_outcomes_persist (void)
   }
 }
 
+/* The outcomes file's rows as another connection reads them: SUM(successes + failures). */
+static gint64
+outcomes_in_file (const char *path)
+{
+  sqlite3 *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &sql, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (sql, "SELECT COALESCE(SUM(successes + failures), 0) FROM router_outcomes",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (sql);
+  return n;
+}
+
+/* Deciding writes nothing to the outcomes file (the proxy decides before the request goes
+ * upstream): the judgement of the step before is counted at once and written once the
+ * request has been answered (pm_router_observe). */
+static void
+test_outcomes_written_after_answer (void)
+{
+  g_autofree char *dir = pm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "router.db", NULL);
+  const char *pool[] = { "claude-haiku-4-5", NULL };
+  g_autoptr(PmRouter) router = make_router (pool, "claude-haiku-4-5", 0.5, 0.0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PmDecision) first = NULL;
+  g_autoptr(PmDecision) second = NULL;
+  g_autoptr(PmRequest) request = NULL;
+  Shape shape = { .model = "pointsman/auto", .session = "outcomes-later", .tokens_per_pair = 100,
+                  .first_tokens = 200, .last = LAST_OK };
+
+  g_assert_true (pm_router_open_outcomes (router, db, &error));
+  g_assert_no_error (error);
+  shape.pairs = 1;
+  first = step (router, &shape, T0);
+  g_assert_cmpint (outcomes_in_file (db), ==, 0);
+
+  /* the second step shows the first failed: judged while deciding, not yet in the file */
+  shape.pairs = 2;
+  shape.err_from = 1;
+  shape.err_to = 2;
+  request = make_request (&shape);
+  second = pm_router_decide (router, request, T0 + 2 * SEC, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  g_assert_cmpint (outcomes_in_file (db), ==, 0);
+
+  pm_router_observe (router, request, second, NULL, 200, T0 + 3 * SEC);
+  g_assert_cmpint (outcomes_in_file (db), ==, 1);
+}
+
 
 static void
 test_failover_keeps_thinking_rules (void)
@@ -1664,6 +1720,7 @@ main (int   argc,
   g_test_add_func ("/pm/router/pin-honoured", test_pin_honoured);
   g_test_add_func ("/pm/router/usage-truth", test_usage_truth);
   g_test_add_func ("/pm/router/outcomes-persist", test_outcomes_persist);
+  g_test_add_func ("/pm/router/outcomes-written-after-answer", test_outcomes_written_after_answer);
   g_test_add_func ("/pm/router/failover-keeps-thinking-rules", test_failover_keeps_thinking_rules);
   g_test_add_func ("/pm/router/daily-budget", test_daily_budget);
   g_test_add_func ("/pm/router/client-effort-policy", test_client_effort_policy);

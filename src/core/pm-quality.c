@@ -64,9 +64,31 @@ struct _PmQuality
   double      vendor_offset;    /* global median vendor − bash-only */
   GHashTable *vendor_offsets;   /* vendor name → double* */
   sqlite3    *db;
+  sqlite3_stmt *upsert;         /* prepared once per file */
+  GArray     *pending;          /* PendingOutcome: counted, not yet written */
   GHashTable *outcomes;         /* model id → OutcomeRow */
   GHashTable *prior_cache;      /* model id → PriorCache */
 };
+
+/* Written in one transaction per flush; more than this many waiting flush at once. */
+#define PENDING_OUTCOMES_MAX 64
+
+typedef struct
+{
+  char     *model;
+  PmEffort  effort;
+  int       kind;
+  gboolean  success;
+  gint64    when;               /* seconds */
+} PendingOutcome;
+
+static void
+pending_outcome_clear (gpointer data)
+{
+  PendingOutcome *p = data;
+
+  g_free (p->model);
+}
 
 typedef struct
 {
@@ -130,6 +152,8 @@ pm_quality_new (void)
   self->vendor_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->prior_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->pending = g_array_new (FALSE, FALSE, sizeof (PendingOutcome));
+  g_array_set_clear_func (self->pending, pending_outcome_clear);
   /* Without a priors file: a modest effort slope, no vendor offset. */
   for (guint i = 0; i < G_N_ELEMENTS (self->slope); i++)
     self->slope[i] = 0.1;
@@ -151,7 +175,10 @@ pm_quality_free (PmQuality *self)
   g_hash_table_unref (self->vendor_offsets);
   g_hash_table_unref (self->outcomes);
   g_hash_table_unref (self->prior_cache);
+  pm_quality_flush_outcomes (self);
+  g_clear_pointer (&self->upsert, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
+  g_array_unref (self->pending);
   g_free (self);
 }
 
@@ -620,6 +647,9 @@ pm_quality_open_outcomes (PmQuality   *self,
     }
   sqlite3_finalize (stmt);
 
+  /* what was counted for the file before goes there */
+  pm_quality_flush_outcomes (self);
+  g_clear_pointer (&self->upsert, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
   self->db = db;
   return TRUE;
@@ -647,26 +677,62 @@ pm_quality_record_outcome (PmQuality  *self,
 
   if (self->db != NULL)
     {
-      sqlite3_stmt *stmt = NULL;
+      PendingOutcome p = { g_strdup (model_id), effort, kind, success, g_get_real_time () / G_USEC_PER_SEC };
 
-      if (sqlite3_prepare_v2 (self->db,
-                              "INSERT INTO router_outcomes (model, effort, kind, successes, failures, updated)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                              " ON CONFLICT (model, effort, kind) DO UPDATE SET"
-                              " successes = successes + ?4, failures = failures + ?5, updated = ?6",
-                              -1, &stmt, NULL) == SQLITE_OK)
-        {
-          sqlite3_bind_text (stmt, 1, model_id, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 2, pm_effort_to_string (effort), -1, SQLITE_STATIC);
-          sqlite3_bind_int (stmt, 3, kind);
-          sqlite3_bind_int (stmt, 4, success ? 1 : 0);
-          sqlite3_bind_int (stmt, 5, success ? 0 : 1);
-          sqlite3_bind_int64 (stmt, 6, g_get_real_time () / G_USEC_PER_SEC);
-          if (sqlite3_step (stmt) != SQLITE_DONE)
-            g_debug ("outcome not saved: %s", sqlite3_errmsg (self->db));
-        }
-      sqlite3_finalize (stmt);
+      g_array_append_val (self->pending, p);
+      if (self->pending->len >= PENDING_OUTCOMES_MAX)
+        pm_quality_flush_outcomes (self);
     }
+}
+
+void
+pm_quality_flush_outcomes (PmQuality *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->pending->len == 0)
+    return;
+  if (self->db == NULL)
+    {
+      g_array_set_size (self->pending, 0);
+      return;
+    }
+  if (self->upsert == NULL &&
+      sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO router_outcomes (model, effort, kind, successes, failures, updated)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                          " ON CONFLICT (model, effort, kind) DO UPDATE SET"
+                          " successes = successes + ?4, failures = failures + ?5, updated = ?6",
+                          -1, &self->upsert, NULL) != SQLITE_OK)
+    {
+      g_debug ("outcomes not saved: %s", sqlite3_errmsg (self->db));
+      g_clear_pointer (&self->upsert, sqlite3_finalize);
+      g_array_set_size (self->pending, 0);
+      return;
+    }
+
+  sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      const PendingOutcome *p = &g_array_index (self->pending, PendingOutcome, i);
+
+      sqlite3_bind_text (self->upsert, 1, p->model, -1, SQLITE_STATIC);
+      sqlite3_bind_text (self->upsert, 2, pm_effort_to_string (p->effort), -1, SQLITE_STATIC);
+      sqlite3_bind_int (self->upsert, 3, p->kind);
+      sqlite3_bind_int (self->upsert, 4, p->success ? 1 : 0);
+      sqlite3_bind_int (self->upsert, 5, p->success ? 0 : 1);
+      sqlite3_bind_int64 (self->upsert, 6, p->when);
+      if (sqlite3_step (self->upsert) != SQLITE_DONE)
+        g_debug ("outcome not saved: %s", sqlite3_errmsg (self->db));
+      sqlite3_reset (self->upsert);
+      sqlite3_clear_bindings (self->upsert);
+    }
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      g_debug ("outcomes not saved: %s", sqlite3_errmsg (self->db));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  g_array_set_size (self->pending, 0);
 }
 
 void

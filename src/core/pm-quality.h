@@ -36,11 +36,16 @@ double      pm_quality_effort_factor      (PmQuality          *self,
 gboolean    pm_quality_open_outcomes      (PmQuality          *self,
                                            const char         *path,
                                            GError            **error);
+/* Counts at once; the row is written to the outcomes file by pm_quality_flush_outcomes (the
+ * router calls it once a request has been answered, so no write happens while one is being
+ * decided), after PENDING_OUTCOMES_MAX tallies, and when @self is freed. */
 void        pm_quality_record_outcome     (PmQuality          *self,
                                            const char         *model_id,
                                            PmEffort            effort,
                                            int                 kind,
                                            gboolean            success);
+/* Write the outcomes counted since the last flush, in one transaction. */
+void        pm_quality_flush_outcomes     (PmQuality          *self);
 void        pm_quality_get_outcomes       (PmQuality          *self,
                                            const char         *model_id,
                                            PmEffort            effort,

@@ -1966,6 +1966,8 @@ pm_router_observe (PmRouter         *self,
   g_return_if_fail (decision != NULL);
 
   g_mutex_lock (&self->mutex);
+  /* The outcomes judged while deciding go to the file now, off the request path. */
+  pm_quality_flush_outcomes (self->quality);
   info = router_lookup (self, decision->model);
   session = get_session (self, pm_request_get_session_id (request),
                          pm_request_get_parent_session_id (request), now_us, TRUE);
