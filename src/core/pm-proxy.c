@@ -2157,6 +2157,14 @@ early_cb (SoupServer        *server,
   gboolean count_tokens;
   PmApi api;
 
+  /* One request per client connection. libsoup 3.2 (Debian 12 has 3.2.3) leaks a kept-alive
+   * connection that the client closes while it is idle: the socket stays in CLOSE_WAIT, open,
+   * forever (fixed upstream in 3.3, libsoup d20c6601). bench-load left 13,152 of 19,000 such
+   * sockets and hit the fd limit, after which the proxy accepted nothing. Closing after each
+   * response costs a loopback connect per request; agents' requests are long.
+   * Test: /pm/proxy/connections/closed (tests/test-proxy-connections.c). */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+
   if (!api_for_path (path, &api, &count_tokens))
     api = PM_API_OPENAI_CHAT;
   if (!pm_guard_check_message_headers (self->guard, msg, api))
