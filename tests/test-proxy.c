@@ -1275,6 +1275,67 @@ test_compact (Fixture       *f,
   }
 }
 
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The explanation is built after the request went upstream, yet a record waiting on a slow
+ * upstream has it (the why pane shows it while the provider thinks), and it is the one the
+ * finished record keeps. */
+static void
+test_explanation_while_waiting (Fixture       *f,
+                                gconstpointer  data)
+{
+  const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,"
+                     "\"messages\":[{\"role\":\"user\",\"content\":\"Explain the build.\"}]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a slow upstream");
+  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new_static (json, strlen (json));
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(JsonNode) waiting = NULL;
+  g_autofree char *while_waiting = NULL;
+  GAsyncResult *result = NULL;
+  gboolean waited = FALSE;
+  PmRecord *record;
+
+  pm_sim_reply_set_delays (reply, 400, 0);
+  pm_sim_upstream_push_reply (f->sim, reply);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (test_session (), msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  g_timeout_add (150, set_flag_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* sent upstream 150 ms ago, no answer yet */
+  g_assert_null (result);
+  g_assert_cmpuint (pm_sim_upstream_get_n_requests (f->sim), ==, 1);
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), !=, PM_RECORD_DONE);
+  g_assert_nonnull (pm_record_get_explanation (record));
+  while_waiting = g_strdup (pm_record_get_explanation (record));
+  waiting = json_from_string (while_waiting, NULL);
+  g_assert_nonnull (waiting);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (waiting), "model"), ==,
+                   pm_record_get_model (record));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (waiting), "candidates")), >, 0);
+  g_assert_true (json_object_has_member (json_node_get_object (waiting), "features"));
+
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  stream = soup_session_send_finish (test_session (), result, NULL);
+  g_clear_object (&result);
+  g_assert_nonnull (stream);
+  /* (the short answer fits the socket's buffers: the proxy finishes without the client reading) */
+  while (pm_record_get_state (record) != PM_RECORD_DONE)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (pm_record_get_explanation (record), ==, while_waiting);
+  assert_record_published (f, record);
+}
+
 /* The app switches the proxy off mid-stream: the record says so, nothing is left hanging. */
 static void
 test_stop_in_flight (Fixture       *f,
@@ -1767,6 +1828,7 @@ main (int   argc,
   ADD ("/pm/proxy/reported-cost", NULL, test_reported_cost);
   ADD ("/pm/proxy/compact", NULL, test_compact);
   ADD ("/pm/proxy/stop-in-flight", NULL, test_stop_in_flight);
+  ADD ("/pm/proxy/explanation-while-waiting", NULL, test_explanation_while_waiting);
   ADD ("/pm/proxy/concurrent", NULL, test_concurrent);
   ADD ("/pm/proxy/html-gateway", NULL, test_html_gateway);
   ADD ("/pm/proxy/stream-error-redacted", NULL, test_stream_error_redacted);

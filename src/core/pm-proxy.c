@@ -33,6 +33,9 @@
 #include "pm-usage.h"
 
 #define READ_SIZE          16384
+/* The explanation goes into the record at the first byte to the client, or this long after
+ * the upstream send (see exchange_explain_record). */
+#define EXPLAIN_AFTER_MS   2
 #define MAX_ERROR_BODY     (1024 * 1024)
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
 #define DEFAULT_LOG_ITEMS 10000   /* the live list; older records are compacted (pm-request-log.c) */
@@ -131,6 +134,7 @@ typedef struct
   gboolean            compact;         /* Responses compaction (/responses/compact): whole, Responses only */
   gboolean            explained;       /* the record has the decision's explanation and was saved */
   gulong              wrote_data_id;   /* on msg: explain the record once the client has its first bytes */
+  GSource            *explain_timer;   /* … or this long after the upstream send, if that is sooner */
   gboolean            strip_usage;     /* Chat client that did not ask for include_usage */
   gboolean            passthrough;     /* relay upstream bytes unchanged */
   PmStreamTranslator *translator;
@@ -420,6 +424,11 @@ exchange_unref (Exchange *x)
     g_signal_handler_disconnect (x->msg, x->finished_id);
   if (x->wrote_data_id != 0)
     g_clear_signal_handler (&x->wrote_data_id, x->msg);
+  if (x->explain_timer != NULL)
+    {
+      g_source_destroy (x->explain_timer);
+      g_clear_pointer (&x->explain_timer, g_source_unref);
+    }
   g_clear_object (&x->msg);
   g_clear_pointer (&x->request_id, g_free);
   g_clear_pointer (&x->request, pm_request_unref);
@@ -457,10 +466,12 @@ exchange_add_headers (Exchange *x)
 /* The record's end: usage, cost, timing, state; saved; the router told. */
 /* The decision's explanation into the record, once (later changes go in with each
  * pm_record_set_decision), and the record's first save. Runs once the client has the first
- * bytes of the answer ("wrote-body-data"; at the latest when the exchange ends): building and
- * serialising the explanation and the store's row are not needed to answer, and the main loop
- * is one thread — done any earlier, even after the upstream request is written, they delay
- * reading the upstream's answer (measured: no gain in time to first byte). */
+ * bytes of the answer ("wrote-body-data"), or EXPLAIN_AFTER_MS after the upstream request
+ * was sent if the answer takes longer (a provider thinking: the app's why pane has it while
+ * the request waits), at the latest when the exchange ends. Building and serialising the
+ * explanation and the store's row are not needed to answer, and the main loop is one thread:
+ * done right after the send, even after the request was written, they delayed reading a
+ * quick upstream's answer (measured: no gain in time to first byte). */
 static void
 exchange_explain_record (Exchange *x,
                          gboolean  save)
@@ -470,6 +481,11 @@ exchange_explain_record (Exchange *x,
   g_autofree char *provider = NULL;
   g_autofree char *summary = NULL;
 
+  if (x->explain_timer != NULL)
+    {
+      g_source_destroy (x->explain_timer);
+      g_clear_pointer (&x->explain_timer, g_source_unref);
+    }
   if (x->explained || x->record == NULL || x->decision == NULL)
     return;
   x->explained = TRUE;
@@ -481,6 +497,16 @@ exchange_explain_record (Exchange *x,
                           pm_decision_get_explanation (x->decision));
   if (save && x->proxy->store != NULL)
     pm_store_save (x->proxy->store, x->record);
+}
+
+static gboolean
+explain_timer_cb (gpointer data)
+{
+  Exchange *x = data;
+
+  g_clear_pointer (&x->explain_timer, g_source_unref);
+  exchange_explain_record (x, TRUE);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1534,6 +1560,12 @@ exchange_send (Exchange   *x,
   self->session_load[x->session]++;
   soup_session_send_async (self->sessions[x->session], x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
                            upstream_sent_cb, exchange_ref (x));
+  if (!x->explained && x->explain_timer == NULL)
+    {
+      x->explain_timer = g_timeout_source_new (EXPLAIN_AFTER_MS);
+      g_source_set_callback (x->explain_timer, explain_timer_cb, x, NULL);
+      g_source_attach (x->explain_timer, x->proxy->context);
+    }
 }
 
 static SoupSession *
