@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pm-record.h"
 #include "pm-request-log.h"
@@ -298,6 +300,78 @@ test_log_unlimited (void)
   g_assert_cmpint (pm_record_get_time (pm_request_log_lookup (log, "id-1234")), ==, 1234);
 }
 
+/* Resident size of this process in kB (/proc/self/statm). */
+static long
+rss_kb (void)
+{
+  g_autofree char *statm = NULL;
+  long pages = 0, resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
+      sscanf (statm, "%ld %ld", &pages, &resident) != 2)
+    return -1;
+  return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+/* A full log drops its oldest record on every append. What the dropped records held is freed
+ * below memory that lives on, where glibc keeps the pages resident; the log has them given back
+ * (malloc_trim) soon after. Without that, the process stays as big as the most the log ever held. */
+static void
+test_log_gives_memory_back (void)
+{
+#ifndef HAVE_MALLOC_TRIM
+  g_test_skip ("no malloc_trim in this C library");
+#else
+  g_autoptr(PmRequestLog) log = pm_request_log_new (1000);
+  g_autofree char *text = g_strnfill (32 * 1024, 'x');
+  g_autofree char *pin = NULL;
+  long before, full, after;
+  gint64 deadline;
+
+  pm_request_log_set_keep_full (log, 0);
+  before = rss_kb ();
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("big-%u", i);
+      g_autoptr(PmRecord) record = pm_record_new (id, i);
+
+      pm_record_set_prompt (record, text);
+      pm_request_log_append (log, record);
+    }
+  /* Something allocated after them that stays: the heap cannot just shrink from the top. */
+  pin = g_malloc (100 * 1024);
+  memset (pin, 1, 100 * 1024);
+  full = rss_kb ();
+  if (before < 0 || full - before < 24 * 1024)
+    {
+      g_test_skip ("the 32 MiB of records are not on the C heap here (valgrind or a sanitizer?)");
+      return;
+    }
+
+  /* 1,000 small records push all the big ones out. */
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("small-%u", i);
+      g_autoptr(PmRecord) record = pm_record_new (id, 1000 + i);
+
+      pm_request_log_append (log, record);
+    }
+  g_assert_null (pm_request_log_lookup (log, "big-999"));
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((after = rss_kb ()) > full - 24 * 1024 && g_get_monotonic_time () < deadline)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (20 * 1000);
+    }
+  g_test_message ("RSS %ld kB before, %ld kB with 1,000 records of 32 kB, %ld kB after they were dropped",
+                  before, full, after);
+  g_assert_cmpint (after, <=, full - 24 * 1024);
+  g_assert_cmpint (pin[100 * 1024 - 1], ==, 1);
+#endif
+}
+
 /* A record that failed before any decision (bad JSON, refused) has no model yet: its string
  * properties read "" rather than NULL, so the app's GtkStringSorter columns (which casefold the
  * value) can sort such rows. Before this, sorting the list by Model aborted the app. */
@@ -329,6 +403,7 @@ main (int   argc,
   g_test_add_func ("/pm/record/unset-strings", test_record_unset_strings);
   g_test_add_func ("/pm/request-log/model", test_log_model);
   g_test_add_func ("/pm/request-log/unlimited", test_log_unlimited);
+  g_test_add_func ("/pm/request-log/gives-memory-back", test_log_gives_memory_back);
 
   return g_test_run ();
 }
