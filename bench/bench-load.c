@@ -1,12 +1,14 @@
 /* bench-load.c — N concurrent streaming requests through `pointsman-cli serve` on loopback,
  * against the scripted upstream; errors, peak concurrency and the proxy's memory per round
  *
- *   build/bench/bench-load [--streams 500] [--rounds 3] [--step 2 | --burst] [--cli PATH]
+ *   build/bench/bench-load [--streams 500] [--rounds 3] [--step 2 | --burst] [--idle-ms 1500]
+ *                          [--cli PATH]
  *
  * Each round opens --streams Anthropic streaming requests (ramped up by --step connections
  * every 5 ms, or all at once with --burst) whose replies stream ~60 events 40 ms apart, so all
  * of them are open at the same time. The proxy runs as a subprocess with its own SQLite log;
- * its RSS is read from /proc after every round. A benchmark, not a test: it prints a Markdown
+ * its RSS is read from /proc after every round, and again --idle-ms later (nothing in flight:
+ * what the proxy keeps rather than what the round needed). A benchmark, not a test: it prints a Markdown
  * table (results go to docs/HARDENING.md).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -95,6 +97,7 @@ main (int   argc,
   int streams = 500;
   int rounds = 3;
   int step = 2;
+  int idle_ms = 1500;
   gboolean burst = FALSE;
   g_autofree char *cli = NULL;
   GOptionEntry entries[] = {
@@ -102,6 +105,7 @@ main (int   argc,
     { "rounds", 'r', 0, G_OPTION_ARG_INT, &rounds, "Rounds", "N" },
     { "step", 0, 0, G_OPTION_ARG_INT, &step, "New connections every 5 ms during the ramp (default 2)", "N" },
     { "burst", 0, 0, G_OPTION_ARG_NONE, &burst, "Open all connections at once (no ramp)", NULL },
+    { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "After each round, wait this long and read the proxy's RSS again (default 1500)", "MS" },
     { "cli", 0, 0, G_OPTION_ARG_FILENAME, &cli, "pointsman-cli to run", "PATH" },
     { NULL }
   };
@@ -162,9 +166,9 @@ main (int   argc,
   messages_url = g_strconcat (serve->url, "/v1/messages", NULL);
   rss_start = proc_status_kb (pid, "VmRSS:");
 
-  printf ("| round | streams | peak open | complete | errors | wall s | proxy RSS MiB (peak) |\n");
-  printf ("|---|---|---|---|---|---|---|\n");
-  printf ("| start | – | – | – | – | – | %.1f |\n", rss_start / 1024.0);
+  printf ("| round | streams | peak open | complete | errors | wall s | proxy RSS MiB (peak) | idle RSS MiB |\n");
+  printf ("|---|---|---|---|---|---|---|---|\n");
+  printf ("| start | – | – | – | – | – | %.1f | – |\n", rss_start / 1024.0);
 
   for (int round = 1; round <= rounds; round++)
     {
@@ -210,9 +214,22 @@ main (int   argc,
               errors++;
             }
         }
-      printf ("| %d | %d | %u | %u | %u | %.2f | %.1f (%.1f) |\n", round, streams, ramp.peak_open,
-              complete, errors, (g_get_monotonic_time () - t0) / 1e6,
-              proc_status_kb (pid, "VmRSS:") / 1024.0, proc_status_kb (pid, "VmHWM:") / 1024.0);
+      {
+        double wall = (g_get_monotonic_time () - t0) / 1e6;
+        long rss = proc_status_kb (pid, "VmRSS:");
+        long hwm = proc_status_kb (pid, "VmHWM:");
+        gint64 until = g_get_monotonic_time () + (gint64) MAX (idle_ms, 0) * 1000;
+
+        /* The same proxy with nothing in flight: what it keeps, not what the round needed. */
+        while (g_get_monotonic_time () < until)
+          {
+            while (g_main_context_iteration (NULL, FALSE))
+              ;
+            g_usleep (10 * 1000);
+          }
+        printf ("| %d | %d | %u | %u | %u | %.2f | %.1f (%.1f) | %.1f |\n", round, streams, ramp.peak_open,
+                complete, errors, wall, rss / 1024.0, hwm / 1024.0, proc_status_kb (pid, "VmRSS:") / 1024.0);
+      }
       fflush (stdout);
       load_run_free (ramp.run);
     }
