@@ -71,6 +71,7 @@ serve_start (const char         *dir,
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", xdg_config, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", xdg_data, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  g_subprocess_launcher_unsetenv (launcher, "G_SLICE");
 
   g_ptr_array_add (argv, cli_path ());
   g_ptr_array_add (argv, g_strdup ("serve"));
@@ -195,6 +196,20 @@ test_serve_streams (void)
   first = read_line (serve);
   g_assert_true (g_str_has_prefix (first, "Pointsman listening on http://127.0.0.1:"));
   serve->url = g_strdup (first + strlen ("Pointsman listening on "));
+
+  /* serve runs on plain malloc, not GLib 2.74's GSlice slabs (it restarts itself once with
+   * G_SLICE=always-malloc; the launcher above leaves G_SLICE unset). */
+  {
+    g_autofree char *path = g_strdup_printf ("/proc/%s/environ", g_subprocess_get_identifier (serve->process));
+    g_autofree char *environ_data = NULL;
+    gsize length = 0;
+    gboolean found = FALSE;
+
+    g_assert_true (g_file_get_contents (path, &environ_data, &length, NULL));
+    for (gsize at = 0; at < length; at += strlen (environ_data + at) + 1)
+      found |= g_str_equal (environ_data + at, "G_SLICE=always-malloc");
+    g_assert_true (found);
+  }
 
   /* A GIO client: the first event arrives before the upstream has sent its last. */
   pm_sim_reply_set_delays (reply, 0, 40);
