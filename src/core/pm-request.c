@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "pm-guard.h"
 #include "pm-json-fast.h"
 #include "pm-request-private.h"
 
@@ -1594,7 +1595,8 @@ session_from_user_id (const char *user_id)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
-      if (json_parser_load_from_data (parser, user_id, -1, NULL) &&
+      if (pm_guard_json_single_value (user_id, strlen (user_id)) &&
+          json_parser_load_from_data (parser, user_id, -1, NULL) &&
           json_parser_get_root (parser) != NULL &&
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
@@ -1613,7 +1615,8 @@ session_from_codex_metadata (const char *value)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
 
-  if (value == NULL || !json_parser_load_from_data (parser, value, -1, NULL) ||
+  if (value == NULL || !pm_guard_json_single_value (value, strlen (value)) ||
+      !json_parser_load_from_data (parser, value, -1, NULL) ||
       json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
@@ -2075,8 +2078,15 @@ pm_request_new_from_bytes_for_path (PmApi        api,
     return pm_request_new_for_path (api, path, headers, root, error);
 
   parser = json_parser_new_immutable ();
-  /* json-glib 1.6 accepts some truncated texts ("{ ") with no root at all. */
-  if (size == 0 || !json_parser_load_from_data (parser, data, size, &local_error) ||
+  /* json-glib 1.6 accepts some truncated texts ("{ ") with no root at all, and two values in
+   * one text ("4 {…}"), keeping the last and leaking the first. */
+  if (size == 0 || !pm_guard_json_single_value (data, size))
+    {
+      g_set_error (error, PM_ERROR, PM_ERROR_INVALID_REQUEST,
+                   "request body is not valid JSON: %s", size == 0 ? "empty body" : "more than one value");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, size, &local_error) ||
       json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, PM_ERROR, PM_ERROR_INVALID_REQUEST,
