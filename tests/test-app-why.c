@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <gtk/gtk.h>
 #include <adwaita.h>
 
@@ -229,6 +231,11 @@ test_live_update (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* GTK 4.8's list view warns, and ignores the request, when an adjustment value cannot be mapped
+ * onto rows yet ("failed to scroll to given position"); whether it happens depends on frame
+ * timing under Xvfb (seen once in CI). The test checks where the list ends up, so warnings are
+ * not fatal while it runs; criticals still are. (g_test_log_set_fatal_handler does not apply to
+ * GTK's structured log messages, so the fatal mask is lowered instead.) */
 static void
 test_list_large (void)
 {
@@ -237,6 +244,8 @@ test_list_large (void)
   g_autoptr(PmRequestLog) log = pm_request_log_new (0);
   GtkSingleSelection *selection = pm_request_list_get_selection (list);
   guint n = 10000;
+
+  GLogLevelFlags fatal_mask = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 600);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (list));
@@ -296,6 +305,7 @@ test_list_large (void)
   g_assert_nonnull (pm_request_list_get_selected (list));
 
   gtk_window_destroy (GTK_WINDOW (window));
+  g_log_set_always_fatal (fatal_mask);
 }
 
 /* The incremental savings series equals a full recompute at every step: records appended done,
