@@ -16,8 +16,14 @@ struct _PmRequestLog
 {
   GObject     parent_instance;
 
-  GPtrArray  *items;      /* PmRecord, oldest first */
-  GHashTable *by_id;      /* id → PmRecord (borrowed from items) */
+  /* The records, oldest first: n_items of them from ring[head] on, wrapping at capacity. A full
+   * log drops its oldest record on every append; a ring does that without moving the 10,000
+   * others (a GPtrArray shifted its whole array each time, 80 kB per request). */
+  PmRecord  **ring;
+  guint       capacity;
+  guint       head;
+  guint       n_items;
+  GHashTable *by_id;      /* id → PmRecord (borrowed from the ring) */
   guint       max_items;
   guint       keep_full;  /* the newest records keep their explanation as is; older are compacted */
   guint       cursor;     /* items before it (all past keep_full) have been compacted */
@@ -60,6 +66,61 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* The record at position (0: the oldest); position < n_items. */
+static inline PmRecord *
+item_at (PmRequestLog *self,
+         guint         position)
+{
+  guint i = self->head + position;
+
+  g_assert (position < self->n_items);
+
+  return self->ring[i < self->capacity ? i : i - self->capacity];
+}
+
+/* Room for one more record: doubles the ring (up to max_items), laid out again from 0. */
+static void
+ring_grow (PmRequestLog *self)
+{
+  guint capacity = self->capacity > 0 ? self->capacity * 2 : 16;
+  PmRecord **ring;
+
+  if (self->max_items > 0)
+    capacity = MIN (capacity, self->max_items);
+  g_assert (capacity > self->n_items);
+
+  ring = g_new (PmRecord *, capacity);
+  for (guint i = 0; i < self->n_items; i++)
+    ring[i] = item_at (self, i);
+  g_free (self->ring);
+  self->ring = ring;
+  self->capacity = capacity;
+  self->head = 0;
+}
+
+/* Takes the oldest n records out of the log (and their ids out of by_id) and unrefs them. */
+static void
+ring_drop_oldest (PmRequestLog *self,
+                  guint         n)
+{
+  g_assert (n <= self->n_items);
+
+  for (guint i = 0; i < n; i++)
+    {
+      PmRecord *old = self->ring[self->head];
+
+      /* Only drop the mapping if it points at this very record. */
+      if (g_hash_table_lookup (self->by_id, pm_record_get_id (old)) == old)
+        g_hash_table_remove (self->by_id, pm_record_get_id (old));
+      self->ring[self->head] = NULL;
+      self->head = self->head + 1 < self->capacity ? self->head + 1 : 0;
+      self->n_items--;
+      g_object_unref (old);
+    }
+  if (self->n_items == 0)
+    self->head = 0;
+}
+
 static GType
 pm_request_log_get_item_type (GListModel *model)
 {
@@ -71,7 +132,7 @@ pm_request_log_get_n_items (GListModel *model)
 {
   PmRequestLog *self = PM_REQUEST_LOG (model);
 
-  return self->items->len;
+  return self->n_items;
 }
 
 static gpointer
@@ -80,10 +141,10 @@ pm_request_log_get_item (GListModel *model,
 {
   PmRequestLog *self = PM_REQUEST_LOG (model);
 
-  if (position >= self->items->len)
+  if (position >= self->n_items)
     return NULL;
 
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  return g_object_ref (item_at (self, position));
 }
 
 static void
@@ -127,14 +188,14 @@ compact_cb (gpointer data)
 {
   PmRequestLog *self = data;
   guint budget = COMPACT_BATCH;
-  guint limit = self->items->len > self->keep_full ? self->items->len - self->keep_full : 0;
+  guint limit = self->n_items > self->keep_full ? self->n_items - self->keep_full : 0;
 
   drain_deferred (self->deferred, &budget);
 
   /* Past keep_full: compressed. */
   while (self->cursor < limit && budget > 0)
     {
-      PmRecord *record = g_ptr_array_index (self->items, self->cursor++);
+      PmRecord *record = item_at (self, self->cursor++);
 
       if (record_finished (record))
         pm_record_compact (record, TRUE);
@@ -154,7 +215,7 @@ static void
 schedule_compaction (PmRequestLog *self)
 {
   if (self->compactor != NULL || self->keep_full == 0 ||
-      (self->items->len <= self->keep_full && self->deferred->len == 0))
+      (self->n_items <= self->keep_full && self->deferred->len == 0))
     return;
 
   self->compactor = g_idle_source_new ();
@@ -211,8 +272,7 @@ pm_request_log_dispose (GObject *object)
 
 
   g_hash_table_remove_all (self->by_id);
-  if (self->items->len > 0)
-    g_ptr_array_remove_range (self->items, 0, self->items->len);
+  ring_drop_oldest (self, self->n_items);
 
   G_OBJECT_CLASS (pm_request_log_parent_class)->dispose (object);
 }
@@ -223,7 +283,7 @@ pm_request_log_finalize (GObject *object)
   PmRequestLog *self = (PmRequestLog *)object;
 
   g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->ring, g_free);
   g_clear_pointer (&self->deferred, g_ptr_array_unref);
 
 
@@ -244,7 +304,7 @@ pm_request_log_get_property (GObject    *object,
       g_value_set_gtype (value, PM_TYPE_RECORD);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
+      g_value_set_uint (value, self->n_items);
       break;
     case PROP_MAX_ITEMS:
       g_value_set_uint (value, self->max_items);
@@ -298,7 +358,6 @@ pm_request_log_class_init (PmRequestLogClass *klass)
 static void
 pm_request_log_init (PmRequestLog *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->deferred = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -332,26 +391,25 @@ pm_request_log_append (PmRequestLog *self,
   if (g_hash_table_contains (self->by_id, pm_record_get_id (record)))
     return;
 
-  if (self->max_items > 0 && self->items->len >= self->max_items)
+  if (self->max_items > 0 && self->n_items >= self->max_items)
     {
-      removed = self->items->len - self->max_items + 1;
-      for (guint i = 0; i < removed; i++)
-        {
-          PmRecord *old = g_ptr_array_index (self->items, i);
-
-          /* Only drop the mapping if it points at this very record. */
-          if (g_hash_table_lookup (self->by_id, pm_record_get_id (old)) == old)
-            g_hash_table_remove (self->by_id, pm_record_get_id (old));
-        }
-      g_ptr_array_remove_range (self->items, 0, removed);
+      removed = self->n_items - self->max_items + 1;
+      ring_drop_oldest (self, removed);
       self->cursor = self->cursor > removed ? self->cursor - removed : 0;
 
       g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
       schedule_trim (self);
     }
 
-  position = self->items->len;
-  g_ptr_array_add (self->items, g_object_ref (record));
+  if (self->n_items == self->capacity)
+    ring_grow (self);
+  position = self->n_items;
+  {
+    guint i = self->head + position;
+
+    self->ring[i < self->capacity ? i : i - self->capacity] = g_object_ref (record);
+    self->n_items++;
+  }
   g_hash_table_insert (self->by_id, (gpointer) pm_record_get_id (record), record);
 
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
@@ -398,12 +456,12 @@ pm_request_log_clear (PmRequestLog *self)
 
   g_return_if_fail (PM_IS_REQUEST_LOG (self));
 
-  n = self->items->len;
+  n = self->n_items;
   if (n == 0)
     return;
 
   g_hash_table_remove_all (self->by_id);
-  g_ptr_array_remove_range (self->items, 0, n);
+  ring_drop_oldest (self, n);
   self->cursor = 0;
   schedule_trim (self);
 
