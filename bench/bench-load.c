@@ -2,14 +2,16 @@
  * against the scripted upstream; errors, peak concurrency and the proxy's memory per round
  *
  *   build/bench/bench-load [--streams 500] [--rounds 3] [--step 2 | --burst] [--idle-ms 1500]
- *                          [--cli PATH]
+ *                          [--log-items 10000] [--cli PATH]
  *
  * Each round opens --streams Anthropic streaming requests (ramped up by --step connections
  * every 5 ms, or all at once with --burst) whose replies stream ~60 events 40 ms apart, so all
  * of them are open at the same time. The proxy runs as a subprocess with its own SQLite log;
  * its RSS is read from /proc after every round, and again --idle-ms later (nothing in flight:
  * what the proxy keeps rather than what the round needed). A benchmark, not a test: it prints a Markdown
- * table (results go to docs/HARDENING.md).
+ * table (results go to docs/HARDENING.md), then whether memory is bounded once the proxy's request
+ * log is full (--log-items records, 10,000 in serve): the least-squares slope of the idle RSS over
+ * those rounds, over their second half, and the range it moved in.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -40,6 +42,55 @@ proc_status_kb (const char *pid,
     if (g_str_has_prefix (lines[i], field))
       return strtol (lines[i] + strlen (field) + 1, NULL, 10);
   return -1;
+}
+
+/* Least-squares slope of y[from..to] (inclusive) against the index. */
+static double
+slope (const double *y,
+       int           from,
+       int           to)
+{
+  double n = to - from + 1, sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+  if (to <= from)
+    return 0.0;
+  for (int i = from; i <= to; i++)
+    {
+      sx += i;
+      sy += y[i];
+      sxx += (double) i * i;
+      sxy += i * y[i];
+    }
+  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+/* What the idle RSS did past the full log: rounds first..last (1-based). */
+static void
+print_bounded (const double *idle_mib,
+               int           first,
+               int           last,
+               int           streams)
+{
+  double lo = G_MAXDOUBLE, hi = 0.0, s_all, s_half;
+  int mid = first + (last - first + 1) / 2;
+
+  if (last - first < 3)
+    {
+      printf ("\nPast the full log: too few rounds (the log is full at round %d)\n", first);
+      return;
+    }
+  for (int i = first; i <= last; i++)
+    {
+      lo = MIN (lo, idle_mib[i]);
+      hi = MAX (hi, idle_mib[i]);
+    }
+  s_all = slope (idle_mib, first, last);
+  s_half = slope (idle_mib, mid, last);
+  printf ("\nPast the full log, idle RSS over rounds %d–%d (%d requests): %.1f–%.1f MiB "
+          "(range %.1f); slope %+.3f MiB per round (%+.2f kB per request); "
+          "second half (rounds %d–%d): %+.3f MiB per round (%+.2f kB per request)\n",
+          first, last, (last - first + 1) * streams, lo, hi, hi - lo,
+          s_all, s_all * 1024.0 / streams, mid, last, s_half, s_half * 1024.0 / streams);
 }
 
 typedef struct
@@ -98,6 +149,7 @@ main (int   argc,
   int rounds = 3;
   int step = 2;
   int idle_ms = 1500;
+  int log_items = 10000;
   gboolean burst = FALSE;
   g_autofree char *cli = NULL;
   GOptionEntry entries[] = {
@@ -106,6 +158,7 @@ main (int   argc,
     { "step", 0, 0, G_OPTION_ARG_INT, &step, "New connections every 5 ms during the ramp (default 2)", "N" },
     { "burst", 0, 0, G_OPTION_ARG_NONE, &burst, "Open all connections at once (no ramp)", NULL },
     { "idle-ms", 0, 0, G_OPTION_ARG_INT, &idle_ms, "After each round, wait this long and read the proxy's RSS again (default 1500)", "MS" },
+    { "log-items", 0, 0, G_OPTION_ARG_INT, &log_items, "The proxy's request log holds this many records (default 10000, as serve)", "N" },
     { "cli", 0, 0, G_OPTION_ARG_FILENAME, &cli, "pointsman-cli to run", "PATH" },
     { NULL }
   };
@@ -119,6 +172,8 @@ main (int   argc,
   const char *pid;
   Serve *serve;
   long rss_start;
+  g_autofree double *idle_mib = NULL;
+  int log_full_round;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -126,7 +181,15 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  if (streams < 1 || rounds < 1 || log_items < 1)
+    {
+      g_printerr ("--streams, --rounds and --log-items must be at least 1\n");
+      return 2;
+    }
   signal (SIGPIPE, SIG_IGN);
+  idle_mib = g_new0 (double, rounds + 1);
+  /* The first round that ends with the log full (and dropping its oldest records). */
+  log_full_round = (log_items + streams - 1) / streams;
 
   if (cli != NULL)
     g_setenv ("PM_BUILD_DIR", "", TRUE);
@@ -219,6 +282,7 @@ main (int   argc,
         long rss = proc_status_kb (pid, "VmRSS:");
         long hwm = proc_status_kb (pid, "VmHWM:");
         gint64 until = g_get_monotonic_time () + (gint64) MAX (idle_ms, 0) * 1000;
+        long idle;
 
         /* The same proxy with nothing in flight: what it keeps, not what the round needed. */
         while (g_get_monotonic_time () < until)
@@ -227,12 +291,17 @@ main (int   argc,
               ;
             g_usleep (10 * 1000);
           }
+        idle = proc_status_kb (pid, "VmRSS:");
+        idle_mib[round] = idle / 1024.0;
         printf ("| %d | %d | %u | %u | %u | %.2f | %.1f (%.1f) | %.1f |\n", round, streams, ramp.peak_open,
-                complete, errors, wall, rss / 1024.0, hwm / 1024.0, proc_status_kb (pid, "VmRSS:") / 1024.0);
+                complete, errors, wall, rss / 1024.0, hwm / 1024.0, idle / 1024.0);
       }
       fflush (stdout);
       load_run_free (ramp.run);
     }
+
+  print_bounded (idle_mib, log_full_round, rounds, streams);
+  fflush (stdout);
 
   g_subprocess_send_signal (serve->process, SIGTERM);
   serve_collect (serve);
