@@ -501,6 +501,7 @@ typedef struct
   guint16  port;
   char    *body;
   GString *raw;
+  GArray  *ends;   /* gsize: where each read ended in raw */
   gboolean done;
 } RawClient;
 
@@ -526,13 +527,19 @@ raw_client_thread (gpointer data)
                                  "Content-Length: %zu\r\n\r\n%s", c->port, strlen (c->body), c->body);
       g_output_stream_write_all (out, request, strlen (request), NULL, NULL, NULL);
       while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
-        g_string_append_len (c->raw, buf, n);
+        {
+          g_string_append_len (c->raw, buf, n);
+          if (c->ends != NULL)
+            g_array_append_val (c->ends, c->raw->len);
+        }
     }
   g_atomic_int_set (&c->done, TRUE);
   return NULL;
 }
 
-/* Each relayed event is one write and one chunk, even when the upstream's read ended inside it. */
+/* The stream's answer is delimited by the connection's end (no chunked framing: the proxy
+ * writes each event as it is ready), and every event reaches the client whole even when the
+ * upstream's read ended inside it. */
 static void
 test_relay_whole_events (Fixture       *f,
                          gconstpointer  data)
@@ -566,6 +573,7 @@ test_relay_whole_events (Fixture       *f,
   c.body = (char *) "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,\"stream\":true,"
                     "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
   c.raw = g_string_new (NULL);
+  c.ends = g_array_new (FALSE, FALSE, sizeof (gsize));
   thread = g_thread_new ("raw-client", raw_client_thread, &c);
   while (!g_atomic_int_get (&c.done))
     g_main_context_iteration (NULL, FALSE);
@@ -574,25 +582,39 @@ test_relay_whole_events (Fixture       *f,
   g_assert_true (g_str_has_prefix (c.raw->str, "HTTP/1.1 200"));
   body_start = strstr (c.raw->str, "\r\n\r\n");
   g_assert_nonnull (body_start);
-  /* Chunked: "SIZE\r\nDATA\r\n" … "0\r\n\r\n". Every chunk ends where an event ends. */
+  {
+    g_autofree char *head = g_ascii_strdown (c.raw->str, body_start - c.raw->str);
+
+    g_assert_nonnull (strstr (head, "\r\nconnection: close"));
+    g_assert_null (strstr (head, "transfer-encoding"));
+    g_assert_null (strstr (head, "content-length"));
+  }
+  /* Events, each ending in a blank line: the one the upstream split arrives whole. */
   for (p = body_start + 4; *p != '\0';)
     {
-      char *end = NULL;
-      gsize size = g_ascii_strtoull (p, &end, 16);
-      g_autofree char *chunk = NULL;
+      const char *end = strstr (p, "\n\n");
+      g_autofree char *event = NULL;
 
-      g_assert_true (end != p && g_str_has_prefix (end, "\r\n"));
-      if (size == 0)
-        break;
-      g_assert_cmpuint (strlen (end + 2), >=, size + 2);
-      chunk = g_strndup (end + 2, size);
-      g_assert_true (g_str_has_suffix (chunk, "\n\n"));
-      delta_whole |= strstr (chunk, "\"text\":\"Hello\"") != NULL;
+      g_assert_nonnull (end);
+      event = g_strndup (p, end - p);
+      g_assert_true (g_str_has_prefix (event, "event: "));
+      g_assert_nonnull (strstr (event, "\ndata: {"));
+      delta_whole |= strstr (event, "\"text\":\"Hello\"") != NULL;
       n_chunks++;
-      p = end + 2 + size + 2;
+      p = end + 2;
     }
   g_assert_cmpuint (n_chunks, >=, 2);
   g_assert_true (delta_whole);
+  /* The upstream pauses 30 ms inside an event: a write of half an event would be a read of its
+   * own here. Every read that has body bytes ends where an event ends. */
+  for (guint i = 0; i < c.ends->len; i++)
+    {
+      gsize at = g_array_index (c.ends, gsize, i);
+
+      if (at > (gsize) (body_start + 4 - c.raw->str))
+        g_assert_true (at >= 2 && c.raw->str[at - 1] == '\n' && c.raw->str[at - 2] == '\n');
+    }
+  g_array_unref (c.ends);
   g_string_free (c.raw, TRUE);
   soup_server_disconnect (upstream);
 }
@@ -1799,6 +1821,62 @@ test_client_disconnects (Fixture       *f,
   g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
 }
 
+/* The client hangs up while the upstream is silent (a model thinking, the next event a minute
+ * away): the proxy sees the client's end of the connection and cancels the upstream request at
+ * once; it does not wait for an event that would fail to write. */
+static void
+test_client_hangs_up_while_silent (Fixture       *f,
+                                   gconstpointer  data)
+{
+  const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}";
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("an answer whose second event is a minute away");
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
+  SoupSession *session = soup_session_new ();
+  GAsyncResult *result = NULL;
+  PmRecord *record;
+  gint64 deadline;
+
+  pm_sim_reply_set_delays (reply, 0, 60000);
+  pm_sim_upstream_push_reply (f->sim, reply);
+
+  msg = soup_message_new ("POST", url);
+  body = g_bytes_new_static (json, strlen (json));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  stream = soup_session_send_finish (session, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  g_input_stream_read_bytes_async (stream, 64, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  first = g_input_stream_read_bytes_finish (stream, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (first), >, 0);
+
+  record = last_record (f);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_STREAMING);
+  g_clear_object (&stream);
+  soup_session_abort (session);
+  g_object_unref (session);
+
+  /* Well before the upstream's next event (60 s). */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (pm_record_get_state (record) == PM_RECORD_STREAMING && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
+  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1837,6 +1915,7 @@ main (int   argc,
   ADD ("/pm/proxy/translated-other-ways", NULL, test_translated_other_ways);
   ADD ("/pm/proxy/timeouts", &short_timeouts, test_timeouts);
   ADD ("/pm/proxy/client-disconnects", NULL, test_client_disconnects);
+  ADD ("/pm/proxy/client-hangs-up-while-silent", NULL, test_client_hangs_up_while_silent);
   ADD ("/pm/proxy/real-keyring", NULL, test_real_keyring);
 #undef ADD
 

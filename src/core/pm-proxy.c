@@ -153,9 +153,20 @@ typedef struct
   char               *abort_reason;    /* the stream must end with an error event */
   gboolean            started;         /* response headers went to the client */
   gboolean            done;
+
+  /* A stream's client connection, taken from libsoup once its headers are due (client_io_*). */
+  GIOStream          *client_io;
+  GByteArray         *client_buf;      /* bytes the socket did not take yet */
+  GSource            *client_writable; /* while client_buf has bytes */
+  GSource            *client_readable; /* the client closing (or writing) while the stream runs */
+  gboolean            client_closing;  /* the stream ended: close once client_buf is written */
+  gboolean            client_take;     /* headers are set: take the connection at the first bytes */
+  gboolean            client_gone;     /* it hung up after the stream's last event: writes dropped */
 } Exchange;
 
 static void exchange_try_next   (Exchange *x);
+static void client_wrote_data_cb (Exchange *x);
+static void client_io_close     (Exchange *x);
 static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
 static guint pick_session       (PmProxy  *self);
@@ -419,6 +430,7 @@ exchange_unref (Exchange *x)
     return;
 
   g_debug ("%s: freed", x->request_id);
+  client_io_close (x);
   exchange_clear_attempt (x);
   if (x->finished_id != 0)
     g_signal_handler_disconnect (x->msg, x->finished_id);
@@ -595,6 +607,7 @@ client_finished_cb (SoupServerMessage *msg,
 {
   g_debug ("%s: client message finished", x->request_id);
   x->client_finished = TRUE;
+  client_io_close (x);
   if (x->cancellable != NULL)
     g_cancellable_cancel (x->cancellable);
   if (!x->done)
@@ -639,6 +652,262 @@ exchange_arm_timer (Exchange *x,
   g_source_attach (x->timer, x->proxy->context);
 }
 
+/* ---- the client's connection, once a stream's headers are due ----
+ *
+ * libsoup's server writes a response through a main-loop round per unpause and three sends
+ * per chunk (size line, data, CRLF). A stream's connection is taken from it instead
+ * (soup_server_message_steal_connection) when the first event is ready: the headers and that
+ * event go out in one send, every later event in one send as it arrives, and the body ends
+ * with the connection ("Connection: close", which every proxied answer carries already; no
+ * chunked framing). What the socket does not take at once waits in client_buf for the socket
+ * to become writable. The client closing its end (read: end of file or an error) or a failed
+ * write finishes the message as libsoup would: "finished" (client_finished_cb, the guard's
+ * stream slot). */
+
+static void
+client_io_finish (Exchange *x)
+{
+  if (x->client_finished)
+    return;
+  exchange_ref (x);
+  g_signal_emit_by_name (x->msg, "finished");
+  exchange_unref (x);
+}
+
+/* The client went away (a failed write, the end of its side). Once the stream's own last event
+ * went out the answer is whole for the client (Codex hangs up at response.completed, before the
+ * upstream's connection ends): the exchange ends with the upstream as usual, writes are
+ * dropped. Before that it is a client that gave up: the upstream request is cancelled. */
+static void
+client_io_gone (Exchange *x)
+{
+  if (!x->saw_end)
+    {
+      client_io_finish (x);
+      return;
+    }
+  x->client_gone = TRUE;
+  if (x->client_writable != NULL)
+    {
+      g_source_destroy (x->client_writable);
+      g_clear_pointer (&x->client_writable, g_source_unref);
+    }
+  g_byte_array_set_size (x->client_buf, 0);
+  if (x->client_closing)
+    client_io_finish (x);
+}
+
+static void
+client_io_close (Exchange *x)
+{
+  if (x->client_writable != NULL)
+    {
+      g_source_destroy (x->client_writable);
+      g_clear_pointer (&x->client_writable, g_source_unref);
+    }
+  if (x->client_readable != NULL)
+    {
+      g_source_destroy (x->client_readable);
+      g_clear_pointer (&x->client_readable, g_source_unref);
+    }
+  g_clear_pointer (&x->client_buf, g_byte_array_unref);
+  if (x->client_io != NULL)
+    {
+      /* A socket's close does not block; what the kernel holds still goes out. */
+      g_io_stream_close (x->client_io, NULL, NULL);
+      g_clear_object (&x->client_io);
+    }
+}
+
+/* Writes what it can now; FALSE when the client is gone. */
+static gboolean
+client_io_flush (Exchange   *x,
+                 const char *data,
+                 gsize       len,
+                 gsize      *written)
+{
+  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (x->client_io));
+  g_autoptr(GError) error = NULL;
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = g_pollable_output_stream_write_nonblocking (out, data + done, len - done, NULL, &error);
+
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          g_debug ("%s: writing to the client failed: %s", x->request_id, error->message);
+          *written = done;
+          return FALSE;
+        }
+      done += n;
+    }
+  *written = done;
+  return TRUE;
+}
+
+static gboolean client_io_writable_cb (GObject *stream, gpointer data);
+
+/* After a write: the first bytes tell the record, an ended stream closes once all is out. */
+static void
+client_io_after_write (Exchange *x,
+                       gboolean  ok)
+{
+  if (!ok)
+    {
+      client_io_gone (x);
+      return;
+    }
+  if (x->wrote_data_id != 0)
+    client_wrote_data_cb (x);
+  if (x->client_buf->len > 0)
+    {
+      if (x->client_writable == NULL)
+        {
+          GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (x->client_io));
+
+          x->client_writable = g_pollable_output_stream_create_source (out, NULL);
+          g_source_set_callback (x->client_writable, G_SOURCE_FUNC (client_io_writable_cb), x, NULL);
+          g_source_attach (x->client_writable, x->proxy->context);
+        }
+      return;
+    }
+  if (x->client_writable != NULL)
+    {
+      g_source_destroy (x->client_writable);
+      g_clear_pointer (&x->client_writable, g_source_unref);
+    }
+  if (x->client_closing)
+    client_io_finish (x);
+}
+
+static gboolean
+client_io_writable_cb (GObject  *stream,
+                       gpointer  data)
+{
+  Exchange *x = data;
+  gsize written = 0;
+  gboolean ok;
+
+  ok = client_io_flush (x, (const char *) x->client_buf->data, x->client_buf->len, &written);
+  g_byte_array_remove_range (x->client_buf, 0, written);
+  if (ok && x->client_buf->len > 0)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&x->client_writable, g_source_unref);   /* removed by the return below */
+  exchange_ref (x);
+  client_io_after_write (x, ok);
+  exchange_unref (x);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_io_write (Exchange   *x,
+                 const char *data,
+                 gsize       len)
+{
+  gsize written = 0;
+  gboolean ok = TRUE;
+
+  if (x->client_io == NULL || x->client_finished || x->client_gone)
+    return;
+  if (x->client_buf->len == 0)
+    ok = client_io_flush (x, data, len, &written);
+  if (ok && written < len)
+    g_byte_array_append (x->client_buf, (const guint8 *) data + written, len - written);
+  client_io_after_write (x, ok);
+}
+
+/* The client's side of the connection while the stream runs: a request pipelined behind this
+ * one is not served (the connection closes after this answer) and is dropped; the end of it,
+ * or an error, means the client went away (as nginx takes it): the upstream request is
+ * cancelled at once, even while the upstream is silent (a model thinking), not at the next
+ * event that fails to write. */
+static gboolean
+client_io_readable_cb (GObject  *stream,
+                       gpointer  data)
+{
+  Exchange *x = data;
+  char buf[4096];
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buf, sizeof buf, NULL, &error);
+  if (n > 0 || (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+    return G_SOURCE_CONTINUE;
+
+  g_debug ("%s: the client went away (%s)", x->request_id, n == 0 ? "end of its side" : error->message);
+  g_clear_pointer (&x->client_readable, g_source_unref);   /* removed by the return below */
+  client_io_gone (x);
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes the connection from libsoup with the response headers written in front of @data. */
+static void
+client_io_start (Exchange   *x,
+                 const char *data,
+                 gsize       len)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (x->msg);
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+  guint status = soup_server_message_get_status (x->msg);
+  g_autoptr(GString) head = g_string_sized_new (512 + len);
+  GIOStream *io;
+  GPollableInputStream *in;
+
+  soup_message_headers_replace (headers, "connection", "close");
+  soup_message_headers_remove (headers, "transfer-encoding");
+  soup_message_headers_remove (headers, "content-length");
+  g_string_append_printf (head, "HTTP/1.%c %u %s\r\n",
+                          soup_server_message_get_http_version (x->msg) == SOUP_HTTP_1_0 ? '0' : '1',
+                          status, soup_status_get_phrase (status));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (head, "%s: %s\r\n", name, value);
+  g_string_append (head, "\r\n");
+  g_string_append_len (head, data, len);
+
+  io = soup_server_message_steal_connection (x->msg);
+  if (io == NULL || !G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (io)) ||
+      !G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (io)))
+    {
+      g_clear_object (&io);
+      client_io_finish (x);
+      return;
+    }
+  x->client_io = io;
+  x->client_buf = g_byte_array_new ();
+  in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (io));
+  x->client_readable = g_pollable_input_stream_create_source (in, NULL);
+  g_source_set_callback (x->client_readable, G_SOURCE_FUNC (client_io_readable_cb), x, NULL);
+  g_source_attach (x->client_readable, x->proxy->context);
+
+  client_io_write (x, head->str, head->len);
+}
+
+/* The stream ended: close once everything is written. */
+static void
+client_io_end (Exchange *x)
+{
+  if (x->client_io == NULL)
+    return;
+  x->client_closing = TRUE;
+  if (x->client_buf->len == 0 || x->client_gone)
+    client_io_finish (x);
+}
+
+/* A stream that ended before any of its bytes were due still answers with its headers. */
+static void
+send_to_client_headers_only (Exchange *x)
+{
+  x->client_take = FALSE;
+  client_io_start (x, NULL, 0);
+}
+
 /* ---- relaying the stream ---- */
 
 static void
@@ -651,6 +920,17 @@ send_to_client (Exchange   *x,
 
   if (x->client_api == PM_API_OPENAI_RESPONSES)
     x->client_sequence = pm_responses_next_sequence (data, len, x->client_sequence);
+  if (x->client_take)
+    {
+      x->client_take = FALSE;
+      client_io_start (x, data, len);
+      return;
+    }
+  if (x->client_io != NULL)
+    {
+      client_io_write (x, data, len);
+      return;
+    }
   soup_message_body_append (soup_server_message_get_response_body (x->msg), SOUP_MEMORY_COPY, data, len);
   soup_server_message_unpause (x->msg);
 }
@@ -705,26 +985,42 @@ note_stream_error (Exchange   *x,
     x->stream_error = redact_secrets (message, strlen (message), x->key);
 }
 
+/* An event's JSON: the strict one-pass reader first (the first event is parsed on the way to
+ * the client's first byte), json-glib for what it declines (after the one-value check:
+ * json-glib keeps the last of two values and leaks the first). */
+static JsonNode *
+event_json (const char *data,
+            gsize       len)
+{
+  JsonNode *node = pm_json_fast_parse (data, len);
+
+  if (node == NULL && len > 0 && pm_guard_json_single_value (data, len))
+    {
+      g_autofree char *copy = g_strndup (data, len);
+
+      node = json_from_string (copy, NULL);
+    }
+  return node;
+}
+
 /* Before anything goes to the client, the first event must be a real one: JSON (or Chat's
- * [DONE] after content), not an error. Anything else is a failure before the first byte. */
+ * [DONE] after content), not an error. Anything else is a failure before the first byte.
+ * @node is the event's JSON (event_json ()), or NULL. */
 static char *
 first_event_problem (Exchange   *x,
                      const char *event,
                      const char *data,
-                     gsize       len)
+                     gsize       len,
+                     JsonNode   *node)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *copy = NULL;
   JsonObject *object;
   JsonNode *error;
 
   if (len == 6 && memcmp (data, "[DONE]", 6) == 0)
     return g_strdup ("the stream ended before any content");
 
-  if (!pm_guard_json_single_value (data, len))
+  if (node == NULL && !pm_guard_json_single_value (data, len))
     return g_strdup ("the stream's first event is not one JSON value");
-  copy = g_strndup (data, len);
-  node = json_from_string (copy, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return g_strdup ("the stream's first event is not JSON");
 
@@ -760,12 +1056,11 @@ exchange_commit_stream (Exchange *x)
 
   exchange_add_headers (x);
   copy_upstream_headers (x);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
   soup_message_headers_replace (headers, "cache-control", "no-cache");
   soup_server_message_set_status (x->msg, x->upstream_status, NULL);
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (x->msg), FALSE);
-  soup_server_message_unpause (x->msg);
+  /* The headers go out with the first event (client_io_start). */
+  x->client_take = TRUE;
 
   pm_record_set_state (x->record, PM_RECORD_STREAMING, x->upstream_status, NULL);
 }
@@ -779,10 +1074,13 @@ upstream_event_cb (const char *event,
   Exchange *x = user_data;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *object = NULL;
+  gboolean want_json = wants_json (x, event, data, len);
 
+  if (!x->committed || want_json)
+    node = event_json (data, len);
   if (!x->committed)
     {
-      x->precommit_failure = first_event_problem (x, event, data, len);
+      x->precommit_failure = first_event_problem (x, event, data, len, node);
       if (x->precommit_failure != NULL)
         return FALSE;
       exchange_commit_stream (x);
@@ -804,10 +1102,8 @@ upstream_event_cb (const char *event,
       break;
     }
 
-  /* (json-glib leaks on two values in one text: check first.) */
-  if (wants_json (x, event, data, len) && pm_guard_json_single_value (data, len))
+  if (want_json)
     {
-      node = json_from_string (data, NULL);
       if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
         {
           object = json_node_get_object (node);
@@ -908,18 +1204,19 @@ exchange_stream_ended (Exchange *x,
       message = x->stream_error;
     }
 
-  if (!x->client_finished)
-    {
-      g_debug ("%s: stream complete", x->request_id);
-      soup_message_body_complete (soup_server_message_get_response_body (x->msg));
-      soup_server_message_unpause (x->msg);
-    }
+  if (!x->client_finished && x->client_take)
+    send_to_client_headers_only (x);
 
   exchange_finish_record (x, message != NULL ? PM_RECORD_FAILED : PM_RECORD_DONE, 200, message);
 
   /* Let go of the upstream connection now, not when the client's message is finished. */
   exchange_arm_timer (x, 0);
   g_clear_object (&x->stream);
+
+  /* Last: closing finishes the client's message (client_finished_cb), after the record. */
+  g_debug ("%s: stream complete", x->request_id);
+  if (!x->client_finished)
+    client_io_end (x);
 }
 
 /* Upstream bytes as they came, except that an error event may quote the key it was given. */
@@ -2503,12 +2800,16 @@ pm_proxy_stop (PmProxy *self)
 
   soup_server_disconnect (self->server);
   /* A message whose last bytes are written but whose "finished" has not been emitted yet would
-   * never see it once the server is gone: finish those here. */
+   * never see it once the server is gone, nor would a stream whose connection the proxy took
+   * (client_io_start): finish those here. */
   while (self->live->len > 0)
     {
       Exchange *x = g_ptr_array_index (self->live, 0);
 
-      client_finished_cb (x->msg, x);
+      if (x->client_io != NULL)
+        client_io_finish (x);
+      else
+        client_finished_cb (x->msg, x);
     }
   g_clear_object (&self->server);
   self->port = 0;
