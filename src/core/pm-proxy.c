@@ -33,6 +33,7 @@
 #include "pm-usage.h"
 
 #define READ_SIZE          16384
+#define PUMP_READS         8        /* upstream reads per dispatch at most (exchange_pump) */
 /* The explanation goes into the record at the first byte to the client, or this long after
  * the upstream send (see exchange_explain_record). */
 #define EXPLAIN_AFTER_MS   2
@@ -127,6 +128,8 @@ typedef struct
   SoupMessage        *upstream;
   int                 session;        /* index in proxy->sessions while an attempt holds one, else -1 */
   GInputStream       *stream;
+  GSource            *read_source;     /* the stream readable again (exchange_pump) */
+  char               *read_buf;        /* READ_SIZE bytes for exchange_pump */
   GCancellable       *cancellable;
   GSource            *timer;
   gboolean            timed_out;
@@ -169,6 +172,7 @@ static void client_wrote_data_cb (Exchange *x);
 static void client_io_close     (Exchange *x);
 static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
+static void exchange_pump       (Exchange *x);
 static guint pick_session       (PmProxy  *self);
 static void send_raw_to_client  (Exchange   *x,
                                  const char *data,
@@ -400,6 +404,11 @@ exchange_clear_attempt (Exchange *x)
   g_clear_pointer (&x->upstream_model, g_free);
   wipe_string (&x->key);
   g_clear_object (&x->upstream);
+  if (x->read_source != NULL)
+    {
+      g_source_destroy (x->read_source);
+      g_clear_pointer (&x->read_source, g_source_unref);
+    }
   g_clear_object (&x->stream);
   g_clear_object (&x->cancellable);
   if (x->session >= 0)
@@ -449,6 +458,7 @@ exchange_unref (Exchange *x)
   g_clear_pointer (&x->candidates, g_ptr_array_unref);
   g_clear_pointer (&x->whole, g_byte_array_unref);
   g_clear_pointer (&x->stream_error, g_free);
+  g_clear_pointer (&x->read_buf, g_free);
   if (x->out != NULL)
     g_string_free (x->out, TRUE);
   g_clear_object (&x->proxy);
@@ -1263,24 +1273,18 @@ exchange_precommit_failed (Exchange   *x,
     }
 }
 
-static void
-stream_read_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+/* One read of the upstream stream: @size bytes at @data, or its end (@size 0, @error if it
+ * failed). Returns TRUE when the stream is to be read further. */
+static gboolean
+stream_got (Exchange   *x,
+            const char *data,
+            gsize       size,
+            GError     *error)
 {
-  Exchange *x = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
-  gsize size;
-  const char *data;
+  if (x->done || x->client_finished)
+    return FALSE;
 
-  if (x->done || x->client_finished || G_INPUT_STREAM (object) != x->stream)
-    {
-      exchange_unref (x);
-      return;
-    }
-
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+  if (size == 0)
     {
       exchange_arm_timer (x, 0);
       if (!x->committed)
@@ -1299,11 +1303,9 @@ stream_read_cb (GObject      *object,
         {
           exchange_stream_ended (x, error);
         }
-      exchange_unref (x);
-      return;
+      return FALSE;
     }
 
-  data = g_bytes_get_data (bytes, &size);
   g_string_truncate (x->out, 0);
 
   if (x->passthrough)
@@ -1338,8 +1340,7 @@ stream_read_cb (GObject      *object,
       g_autofree char *problem = g_steal_pointer (&x->precommit_failure);
 
       exchange_precommit_failed (x, problem);
-      exchange_unref (x);
-      return;
+      return FALSE;
     }
 
   if (x->abort_reason != NULL)
@@ -1349,11 +1350,70 @@ stream_read_cb (GObject      *object,
       if (x->cancellable != NULL)
         g_cancellable_cancel (x->cancellable);
       exchange_stream_ended (x, NULL);
-      exchange_unref (x);
-      return;
+      return FALSE;
     }
 
-  exchange_read_more (x);
+  return TRUE;
+}
+
+static void
+stream_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Exchange *x = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+
+  if (G_INPUT_STREAM (object) == x->stream && stream_got (x, data, size, error))
+    exchange_read_more (x);
+  exchange_unref (x);
+}
+
+static gboolean
+stream_readable_cb (GObject  *stream,
+                    gpointer  user_data)
+{
+  Exchange *x = user_data;
+
+  g_clear_pointer (&x->read_source, g_source_unref);   /* removed by the return below */
+  exchange_pump (x);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads the upstream stream while it has bytes (a few reads per dispatch, so that other
+ * streams get their turn), then waits for it to be readable. A read that can go on at once
+ * goes on at once: an asynchronous read is a main-loop round per read (GTask), on the way to
+ * the client's first byte and to every event after it. */
+static void
+exchange_pump (Exchange *x)
+{
+  GPollableInputStream *in = G_POLLABLE_INPUT_STREAM (x->stream);
+
+  exchange_ref (x);
+  for (guint i = 0; i < PUMP_READS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      n = g_pollable_input_stream_read_nonblocking (in, x->read_buf, READ_SIZE, x->cancellable, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (!stream_got (x, x->read_buf, MAX (n, 0), n < 0 ? error : NULL))
+        {
+          exchange_unref (x);
+          return;
+        }
+      exchange_arm_timer (x, pm_config_get_idle_timeout (x->proxy->config));
+    }
+
+  /* The cancellable wakes it too (the idle timer, the client going away). */
+  x->read_source = g_pollable_input_stream_create_source (in, x->cancellable);
+  g_source_set_callback (x->read_source, G_SOURCE_FUNC (stream_readable_cb), exchange_ref (x),
+                         (GDestroyNotify) exchange_unref);
+  g_source_attach (x->read_source, x->proxy->context);
   exchange_unref (x);
 }
 
@@ -1361,6 +1421,13 @@ static void
 exchange_read_more (Exchange *x)
 {
   exchange_arm_timer (x, pm_config_get_idle_timeout (x->proxy->config));
+  if (G_IS_POLLABLE_INPUT_STREAM (x->stream) && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (x->stream)))
+    {
+      if (x->read_buf == NULL)
+        x->read_buf = g_malloc (READ_SIZE);
+      exchange_pump (x);
+      return;
+    }
   g_input_stream_read_bytes_async (x->stream, READ_SIZE, G_PRIORITY_DEFAULT, x->cancellable,
                                    stream_read_cb, exchange_ref (x));
 }
