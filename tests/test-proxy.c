@@ -1770,80 +1770,24 @@ test_real_keyring (Fixture       *f,
 }
 
 
-static void
-test_client_disconnects (Fixture       *f,
-                         gconstpointer  data)
+/* A streamed request whose reply is @reply, through a session of its own; returns once the
+ * client has its first bytes, with the record streaming. */
+static GInputStream *
+open_stream (Fixture      *f,
+             PmSimReply   *reply,
+             SoupSession **session_out)
 {
   const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}";
-  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a long answer that the client will not wait for at all");
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GBytes) first = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
   SoupSession *session = soup_session_new ();
   GAsyncResult *result = NULL;
-  PmRecord *record;
+  GInputStream *stream;
 
-  pm_sim_reply_set_delays (reply, 0, 50);
   pm_sim_upstream_push_reply (f->sim, reply);
-
-  msg = soup_message_new ("POST", url);
-  body = g_bytes_new_static (json, strlen (json));
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  stream = soup_session_send_finish (session, result, &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-
-  g_input_stream_read_bytes_async (stream, 256, G_PRIORITY_DEFAULT, NULL, async_done_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  first = g_input_stream_read_bytes_finish (stream, result, &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
-  g_assert_cmpuint (g_bytes_get_size (first), >, 0);
-
-  /* Hang up mid-stream. */
-  record = last_record (f);
-  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_STREAMING);
-  g_clear_object (&stream);
-  soup_session_abort (session);
-  g_object_unref (session);
-
-  while (pm_record_get_state (record) != PM_RECORD_FAILED)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
-  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
-}
-
-/* The client hangs up while the upstream is silent (a model thinking, the next event a minute
- * away): the proxy sees the client's end of the connection and cancels the upstream request at
- * once; it does not wait for an event that would fail to write. */
-static void
-test_client_hangs_up_while_silent (Fixture       *f,
-                                   gconstpointer  data)
-{
-  const char *json = "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}";
-  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("an answer whose second event is a minute away");
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GBytes) first = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = g_strconcat (f->url, "/v1/messages", NULL);
-  SoupSession *session = soup_session_new ();
-  GAsyncResult *result = NULL;
-  PmRecord *record;
-  gint64 deadline;
-
-  pm_sim_reply_set_delays (reply, 0, 60000);
-  pm_sim_upstream_push_reply (f->sim, reply);
-
   msg = soup_message_new ("POST", url);
   body = g_bytes_new_static (json, strlen (json));
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
@@ -1862,17 +1806,64 @@ test_client_hangs_up_while_silent (Fixture       *f,
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (first), >, 0);
+  g_assert_cmpint (pm_record_get_state (last_record (f)), ==, PM_RECORD_STREAMING);
+
+  *session_out = session;
+  return stream;
+}
+
+static void
+test_client_disconnects (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a long answer that the client will not wait for at all");
+  GInputStream *stream;
+  SoupSession *session;
+  PmRecord *record;
+
+  pm_sim_reply_set_delays (reply, 0, 50);
+  stream = open_stream (f, reply, &session);
+
+  /* Hang up mid-stream. */
+  record = last_record (f);
+  g_object_unref (stream);
+  soup_session_abort (session);
+  g_object_unref (session);
+
+  while (pm_record_get_state (record) != PM_RECORD_FAILED)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
+  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
+}
+
+/* The client hangs up while the upstream is silent (a model thinking, the next event a minute
+ * away): the proxy sees the client's end of the connection and cancels the upstream request at
+ * once; it does not wait for an event that would fail to write. */
+static void
+test_client_hangs_up_while_silent (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("an answer whose second event is a minute away");
+  GInputStream *stream;
+  SoupSession *session;
+  PmRecord *record;
+  gint64 deadline;
+
+  pm_sim_reply_set_delays (reply, 0, 60000);
+  stream = open_stream (f, reply, &session);
 
   record = last_record (f);
-  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_STREAMING);
-  g_clear_object (&stream);
+  g_object_unref (stream);
   soup_session_abort (session);
   g_object_unref (session);
 
   /* Well before the upstream's next event (60 s). */
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (pm_record_get_state (record) == PM_RECORD_STREAMING && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
   g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
   g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
 }
