@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "pm-app-core.h"
+#include "pm-record-watch.h"
 #include "pm-savings-series.h"
 
 typedef struct
@@ -27,25 +28,25 @@ typedef struct
 
 struct _PmSavingsSeries
 {
-  GObject     parent_instance;
+  GObject        parent_instance;
 
-  GListModel *model;
-  GPtrArray  *mirror;         /* the model's items (refs), to know what leaves */
-  GHashTable *in_series;      /* PmRecord → its point exists */
-  GHashTable *watched;        /* PmRecord → notify::state handler, unfinished only */
-  GArray     *points;         /* Point, time order, live from start */
-  guint       start;
-  double      off_actual;     /* raw totals of the points dropped from the front */
-  double      off_baseline;
-  double      raw_actual;     /* raw totals of all points so far */
-  double      raw_baseline;
-  GArray     *shares;         /* PmModelShare, unsorted; sorted copy below */
-  GHashTable *share_index;    /* interned model → index in shares */
-  GArray     *sorted_shares;
-  gboolean    shares_dirty;
-  GHashTable *models;         /* interned model names */
-  guint       changed_id;
-  guint       n_recomputes;
+  GListModel    *model;
+  GPtrArray     *mirror;         /* the model's items (refs), to know what leaves */
+  GHashTable    *in_series;      /* PmRecord → its point exists */
+  PmRecordWatch *watched;        /* unfinished records */
+  GArray        *points;         /* Point, time order, live from start */
+  guint          start;
+  double         off_actual;     /* raw totals of the points dropped from the front */
+  double         off_baseline;
+  double         raw_actual;     /* raw totals of all points so far */
+  double         raw_baseline;
+  GArray        *shares;         /* PmModelShare, unsorted; sorted copy below */
+  GHashTable    *share_index;    /* interned model → index in shares */
+  GArray        *sorted_shares;
+  gboolean       shares_dirty;
+  GHashTable    *models;         /* interned model names */
+  guint          changed_id;
+  guint          n_recomputes;
 };
 
 G_DEFINE_FINAL_TYPE (PmSavingsSeries, pm_savings_series, G_TYPE_OBJECT)
@@ -288,19 +289,6 @@ remove_point (PmSavingsSeries *self,
 /* --- records that finish later -------------------------------------------------------------- */
 
 static void
-unwatch (PmSavingsSeries *self,
-         PmRecord        *record)
-{
-  gpointer handler;
-
-  if (g_hash_table_lookup_extended (self->watched, record, NULL, &handler))
-    {
-      g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
-      g_hash_table_remove (self->watched, record);
-    }
-}
-
-static void
 on_record_state (PmRecord        *record,
                  GParamSpec      *pspec,
                  PmSavingsSeries *self)
@@ -310,7 +298,7 @@ on_record_state (PmRecord        *record,
   if (state == PM_RECORD_DONE)
     add_point (self, record);
   if (state >= PM_RECORD_DONE)
-    unwatch (self, record);
+    pm_record_watch_remove (self->watched, record);
 }
 
 static void
@@ -321,30 +309,22 @@ take_record (PmSavingsSeries *self,
 
   if (state == PM_RECORD_DONE)
     add_point (self, record);
-  else if (state < PM_RECORD_DONE && !g_hash_table_contains (self->watched, record))
-    g_hash_table_insert (self->watched, record,
-                         GSIZE_TO_POINTER (g_signal_connect (record, "notify::state",
-                                                             G_CALLBACK (on_record_state), self)));
+  else if (state < PM_RECORD_DONE)
+    pm_record_watch_add (self->watched, record);
 }
 
 static void
 forget_record (PmSavingsSeries *self,
                PmRecord        *record)
 {
-  unwatch (self, record);
+  pm_record_watch_remove (self->watched, record);
   remove_point (self, record);
 }
 
 static void
 reset (PmSavingsSeries *self)
 {
-  GHashTableIter iter;
-  gpointer record, handler;
-
-  g_hash_table_iter_init (&iter, self->watched);
-  while (g_hash_table_iter_next (&iter, &record, &handler))
-    g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
-  g_hash_table_remove_all (self->watched);
+  pm_record_watch_remove_all (self->watched);
   g_hash_table_remove_all (self->in_series);
   g_ptr_array_set_size (self->mirror, 0);
   g_array_set_size (self->points, 0);
@@ -585,7 +565,7 @@ pm_savings_series_finalize (GObject *object)
   g_clear_pointer (&self->sorted_shares, g_array_unref);
   g_clear_pointer (&self->share_index, g_hash_table_unref);
   g_clear_pointer (&self->in_series, g_hash_table_unref);
-  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->watched, pm_record_watch_free);
   g_clear_pointer (&self->mirror, g_ptr_array_unref);
   g_clear_pointer (&self->models, g_hash_table_unref);
 
@@ -609,7 +589,7 @@ pm_savings_series_init (PmSavingsSeries *self)
 {
   self->mirror = g_ptr_array_new_with_free_func (g_object_unref);
   self->in_series = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->watched = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->watched = pm_record_watch_new (G_CALLBACK (on_record_state), self);
   self->points = g_array_new (FALSE, FALSE, sizeof (Point));
   self->shares = g_array_new (FALSE, FALSE, sizeof (PmModelShare));
   self->sorted_shares = g_array_new (FALSE, FALSE, sizeof (PmModelShare));

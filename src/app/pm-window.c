@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pm-record-watch.h"
 #include "pm-window.h"
 
 struct _PmWindow
@@ -39,7 +40,7 @@ struct _PmWindow
   /* Running totals of the log (kept per record as it finishes and as it leaves the log). */
   GPtrArray            *records;      /* the log's items (refs), to know what leaves */
   GHashTable           *counted;      /* PmRecord → finished and counted */
-  GHashTable           *watched;      /* PmRecord → notify::state handler */
+  PmRecordWatch        *watched;      /* unfinished records */
   GHashTable           *health;       /* provider → Health */
   double                cost;
   double                baseline;
@@ -236,19 +237,6 @@ count_record (PmWindow *self,
     }
 }
 
-static void
-unwatch_record (PmWindow *self,
-                PmRecord *record)
-{
-  gpointer handler;
-
-  if (g_hash_table_lookup_extended (self->watched, record, NULL, &handler))
-    {
-      g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
-      g_hash_table_remove (self->watched, record);
-    }
-}
-
 static void queue_totals (PmWindow *self);
 
 static void
@@ -258,7 +246,7 @@ on_record_state (PmRecord   *record,
 {
   if (pm_record_get_state (record) < PM_RECORD_DONE)
     return;
-  unwatch_record (self, record);
+  pm_record_watch_remove (self->watched, record);
   if (g_hash_table_add (self->counted, record))
     count_record (self, record, +1);
   queue_totals (self);
@@ -273,22 +261,14 @@ take_record (PmWindow *self,
       if (g_hash_table_add (self->counted, record))
         count_record (self, record, +1);
     }
-  else if (!g_hash_table_contains (self->watched, record))
-    g_hash_table_insert (self->watched, record,
-                         GSIZE_TO_POINTER (g_signal_connect (record, "notify::state",
-                                                             G_CALLBACK (on_record_state), self)));
+  else
+    pm_record_watch_add (self->watched, record);
 }
 
 static void
 forget_all (PmWindow *self)
 {
-  GHashTableIter iter;
-  gpointer record, handler;
-
-  g_hash_table_iter_init (&iter, self->watched);
-  while (g_hash_table_iter_next (&iter, &record, &handler))
-    g_signal_handler_disconnect (record, GPOINTER_TO_SIZE (handler));
-  g_hash_table_remove_all (self->watched);
+  pm_record_watch_remove_all (self->watched);
   g_hash_table_remove_all (self->counted);
   g_hash_table_remove_all (self->health);
   g_ptr_array_set_size (self->records, 0);
@@ -316,7 +296,7 @@ track_items (PmWindow   *self,
 
       if (!PM_IS_RECORD (record))
         continue;
-      unwatch_record (self, record);
+      pm_record_watch_remove (self->watched, record);
       if (g_hash_table_remove (self->counted, record))
         count_record (self, record, -1);
     }
@@ -515,7 +495,7 @@ pm_window_finalize (GObject *object)
   g_free (self->status_text);
   g_clear_pointer (&self->records, g_ptr_array_unref);
   g_clear_pointer (&self->counted, g_hash_table_unref);
-  g_clear_pointer (&self->watched, g_hash_table_unref);
+  g_clear_pointer (&self->watched, pm_record_watch_free);
   g_clear_pointer (&self->health, g_hash_table_unref);
 
   G_OBJECT_CLASS (pm_window_parent_class)->finalize (object);
@@ -578,7 +558,7 @@ pm_window_init (PmWindow *self)
   self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
   self->records = g_ptr_array_new_with_free_func (g_object_unref);
   self->counted = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->watched = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->watched = pm_record_watch_new (G_CALLBACK (on_record_state), self);
   self->health = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->request_list, "notify::selected", G_CALLBACK (on_selected), self);
 #if DEVELOPMENT
