@@ -8,6 +8,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "pm-sim-upstream.h"
 #include "pm-store.h"
@@ -30,6 +32,17 @@ cli_path (void)
   const char *build = g_getenv ("PM_BUILD_DIR");
 
   return g_build_filename (build != NULL ? build : ".", "src", "cli", "pointsman-cli", NULL);
+}
+
+/* In the child, before exec: the kernel kills it when the test process dies, so a failed
+ * assertion (an abort) does not leave serve holding the test's stderr until meson's timeout. The
+ * flag survives serve's re-exec of itself; the test may have died before it was set. */
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != (pid_t) GPOINTER_TO_INT (user_data))
+    _exit (1);
 }
 
 static void
@@ -72,6 +85,7 @@ serve_start (const char         *dir,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", xdg_data, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
   g_subprocess_launcher_unsetenv (launcher, "G_SLICE");
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, GINT_TO_POINTER (getpid ()), NULL);
 
   g_ptr_array_add (argv, cli_path ());
   g_ptr_array_add (argv, g_strdup ("serve"));
