@@ -10,14 +10,9 @@
  */
 #include "config.h"
 
-#include "pm-catalog.h"
-#include "pm-config.h"
 #include "pm-gateway.h"
-#include "pm-keyring.h"
-#include "pm-proxy.h"
 #include "pm-record.h"
 #include "pm-request-log.h"
-#include "pm-router.h"
 #include "pm-test-utils.h"
 #include "test-proxy-common.h"
 
@@ -36,12 +31,7 @@ typedef struct
   char          *sim_url;
   GSubprocess   *gateway;
   guint          gateway_port;
-  PmConfig      *config;
-  PmCatalog     *catalog;
-  PmRouter      *router;
-  PmKeyring     *keyring;
-  PmProxy       *proxy;
-  char          *url;
+  PmTestProxy   *proxy;
 } Fixture;
 
 static char *
@@ -108,9 +98,7 @@ fixture_setup (Fixture       *f,
   g_autofree char *script = find_gateway ();
   g_autofree char *port_arg = NULL;
   g_autofree char *json = NULL;
-  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) pool = NULL;
 
   if (script == NULL)
     return;
@@ -138,53 +126,20 @@ fixture_setup (Fixture       *f,
                           "              {\"id\": \"gpt-5\", \"provider\": \"pk\"}],"
                           " \"default_model\": \"gpt-5-mini\"}",
                           f->gateway_port, f->sim_url);
-  f->config = pm_config_new_from_data (json, -1, "test-config.json", &error);
-  g_assert_no_error (error);
-  f->catalog = pm_catalog_new_from_file (catalog_path, &error);
-  g_assert_no_error (error);
-  pool = pm_config_dup_pool (f->config);
-  f->router = pm_router_new (f->catalog, pm_config_get_objective (f->config),
-                             (const char * const *) pool, pm_config_get_default_model (f->config));
-  f->keyring = pm_keyring_new_memory ();
-  g_assert_true (pm_keyring_store_sync (f->keyring, "pk", PROVIDER_KEY, NULL, &error));
-  g_assert_no_error (error);
-  f->proxy = pm_proxy_new (f->config, f->catalog, f->router, f->keyring, NULL);
-  g_assert_true (pm_proxy_start (f->proxy, &error));
-  g_assert_no_error (error);
-  f->url = pm_proxy_dup_url (f->proxy);
-}
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
+  f->proxy = pm_test_proxy_start (json, PROVIDER_KEY, NULL);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->proxy != NULL)
-    {
-      guint tick = g_timeout_add (10, tick_cb, NULL);
-      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-      pm_proxy_stop (f->proxy);
-      while (G_OBJECT (f->proxy)->ref_count > 1 && g_get_monotonic_time () < deadline)
-        g_main_context_iteration (NULL, TRUE);
-      g_source_remove (tick);
-      g_assert_finalize_object (f->proxy);
-    }
+  g_clear_pointer (&f->proxy, pm_test_proxy_free);
   if (f->gateway != NULL)
     {
       g_subprocess_force_exit (f->gateway);
       g_subprocess_wait (f->gateway, NULL, NULL);
       g_clear_object (&f->gateway);
     }
-  g_clear_object (&f->keyring);
-  g_clear_object (&f->router);
-  g_clear_object (&f->catalog);
-  g_clear_object (&f->config);
   if (f->sim != NULL)
     {
       pm_sim_upstream_stop (f->sim);
@@ -193,7 +148,6 @@ fixture_teardown (Fixture       *f,
       g_clear_object (&f->sim);
     }
   g_free (f->sim_url);
-  g_free (f->url);
 }
 
 static gboolean
@@ -208,7 +162,7 @@ skip_without_gateway (Fixture *f)
 static PmRecord *
 last_record (Fixture *f)
 {
-  PmRequestLog *log = pm_proxy_get_log (f->proxy);
+  PmRequestLog *log = pm_proxy_get_log (f->proxy->proxy);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
   PmRecord *record;
 
@@ -235,7 +189,7 @@ test_through_portkey (Fixture       *f,
     return;
 
   pm_sim_upstream_push_reply (f->sim, reply);
-  r = test_post (f->url, "/v1/chat/completions",
+  r = test_post (f->proxy->url, "/v1/chat/completions",
                  "{\"model\":\"gpt-5-mini\",\"reasoning_effort\":\"low\","
                  "\"messages\":[{\"role\":\"user\",\"content\":\"Write a docstring for parse_args\"}]}",
                  NULL, openai_headers);
@@ -277,7 +231,7 @@ test_refusal_fails_over (Fixture       *f,
   pm_sim_upstream_push_reply (f->sim, refusal);
   pm_sim_upstream_push_reply (f->sim, fine);
 
-  r = test_post (f->url, "/v1/chat/completions",
+  r = test_post (f->proxy->url, "/v1/chat/completions",
                  "{\"model\":\"pointsman/auto\","
                  "\"messages\":[{\"role\":\"user\",\"content\":\"Rename the variable x to count in utils.c\"}]}",
                  NULL, openai_headers);

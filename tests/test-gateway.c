@@ -39,13 +39,9 @@ typedef struct
   PmSimUpstream *sim;
   char          *sim_url;
   char          *dir;
-  PmConfig      *config;
-  PmCatalog     *catalog;
-  PmRouter      *router;
-  PmKeyring     *keyring;
   PmStore       *store;
-  PmProxy       *proxy;
-  char          *url;
+  PmTestProxy   *proxy;
+  const char    *url;           /* the proxy's */
 } Fixture;
 
 static PmCatalog *
@@ -70,8 +66,6 @@ fixture_setup (Fixture       *f,
   g_assert_true (pm_sim_upstream_start (f->sim, 0, &error));
   g_assert_no_error (error);
   f->sim_url = pm_sim_upstream_dup_url (f->sim);
-  f->catalog = load_catalog ();
-  f->keyring = pm_keyring_new_memory ();
 }
 
 /* providers/models: JSON with SIM standing for the scripted upstream's URL. Every provider id
@@ -86,8 +80,6 @@ start_proxy (Fixture    *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) json = g_string_new (NULL);
   g_autofree char *db = g_build_filename (f->dir, "requests.db", NULL);
-  g_auto(GStrv) pool = NULL;
-  GPtrArray *list;
 
   g_string_printf (json, "{\"listen\": {\"host\": \"127.0.0.1\", \"port\": 0},"
                          " \"providers\": %s, \"models\": %s,"
@@ -95,71 +87,32 @@ start_proxy (Fixture    *f,
                    providers, models, default_model, db);
   g_string_replace (json, "SIM", f->sim_url, 0);
 
-  f->config = pm_config_new_from_data (json->str, -1, "test-config.json", &error);
+  f->store = pm_store_open (db, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (f->config);
-
-  list = pm_config_get_providers (f->config);
-  for (guint i = 0; i < list->len; i++)
-    {
-      PmProviderConfig *provider = g_ptr_array_index (list, i);
-
-      g_assert_true (pm_keyring_store_sync (f->keyring, provider->id, GATEWAY_KEY, NULL, &error));
-      g_assert_no_error (error);
-    }
-
-  pool = pm_config_dup_pool (f->config);
-  f->router = pm_router_new (f->catalog, pm_config_get_objective (f->config),
-                             (const char * const *) pool, pm_config_get_default_model (f->config));
-  f->store = pm_store_open (pm_config_get_database (f->config), &error);
-  g_assert_no_error (error);
-  f->proxy = pm_proxy_new (f->config, f->catalog, f->router, f->keyring, f->store);
-  g_assert_true (pm_proxy_start (f->proxy, &error));
-  g_assert_no_error (error);
-  f->url = pm_proxy_dup_url (f->proxy);
-}
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
+  f->proxy = pm_test_proxy_start (json->str, GATEWAY_KEY, f->store);
+  f->url = f->proxy->url;
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  if (f->proxy != NULL)
-    {
-      guint tick = g_timeout_add (10, tick_cb, NULL);
-      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-      pm_proxy_stop (f->proxy);
-      while (G_OBJECT (f->proxy)->ref_count > 1 && g_get_monotonic_time () < deadline)
-        g_main_context_iteration (NULL, TRUE);
-      g_source_remove (tick);
-      g_assert_finalize_object (f->proxy);
-    }
+  g_clear_pointer (&f->proxy, pm_test_proxy_free);
   if (f->store != NULL)
     pm_store_close (f->store);
   g_clear_object (&f->store);
-  g_clear_object (&f->keyring);
-  g_clear_object (&f->router);
-  g_clear_object (&f->catalog);
-  g_clear_object (&f->config);
   pm_sim_upstream_stop (f->sim);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_object (&f->sim);
   g_free (f->sim_url);
-  g_free (f->url);
   g_free (f->dir);
 }
 
 static PmRecord *
 last_record (Fixture *f)
 {
-  PmRequestLog *log = pm_proxy_get_log (f->proxy);
+  PmRequestLog *log = pm_proxy_get_log (f->proxy->proxy);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
   PmRecord *record;
 
@@ -681,7 +634,7 @@ test_proxy_openrouter (Fixture       *f,
   g_assert_nonnull (cost);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cost, "reported"), 0.0123, 1e-9);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cost, "estimated"),
-                                  pm_usage_cost (&usage, pm_catalog_lookup (f->catalog, "claude-sonnet-4-5")), 1e-9);
+                                  pm_usage_cost (&usage, pm_catalog_lookup (f->proxy->catalog, "claude-sonnet-4-5")), 1e-9);
   g_assert_cmpfloat (json_object_get_double_member (cost, "estimated"), >, 0.0);
   g_assert_nonnull (strstr (pm_record_get_explanation (record), "Pointsman's estimate"));
 

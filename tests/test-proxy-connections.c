@@ -13,11 +13,6 @@
 
 #include <string.h>
 
-#include "pm-catalog.h"
-#include "pm-config.h"
-#include "pm-keyring.h"
-#include "pm-proxy.h"
-#include "pm-router.h"
 #include "pm-sim-upstream.h"
 #include "pm-test-utils.h"
 
@@ -159,16 +154,10 @@ static void
 test_connections_closed (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
   g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
   g_autofree char *sim_url = NULL;
   g_autofree char *json = NULL;
-  g_autoptr(PmConfig) config = NULL;
-  g_autoptr(PmCatalog) catalog = NULL;
-  g_autoptr(PmRouter) router = NULL;
-  g_autoptr(PmKeyring) keyring = pm_keyring_new_memory ();
-  g_autoptr(PmProxy) proxy = NULL;
-  g_auto(GStrv) pool = NULL;
+  PmTestProxy *proxy;
   Client warm = { 0 };
   Client client = { 0 };
   guint before;
@@ -184,20 +173,8 @@ test_connections_closed (void)
                           " \"models\": [{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim\"}],"
                           " \"default_model\": \"claude-sonnet-4-5\"}",
                           sim_url);
-  config = pm_config_new_from_data (json, -1, "test-config.json", &error);
-  g_assert_no_error (error);
-  catalog = pm_catalog_new_from_file (catalog_path, &error);
-  g_assert_no_error (error);
-  pool = pm_config_dup_pool (config);
-  router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
-                          pm_config_get_default_model (config));
-  g_assert_true (pm_keyring_store_sync (keyring, "sim", PROVIDER_KEY, NULL, &error));
-  g_assert_no_error (error);
-
-  proxy = pm_proxy_new (config, catalog, router, keyring, NULL);
-  g_assert_true (pm_proxy_start (proxy, &error));
-  g_assert_no_error (error);
-  client.port = warm.port = (guint16) pm_proxy_get_port (proxy);
+  proxy = pm_test_proxy_start (json, PROVIDER_KEY, NULL);
+  client.port = warm.port = (guint16) pm_proxy_get_port (proxy->proxy);
 
   /* Warm up: the proxy's upstream connections to the sim are pooled and stay open. */
   run_client (&warm);
@@ -215,7 +192,7 @@ test_connections_closed (void)
   g_test_message ("open fds: %u after the warm-up, %u after %u more requests", before, after, N_REQUESTS);
   g_assert_cmpuint (after, <=, before + 4);
 
-  pm_proxy_stop (proxy);
+  pm_test_proxy_free (proxy);
   pm_sim_upstream_stop (sim);
 }
 

@@ -8,11 +8,6 @@
 
 #include <stdio.h>
 
-#include "pm-catalog.h"
-#include "pm-config.h"
-#include "pm-keyring.h"
-#include "pm-proxy.h"
-#include "pm-router.h"
 #include "pm-test-utils.h"
 
 #include "test-proxy-common.h"
@@ -22,12 +17,7 @@
 typedef struct
 {
   PmSimUpstream *sim;
-  PmConfig      *config;
-  PmCatalog     *catalog;
-  PmRouter      *router;
-  PmKeyring     *keyring;
-  PmProxy       *proxy;
-  char          *url;
+  PmTestProxy   *proxy;
 } Fixture;
 
 /* Only claude-haiku-4-5 (a 200k-token window) in the pool, behind the scripted upstream. */
@@ -36,10 +26,8 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
   g_autofree char *sim_url = NULL;
   g_autofree char *json = NULL;
-  g_auto(GStrv) pool = NULL;
 
   f->sim = pm_sim_upstream_new ();
   g_assert_true (pm_sim_upstream_start (f->sim, 0, &error));
@@ -50,35 +38,16 @@ fixture_setup (Fixture       *f,
                           " \"providers\": [{\"id\": \"sim\", \"api\": \"anthropic\", \"base_url\": \"%s\", \"key\": \"keyring\"}],"
                           " \"models\": [{\"id\": \"claude-haiku-4-5\", \"provider\": \"sim\"}],"
                           " \"default_model\": \"claude-haiku-4-5\"}", sim_url);
-  f->config = pm_config_new_from_data (json, -1, "qa-config.json", &error);
-  g_assert_no_error (error);
-  f->catalog = pm_catalog_new_from_file (catalog_path, &error);
-  g_assert_no_error (error);
-  pool = pm_config_dup_pool (f->config);
-  f->router = pm_router_new (f->catalog, pm_config_get_objective (f->config),
-                             (const char * const *) pool, pm_config_get_default_model (f->config));
-  f->keyring = pm_keyring_new_memory ();
-  g_assert_true (pm_keyring_store_sync (f->keyring, "sim", PROVIDER_KEY, NULL, &error));
-  g_assert_no_error (error);
-  f->proxy = pm_proxy_new (f->config, f->catalog, f->router, f->keyring, NULL);
-  g_assert_true (pm_proxy_start (f->proxy, &error));
-  g_assert_no_error (error);
-  f->url = pm_proxy_dup_url (f->proxy);
+  f->proxy = pm_test_proxy_start (json, PROVIDER_KEY, NULL);
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  pm_proxy_stop (f->proxy);
-  g_clear_object (&f->proxy);
-  g_clear_object (&f->router);
-  g_clear_object (&f->keyring);
-  g_clear_object (&f->catalog);
-  g_clear_object (&f->config);
+  g_clear_pointer (&f->proxy, pm_test_proxy_free);
   pm_sim_upstream_stop (f->sim);
   g_clear_object (&f->sim);
-  g_free (f->url);
 }
 
 /* A request body of about n_words × 5 bytes of text in the client's API. */
@@ -122,7 +91,7 @@ test_prompt_over_every_window (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *body = long_request (cases[i].api, 300000);   /* well over 200k tokens */
-      TestResponse *r = test_post (f->url, cases[i].path, body, NULL, NULL);
+      TestResponse *r = test_post (f->proxy->url, cases[i].path, body, NULL, NULL);
       g_autoptr(JsonNode) node = NULL;
       JsonObject *error;
 
@@ -151,7 +120,7 @@ test_prompt_over_every_window (Fixture       *f,
   /* a request that fits still goes through */
   {
     g_autofree char *body = long_request (PM_API_ANTHROPIC, 100);
-    TestResponse *r = test_post (f->url, "/v1/messages", body, NULL, NULL);
+    TestResponse *r = test_post (f->proxy->url, "/v1/messages", body, NULL, NULL);
 
     g_assert_cmpuint (r->status, ==, 200);
     test_response_free (r);

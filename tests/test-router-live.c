@@ -12,13 +12,8 @@
 
 #include <string.h>
 
-#include "pm-catalog.h"
-#include "pm-config.h"
-#include "pm-keyring.h"
-#include "pm-proxy.h"
 #include "pm-record.h"
 #include "pm-request-log.h"
-#include "pm-router.h"
 #include "pm-sim-upstream.h"
 #include "pm-test-utils.h"
 /* The shared client helpers are static; this test uses only some of them. */
@@ -91,17 +86,10 @@ static void
 test_live_session (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *catalog_path = g_build_filename (pm_test_source_dir (), "data", "catalog.json", NULL);
   g_autoptr(PmSimUpstream) sim = pm_sim_upstream_new ();
   g_autofree char *sim_url = NULL;
   g_autofree char *json = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(PmConfig) config = NULL;
-  g_autoptr(PmCatalog) catalog = NULL;
-  g_autoptr(PmRouter) router = NULL;
-  g_autoptr(PmKeyring) keyring = NULL;
-  PmProxy *proxy;
-  g_auto(GStrv) pool = NULL;
+  PmTestProxy *proxy;
   g_autoptr(GHashTable) models = g_hash_table_new (g_str_hash, g_str_equal);
   const char *headers[] = {
     "x-api-key", "client-key-not-real-9999",
@@ -122,29 +110,15 @@ test_live_session (void)
                           " \"models\": [{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim\"},"
                           "              {\"id\": \"claude-haiku-4-5\", \"provider\": \"sim\"}],"
                           " \"default_model\": \"claude-sonnet-4-5\"}", sim_url);
-  config = pm_config_new_from_data (json, -1, "live.json", &error);
-  g_assert_no_error (error);
-  catalog = pm_catalog_new_from_file (catalog_path, &error);
-  g_assert_no_error (error);
-  pool = pm_config_dup_pool (config);
-  router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
-                          pm_config_get_default_model (config));
-  keyring = pm_keyring_new_memory ();
-  g_assert_true (pm_keyring_store_sync (keyring, "sim", PROVIDER_KEY, NULL, &error));
-  g_assert_no_error (error);
-
-  proxy = pm_proxy_new (config, catalog, router, keyring, NULL);
-  g_assert_true (pm_proxy_start (proxy, &error));
-  g_assert_no_error (error);
-  url = pm_proxy_dup_url (proxy);
+  proxy = pm_test_proxy_start (json, PROVIDER_KEY, NULL);
 
   for (guint step = 1; step <= 7; step++)
     {
       g_autofree char *body = session_body (step);
-      g_autoptr(TestResponse) r = test_post (url, "/v1/messages", body, NULL, headers);
+      g_autoptr(TestResponse) r = test_post (proxy->url, "/v1/messages", body, NULL, headers);
       g_autoptr(JsonNode) sent = NULL;
       g_autoptr(JsonNode) explanation = NULL;
-      PmRequestLog *log = pm_proxy_get_log (proxy);
+      PmRequestLog *log = pm_proxy_get_log (proxy->proxy);
       g_autoptr(PmRecord) record = NULL;
       gint64 input, read, write, output, reasoning;
       gint64 expected;
@@ -188,8 +162,7 @@ test_live_session (void)
   /* one model while the cache is warm (the first step is a free choice, then it sticks) */
   g_assert_cmpuint (g_hash_table_size (models), <=, 2);
 
-  pm_proxy_stop (proxy);
-  g_object_unref (proxy);
+  pm_test_proxy_free (proxy);
 }
 
 /* ---- the router's verdicts as the client sees them ---------------------------------------- */
@@ -197,8 +170,7 @@ test_live_session (void)
 typedef struct
 {
   PmSimUpstream *sim;
-  PmProxy       *proxy;
-  char          *url;
+  PmTestProxy   *proxy;
 } Live;
 
 static void
@@ -209,11 +181,6 @@ live_start (Live       *live,
   g_autoptr(GError) error = NULL;
   g_autofree char *sim_url = NULL;
   g_autofree char *json = NULL;
-  g_autoptr(PmConfig) config = NULL;
-  g_autoptr(PmCatalog) catalog = NULL;
-  g_autoptr(PmRouter) router = NULL;
-  g_autoptr(PmKeyring) keyring = NULL;
-  g_auto(GStrv) pool = NULL;
 
   live->sim = pm_sim_upstream_new ();
   g_assert_true (pm_sim_upstream_start (live->sim, 0, &error));
@@ -225,29 +192,14 @@ live_start (Live       *live,
                           " \"models\": [%s], \"default_model\": \"%s\"}",
                           api, sim_url, g_str_equal (api, "anthropic") ? "" : "/v1", models,
                           g_str_equal (api, "anthropic") ? "claude-haiku-4-5" : "gpt-5");
-  config = pm_config_new_from_data (json, -1, "live.json", &error);
-  g_assert_no_error (error);
-  catalog = pm_catalog_new_default (&error);
-  g_assert_no_error (error);
-  pool = pm_config_dup_pool (config);
-  router = pm_router_new (catalog, pm_config_get_objective (config), (const char * const *) pool,
-                          pm_config_get_default_model (config));
-  keyring = pm_keyring_new_memory ();
-  g_assert_true (pm_keyring_store_sync (keyring, "sim", PROVIDER_KEY, NULL, &error));
-  g_assert_no_error (error);
-  live->proxy = pm_proxy_new (config, catalog, router, keyring, NULL);
-  g_assert_true (pm_proxy_start (live->proxy, &error));
-  g_assert_no_error (error);
-  live->url = pm_proxy_dup_url (live->proxy);
+  live->proxy = pm_test_proxy_start (json, PROVIDER_KEY, NULL);
 }
 
 static void
 live_stop (Live *live)
 {
-  pm_proxy_stop (live->proxy);
-  g_clear_object (&live->proxy);
+  g_clear_pointer (&live->proxy, pm_test_proxy_free);
   g_clear_object (&live->sim);
-  g_clear_pointer (&live->url, g_free);
 }
 
 /* Codex compacts through /v1/responses/compact: the router decides it as a compaction, in the
@@ -265,8 +217,8 @@ test_compact_path (void)
   live_start (&live, "openai-responses", "{\"id\": \"gpt-5\", \"provider\": \"sim\"}, {\"id\": \"gpt-5-mini\", \"provider\": \"sim\"}");
   pm_sim_upstream_push_reply (live.sim, reply);
   {
-    g_autoptr(TestResponse) r = test_post (live.url, "/v1/responses/compact", body, NULL, headers);
-    PmRequestLog *log = pm_proxy_get_log (live.proxy);
+    g_autoptr(TestResponse) r = test_post (live.proxy->url, "/v1/responses/compact", body, NULL, headers);
+    PmRequestLog *log = pm_proxy_get_log (live.proxy->proxy);
     g_autoptr(PmRecord) record = NULL;
     g_autoptr(JsonNode) explanation = NULL;
     JsonObject *features;
