@@ -27,6 +27,7 @@
 #include "pm-request.h"
 #include "pm-request-private.h"
 #include "pm-router.h"
+#include "pm-soup-fix.h"
 #include "pm-sse.h"
 #include "pm-store.h"
 #include "pm-translate.h"
@@ -66,6 +67,7 @@ struct _PmProxy
   guint          n_sessions;
   GMainContext  *context;
   guint          port;
+  PmSocketReleaser *sockets;    /* libsoup 3.2's leaked reference to each accepted socket */
 
   GHashTable    *keys;          /* provider id → KeyEntry */
   PmGatewayRefusals *refusals;  /* gateway refusals remembered across requests */
@@ -157,8 +159,9 @@ typedef struct
   gboolean            started;         /* response headers went to the client */
   gboolean            done;
 
-  /* A stream's client connection, taken from libsoup once its headers are due (client_io_*). */
-  GIOStream          *client_io;
+  /* A stream's answer, written on the client's socket once its headers are due (client_io_*). */
+  GSocket            *client_socket;   /* until the answer ends */
+  gboolean            client_direct;   /* the answer goes on client_socket, not through libsoup */
   GByteArray         *client_buf;      /* bytes the socket did not take yet */
   GSource            *client_writable; /* while client_buf has bytes */
   GSource            *client_readable; /* the client closing (or writing) while the stream runs */
@@ -665,29 +668,52 @@ exchange_arm_timer (Exchange *x,
 /* ---- the client's connection, once a stream's headers are due ----
  *
  * libsoup's server writes a response through a main-loop round per unpause and three sends
- * per chunk (size line, data, CRLF). A stream's connection is taken from it instead
- * (soup_server_message_steal_connection) when the first event is ready: the headers and that
- * event go out in one send, every later event in one send as it arrives, and the body ends
- * with the connection ("Connection: close", which every proxied answer carries already; no
- * chunked framing). What the socket does not take at once waits in client_buf for the socket
- * to become writable. The client closing its end (read: end of file or an error) or a failed
- * write finishes the message as libsoup would: "finished" (client_finished_cb, the guard's
- * stream slot). */
+ * per chunk (size line, data, CRLF). A stream is written on the message's socket instead
+ * (soup_server_message_get_socket) while libsoup keeps the message paused: the headers and
+ * the first event go out in one send, every later event in one send as it arrives, and the
+ * body ends with the connection ("Connection: close", which every proxied answer carries; no
+ * chunked framing). What the socket does not take at once waits in client_buf until it is
+ * writable. At the end the socket's sending side is shut down (the client reads the end of the
+ * body) and the message unpaused: libsoup's own write then fails, and it finishes the message
+ * and closes the connection as for any client gone ("finished": client_finished_cb, the
+ * guard's stream slot). (soup_server_message_steal_connection would hand over the connection
+ * instead, but libsoup 3.2.3 then leaks a reference to the GSocket: 336 bytes a request.) The
+ * client's side is watched while the stream runs: its end, or an error, is the client gone. */
 
+static void
+client_io_close (Exchange *x)
+{
+  if (x->client_writable != NULL)
+    {
+      g_source_destroy (x->client_writable);
+      g_clear_pointer (&x->client_writable, g_source_unref);
+    }
+  if (x->client_readable != NULL)
+    {
+      g_source_destroy (x->client_readable);
+      g_clear_pointer (&x->client_readable, g_source_unref);
+    }
+  g_clear_pointer (&x->client_buf, g_byte_array_unref);
+  g_clear_object (&x->client_socket);
+}
+
+/* Ends the answer: libsoup finishes the message (asynchronously, from the unpause). */
 static void
 client_io_finish (Exchange *x)
 {
-  if (x->client_finished)
+  if (x->client_socket == NULL)
     return;
-  exchange_ref (x);
-  g_signal_emit_by_name (x->msg, "finished");
-  exchange_unref (x);
+  g_socket_shutdown (x->client_socket, FALSE, TRUE, NULL);
+  client_io_close (x);
+  if (!x->client_finished)
+    soup_server_message_unpause (x->msg);
 }
 
 /* The client went away (a failed write, the end of its side). Once the stream's own last event
  * went out the answer is whole for the client (Codex hangs up at response.completed, before the
  * upstream's connection ends): the exchange ends with the upstream as usual, writes are
- * dropped. Before that it is a client that gave up: the upstream request is cancelled. */
+ * dropped. Before that it is a client that gave up: the message finishes now, which cancels
+ * the upstream request (client_finished_cb). */
 static void
 client_io_gone (Exchange *x)
 {
@@ -707,42 +733,19 @@ client_io_gone (Exchange *x)
     client_io_finish (x);
 }
 
-static void
-client_io_close (Exchange *x)
-{
-  if (x->client_writable != NULL)
-    {
-      g_source_destroy (x->client_writable);
-      g_clear_pointer (&x->client_writable, g_source_unref);
-    }
-  if (x->client_readable != NULL)
-    {
-      g_source_destroy (x->client_readable);
-      g_clear_pointer (&x->client_readable, g_source_unref);
-    }
-  g_clear_pointer (&x->client_buf, g_byte_array_unref);
-  if (x->client_io != NULL)
-    {
-      /* A socket's close does not block; what the kernel holds still goes out. */
-      g_io_stream_close (x->client_io, NULL, NULL);
-      g_clear_object (&x->client_io);
-    }
-}
-
-/* Writes what it can now; FALSE when the client is gone. */
+/* Writes what the socket takes now; FALSE when the client is gone. */
 static gboolean
 client_io_flush (Exchange   *x,
                  const char *data,
                  gsize       len,
                  gsize      *written)
 {
-  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (x->client_io));
   g_autoptr(GError) error = NULL;
   gsize done = 0;
 
   while (done < len)
     {
-      gssize n = g_pollable_output_stream_write_nonblocking (out, data + done, len - done, NULL, &error);
+      gssize n = g_socket_send_with_blocking (x->client_socket, data + done, len - done, FALSE, NULL, &error);
 
       if (n < 0)
         {
@@ -758,7 +761,7 @@ client_io_flush (Exchange   *x,
   return TRUE;
 }
 
-static gboolean client_io_writable_cb (GObject *stream, gpointer data);
+static gboolean client_io_writable_cb (GSocket *socket, GIOCondition condition, gpointer data);
 
 /* After a write: the first bytes tell the record, an ended stream closes once all is out. */
 static void
@@ -772,13 +775,13 @@ client_io_after_write (Exchange *x,
     }
   if (x->wrote_data_id != 0)
     client_wrote_data_cb (x);
+  if (x->client_socket == NULL)
+    return;
   if (x->client_buf->len > 0)
     {
       if (x->client_writable == NULL)
         {
-          GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (x->client_io));
-
-          x->client_writable = g_pollable_output_stream_create_source (out, NULL);
+          x->client_writable = g_socket_create_source (x->client_socket, G_IO_OUT, NULL);
           g_source_set_callback (x->client_writable, G_SOURCE_FUNC (client_io_writable_cb), x, NULL);
           g_source_attach (x->client_writable, x->proxy->context);
         }
@@ -794,8 +797,9 @@ client_io_after_write (Exchange *x,
 }
 
 static gboolean
-client_io_writable_cb (GObject  *stream,
-                       gpointer  data)
+client_io_writable_cb (GSocket      *socket,
+                       GIOCondition  condition,
+                       gpointer      data)
 {
   Exchange *x = data;
   gsize written = 0;
@@ -821,7 +825,7 @@ client_io_write (Exchange   *x,
   gsize written = 0;
   gboolean ok = TRUE;
 
-  if (x->client_io == NULL || x->client_finished || x->client_gone)
+  if (x->client_socket == NULL || x->client_finished || x->client_gone)
     return;
   if (x->client_buf->len == 0)
     ok = client_io_flush (x, data, len, &written);
@@ -836,25 +840,29 @@ client_io_write (Exchange   *x,
  * cancelled at once, even while the upstream is silent (a model thinking), not at the next
  * event that fails to write. */
 static gboolean
-client_io_readable_cb (GObject  *stream,
-                       gpointer  data)
+client_io_readable_cb (GSocket      *socket,
+                       GIOCondition  condition,
+                       gpointer      data)
 {
   Exchange *x = data;
   char buf[4096];
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buf, sizeof buf, NULL, &error);
+  n = g_socket_receive_with_blocking (socket, buf, sizeof buf, FALSE, NULL, &error);
   if (n > 0 || (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
     return G_SOURCE_CONTINUE;
 
   g_debug ("%s: the client went away (%s)", x->request_id, n == 0 ? "end of its side" : error->message);
   g_clear_pointer (&x->client_readable, g_source_unref);   /* removed by the return below */
+  exchange_ref (x);
   client_io_gone (x);
+  exchange_unref (x);
   return G_SOURCE_REMOVE;
 }
 
-/* Takes the connection from libsoup with the response headers written in front of @data. */
+/* Writes the response headers and @data on the message's socket (libsoup keeps the message
+ * paused); every later write goes there too. */
 static void
 client_io_start (Exchange   *x,
                  const char *data,
@@ -866,8 +874,14 @@ client_io_start (Exchange   *x,
   const char *value;
   guint status = soup_server_message_get_status (x->msg);
   g_autoptr(GString) head = g_string_sized_new (512 + len);
-  GIOStream *io;
-  GPollableInputStream *in;
+  GSocket *socket = soup_server_message_get_socket (x->msg);
+
+  x->client_direct = TRUE;
+  if (socket == NULL)
+    {
+      soup_server_message_unpause (x->msg);   /* no connection any more: libsoup finishes it */
+      return;
+    }
 
   soup_message_headers_replace (headers, "connection", "close");
   soup_message_headers_remove (headers, "transfer-encoding");
@@ -877,22 +891,18 @@ client_io_start (Exchange   *x,
                           status, soup_status_get_phrase (status));
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (head, "%s: %s\r\n", name, value);
+    {
+      g_string_append (head, name);
+      g_string_append (head, ": ");
+      g_string_append (head, value);
+      g_string_append (head, "\r\n");
+    }
   g_string_append (head, "\r\n");
   g_string_append_len (head, data, len);
 
-  io = soup_server_message_steal_connection (x->msg);
-  if (io == NULL || !G_IS_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (io)) ||
-      !G_IS_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (io)))
-    {
-      g_clear_object (&io);
-      client_io_finish (x);
-      return;
-    }
-  x->client_io = io;
+  x->client_socket = g_object_ref (socket);
   x->client_buf = g_byte_array_new ();
-  in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (io));
-  x->client_readable = g_pollable_input_stream_create_source (in, NULL);
+  x->client_readable = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (x->client_readable, G_SOURCE_FUNC (client_io_readable_cb), x, NULL);
   g_source_attach (x->client_readable, x->proxy->context);
 
@@ -903,7 +913,7 @@ client_io_start (Exchange   *x,
 static void
 client_io_end (Exchange *x)
 {
-  if (x->client_io == NULL)
+  if (x->client_socket == NULL)
     return;
   x->client_closing = TRUE;
   if (x->client_buf->len == 0 || x->client_gone)
@@ -936,7 +946,7 @@ send_to_client (Exchange   *x,
       client_io_start (x, data, len);
       return;
     }
-  if (x->client_io != NULL)
+  if (x->client_direct)
     {
       client_io_write (x, data, len);
       return;
@@ -2560,6 +2570,8 @@ early_cb (SoupServer        *server,
    * response costs a loopback connect per request; agents' requests are long.
    * Test: /pm/proxy/connections/closed (tests/test-proxy-connections.c). */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+  /* … and the socket libsoup 3.2's listener keeps a reference to is given back (pm-soup-fix.c). */
+  pm_socket_releaser_watch (self->sockets, msg);
 
   if (!api_for_path (path, &api, &count_tokens))
     api = PM_API_OPENAI_CHAT;
@@ -2682,6 +2694,7 @@ pm_proxy_finalize (GObject *object)
   g_clear_pointer (&self->refusals, pm_gateway_refusals_free);
   g_clear_pointer (&self->exchanges, g_ptr_array_unref);
   g_clear_pointer (&self->live, g_ptr_array_unref);
+  g_clear_pointer (&self->sockets, pm_socket_releaser_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (pm_proxy_parent_class)->finalize (object);
@@ -2816,6 +2829,8 @@ pm_proxy_start (PmProxy  *self,
 
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
+  if (self->sockets == NULL)
+    self->sockets = pm_socket_releaser_new (self->context);
 
   self->server = soup_server_new ("server-header", "pointsman/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->server, NULL, early_cb, self, NULL);
@@ -2867,18 +2882,15 @@ pm_proxy_stop (PmProxy *self)
 
   soup_server_disconnect (self->server);
   /* A message whose last bytes are written but whose "finished" has not been emitted yet would
-   * never see it once the server is gone, nor would a stream whose connection the proxy took
-   * (client_io_start): finish those here. */
+   * never see it once the server is gone: finish those here. */
   while (self->live->len > 0)
     {
       Exchange *x = g_ptr_array_index (self->live, 0);
 
-      if (x->client_io != NULL)
-        client_io_finish (x);
-      else
-        client_finished_cb (x->msg, x);
+      client_finished_cb (x->msg, x);
     }
   g_clear_object (&self->server);
+  pm_socket_releaser_flush (self->sockets);
   self->port = 0;
   self->stopping = FALSE;
 
