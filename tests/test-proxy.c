@@ -1812,44 +1812,20 @@ open_stream (Fixture      *f,
   return stream;
 }
 
+/* A stream whose events come @between_ms apart; the client hangs up after its first bytes. The
+ * record fails and the upstream stream is cancelled, within 20 s. */
 static void
-test_client_disconnects (Fixture       *f,
-                         gconstpointer  data)
+hang_up (Fixture    *f,
+         const char *text,
+         guint       between_ms)
 {
-  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("a long answer that the client will not wait for at all");
-  GInputStream *stream;
-  SoupSession *session;
-  PmRecord *record;
-
-  pm_sim_reply_set_delays (reply, 0, 50);
-  stream = open_stream (f, reply, &session);
-
-  /* Hang up mid-stream. */
-  record = last_record (f);
-  g_object_unref (stream);
-  soup_session_abort (session);
-  g_object_unref (session);
-
-  while (pm_record_get_state (record) != PM_RECORD_FAILED)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
-  g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
-}
-
-/* The client hangs up while the upstream is silent (a model thinking, the next event a minute
- * away): the proxy sees the client's end of the connection and cancels the upstream request at
- * once; it does not wait for an event that would fail to write. */
-static void
-test_client_hangs_up_while_silent (Fixture       *f,
-                                   gconstpointer  data)
-{
-  g_autoptr(PmSimReply) reply = pm_sim_reply_new ("an answer whose second event is a minute away");
+  g_autoptr(PmSimReply) reply = pm_sim_reply_new (text);
   GInputStream *stream;
   SoupSession *session;
   PmRecord *record;
   gint64 deadline;
 
-  pm_sim_reply_set_delays (reply, 0, 60000);
+  pm_sim_reply_set_delays (reply, 0, between_ms);
   stream = open_stream (f, reply, &session);
 
   record = last_record (f);
@@ -1857,7 +1833,6 @@ test_client_hangs_up_while_silent (Fixture       *f,
   soup_session_abort (session);
   g_object_unref (session);
 
-  /* Well before the upstream's next event (60 s). */
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (pm_record_get_state (record) == PM_RECORD_STREAMING && g_get_monotonic_time () < deadline)
     {
@@ -1866,6 +1841,24 @@ test_client_hangs_up_while_silent (Fixture       *f,
     }
   g_assert_cmpint (pm_record_get_state (record), ==, PM_RECORD_FAILED);
   g_assert_cmpuint (pm_sim_upstream_get_n_streams_done (f->sim), ==, 0);
+}
+
+/* Mid-stream, events 50 ms apart. */
+static void
+test_client_disconnects (Fixture       *f,
+                         gconstpointer  data)
+{
+  hang_up (f, "a long answer that the client will not wait for at all", 50);
+}
+
+/* While the upstream is silent (a model thinking, the next event a minute away): the proxy sees
+ * the client's end of the connection and cancels the upstream request at once; it does not wait
+ * for an event that would fail to write. */
+static void
+test_client_hangs_up_while_silent (Fixture       *f,
+                                   gconstpointer  data)
+{
+  hang_up (f, "an answer whose second event is a minute away", 60000);
 }
 
 int
