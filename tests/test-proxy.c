@@ -709,6 +709,47 @@ test_chat_stream_with_usage (Fixture       *f,
   assert_record_matches_upstream (f, last_record (f), "gpt-5-mini");
 }
 
+/* A Chat client's stream translated from an Anthropic model ends with the usage-only chunk
+ * only when the client asked for it (stream_options.include_usage), as OpenAI's own does. */
+static void
+test_chat_translated_usage (Fixture       *f,
+                            gconstpointer  data)
+{
+  const char *bodies[] = {
+    "{\"model\":\"claude-haiku-4-5\",\"stream\":true,"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
+    "{\"model\":\"claude-haiku-4-5\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(TestResponse) r = test_post (f->url, "/v1/chat/completions", bodies[i], NULL, openai_headers);
+      guint n_usage = 0;
+      TestEvent *last;
+
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/messages");
+      g_assert_cmpuint (r->events->len, >=, 3);
+      for (guint j = 0; j < r->events->len; j++)
+        {
+          TestEvent *e = g_ptr_array_index (r->events, j);
+
+          n_usage += strstr (e->data, "\"usage\"") != NULL;
+        }
+      last = g_ptr_array_index (r->events, r->events->len - 1);
+      g_assert_cmpstr (last->data, ==, "[DONE]");
+      g_assert_cmpuint (n_usage, ==, i == 0 ? 0 : 1);
+      /* The record has the usage either way. */
+      {
+        PmUsage usage;
+
+        pm_record_get_usage (last_record (f), &usage);
+        g_assert_cmpint (usage.output, >, 0);
+      }
+    }
+}
+
 static void
 test_chat_whole (Fixture       *f,
                  gconstpointer  data)
@@ -1875,6 +1916,7 @@ main (int   argc,
   ADD ("/pm/proxy/anthropic/whole", NULL, test_anthropic_whole);
   ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
   ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);
+  ADD ("/pm/proxy/chat/translated-usage", NULL, test_chat_translated_usage);
   ADD ("/pm/proxy/chat/whole", NULL, test_chat_whole);
   ADD ("/pm/proxy/responses", NULL, test_responses);
   ADD ("/pm/proxy/upstream-errors", NULL, test_upstream_errors);

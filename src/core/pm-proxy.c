@@ -1756,6 +1756,12 @@ upstream_sent_cb (GObject      *object,
       x->passthrough = (x->upstream_api == x->client_api) && !x->strip_usage;
       if (x->upstream_api != x->client_api)
         x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
+      if (x->translator != NULL && x->client_api == PM_API_OPENAI_CHAT)
+        {
+          /* Not stripped from the translator's output: never written (its usage chunk). */
+          pm_stream_translator_set_chat_usage (x->translator, !x->strip_usage);
+          x->strip_usage = FALSE;
+        }
 
       exchange_read_more (x);
     }
@@ -2170,8 +2176,11 @@ exchange_try_next (Exchange *x)
     /* model_names templates, then the gateway's naming ("anthropic/claude-sonnet-4.5"). */
     x->upstream_model = pm_gateway_model_name (x->provider, x->model_info, model_id);
 
+  /* A Chat client gets the usage-only chunk only when it asked for it (stream_options.
+   * include_usage): from a Chat upstream the proxy asks for it anyway and drops it, a
+   * translated stream leaves it out. */
   x->strip_usage = FALSE;
-  if (x->client_api == PM_API_OPENAI_CHAT && x->upstream_api == PM_API_OPENAI_CHAT && x->client_stream)
+  if (x->client_api == PM_API_OPENAI_CHAT && x->client_stream)
     {
       JsonNode *body = pm_request_get_body (x->request);
       JsonObject *options = NULL;

@@ -57,6 +57,7 @@ struct _PmStreamTranslator
   GHashTable  *ignored;      /* upstream Anthropic block indices we skip (redacted thinking) */
 
   GHashTable  *tool_names;   /* shortened → the client's own (NULL: none) */
+  gboolean     chat_usage;   /* Chat: the usage chunk at the end (stream_options.include_usage) */
 
   PmTokens     tokens;
   char        *stop_reason;  /* Anthropic vocabulary */
@@ -90,6 +91,7 @@ pm_stream_translator_new (PmApi       from,
   self->from = from;
   self->to = to;
   self->client_model = g_strdup (client_model);
+  self->chat_usage = TRUE;
   self->created = g_get_real_time () / G_USEC_PER_SEC;
   self->blocks = g_ptr_array_new_with_free_func (block_free);
   self->tools = g_hash_table_new (g_str_hash, g_str_equal);
@@ -701,7 +703,8 @@ emit_done (PmStreamTranslator *self,
 
     case PM_API_OPENAI_CHAT:
       emit_chat_chunk (self, out, json_object_new (), _pm_stop_reason_to_finish (stop), NULL);
-      emit_chat_chunk (self, out, NULL, NULL, _pm_tokens_to_usage (&self->tokens, PM_API_OPENAI_CHAT));
+      if (self->chat_usage)
+        emit_chat_chunk (self, out, NULL, NULL, _pm_tokens_to_usage (&self->tokens, PM_API_OPENAI_CHAT));
       _pm_sse_append (out, NULL, "[DONE]");
       break;
 
@@ -1111,6 +1114,15 @@ pm_stream_translator_set_client_request (PmStreamTranslator *self,
   g_clear_pointer (&self->tool_names, g_hash_table_unref);
   if (client_body != NULL && self->from != self->to)
     self->tool_names = _pm_tool_name_map (client_body);
+}
+
+void
+pm_stream_translator_set_chat_usage (PmStreamTranslator *self,
+                                     gboolean            include)
+{
+  g_return_if_fail (self != NULL);
+
+  self->chat_usage = include;
 }
 
 gboolean

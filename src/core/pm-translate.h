@@ -100,6 +100,10 @@ void                pm_stream_translator_finish (PmStreamTranslator  *self,
  * OpenAI's 64 characters) come back as the client wrote them. */
 void                pm_stream_translator_set_client_request (PmStreamTranslator *self,
                                                              JsonNode           *client_body);
+/* Chat clients: whether the stream ends with the usage-only chunk (default TRUE). OpenAI sends
+ * it only when the request asked for stream_options.include_usage. */
+void                pm_stream_translator_set_chat_usage (PmStreamTranslator *self,
+                                                         gboolean            include);
 /* The client's stream has ended (completed or error event sent). */
 gboolean            pm_stream_translator_is_done (PmStreamTranslator *self);
 
