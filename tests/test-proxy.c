@@ -14,6 +14,7 @@
 #include "pm-sim-upstream.h"
 #include "pm-store.h"
 #include "pm-test-utils.h"
+#include "pm-translate.h"
 #include "pm-usage.h"
 #include "test-proxy-common.h"
 
@@ -1099,6 +1100,79 @@ test_local_endpoints (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pm_proxy_get_log (f->proxy))), ==, 0);
 }
 
+/* Claude served through an OpenAI Chat API (a gateway such as OpenRouter). */
+static const FixtureOptions only_chat = {
+  .pool = "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim-chat\"}]",
+};
+
+/* Claude Code with an MCP tool whose name is over OpenAI's 64 characters, served through an
+ * OpenAI Chat API: the name goes upstream shortened and the tool call comes back with the client's own
+ * name, streamed and whole. */
+static void
+test_long_tool_name_back (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *long_name = "mcp__claude_ai_Google_Drive__search_files_in_shared_drives_with_full_text_query";
+
+  for (guint stream = 0; stream < 2; stream++)
+    {
+      g_autofree char *body = g_strdup_printf (
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"stream\":%s,"
+        "\"tools\":[{\"name\":\"%s\",\"input_schema\":{\"type\":\"object\"}}],"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"Find the budget sheet.\"}]}",
+        stream ? "true" : "false", long_name);
+      g_autoptr(JsonNode) request = json_from_string (body, NULL);
+      g_autoptr(JsonNode) upstream = pm_translate_request (PM_API_ANTHROPIC, PM_API_OPENAI_CHAT, request, TRUE, NULL);
+      const char *short_name = json_object_get_string_member (json_object_get_object_member (
+        json_array_get_object_element (json_object_get_array_member (json_node_get_object (upstream), "tools"), 0),
+        "function"), "name");
+      g_autoptr(PmSimReply) reply = pm_sim_reply_new (NULL);
+      g_autoptr(TestResponse) r = NULL;
+      g_autofree char *sent_name = NULL;
+      const char *got = NULL;
+
+      g_assert_cmpuint (strlen (short_name), <=, 64);
+      pm_sim_reply_add_tool_call (reply, short_name, "{\"query\":\"budget\"}");
+      pm_sim_upstream_push_reply (f->sim, reply);
+      r = test_post (f->url, "/v1/messages", body, NULL, anthropic_headers);
+      g_assert_cmpuint (r->status, ==, 200);
+      g_assert_cmpstr (pm_sim_upstream_get_last_path (f->sim), ==, "/v1/chat/completions");
+      sent_name = g_strdup (json_object_get_string_member (json_object_get_object_member (
+        json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (pm_sim_upstream_get_last_json (f->sim)), "tools"), 0), "function"), "name"));
+      g_assert_cmpstr (sent_name, ==, short_name);
+
+      if (stream)
+        {
+          for (guint i = 0; i < r->events->len && got == NULL; i++)
+            {
+              TestEvent *e = g_ptr_array_index (r->events, i);
+              g_autoptr(JsonNode) node = NULL;
+
+              if (g_strcmp0 (e->event, "content_block_start") != 0)
+                continue;
+              node = json_from_string (e->data, NULL);
+              if (g_strcmp0 (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "content_block"), "type"), "tool_use") == 0)
+                got = g_intern_string (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "content_block"), "name"));
+            }
+        }
+      else
+        {
+          g_autoptr(JsonNode) node = test_response_json (r);
+          JsonArray *content = json_object_get_array_member (json_node_get_object (node), "content");
+
+          for (guint i = 0; i < json_array_get_length (content) && got == NULL; i++)
+            {
+              JsonObject *b = json_array_get_object_element (content, i);
+
+              if (g_strcmp0 (json_object_get_string_member (b, "type"), "tool_use") == 0)
+                got = g_intern_string (json_object_get_string_member (b, "name"));
+            }
+        }
+      g_assert_cmpstr (got, ==, long_name);
+    }
+}
+
 static const FixtureOptions two_anthropic = {
   .pool = "[{\"id\": \"claude-sonnet-4-5\", \"provider\": \"sim-anthropic\"},"
           " {\"id\": \"claude-haiku-4-5\", \"provider\": \"sim-anthropic\"}]",
@@ -1917,6 +1991,7 @@ main (int   argc,
   ADD ("/pm/proxy/chat/stream", NULL, test_chat_stream);
   ADD ("/pm/proxy/chat/stream-with-usage", NULL, test_chat_stream_with_usage);
   ADD ("/pm/proxy/chat/translated-usage", NULL, test_chat_translated_usage);
+  ADD ("/pm/proxy/anthropic/long-tool-name-back", &only_chat, test_long_tool_name_back);
   ADD ("/pm/proxy/chat/whole", NULL, test_chat_whole);
   ADD ("/pm/proxy/responses", NULL, test_responses);
   ADD ("/pm/proxy/upstream-errors", NULL, test_upstream_errors);

@@ -1577,8 +1577,10 @@ exchange_whole_done (Exchange *x)
 
     if (x->upstream_api != x->client_api)
       {
-        g_autoptr(JsonNode) translated = pm_translate_response (x->upstream_api, x->client_api, node,
-                                                                x->upstream_model, &error);
+        /* Tool names shortened for OpenAI (over 64 characters) go back as the client wrote them. */
+        g_autoptr(JsonNode) translated = pm_translate_response_for_request (x->upstream_api, x->client_api, node,
+                                                                            x->upstream_model,
+                                                                            pm_request_get_body (x->request), &error);
 
         if (translated == NULL)
           {
@@ -1755,7 +1757,11 @@ upstream_sent_cb (GObject      *object,
       x->parser = pm_sse_parser_new ();
       x->passthrough = (x->upstream_api == x->client_api) && !x->strip_usage;
       if (x->upstream_api != x->client_api)
-        x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
+        {
+          x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
+          /* Tool names shortened for OpenAI (over 64 characters) go back as the client wrote them. */
+          pm_stream_translator_set_client_request (x->translator, pm_request_get_body (x->request));
+        }
       if (x->translator != NULL && x->client_api == PM_API_OPENAI_CHAT)
         {
           /* Not stripped from the translator's output: never written (its usage chunk). */
