@@ -395,23 +395,25 @@ redact_secrets (const char *text,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Detaches *source from its context, if any, and drops the reference. */
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 static void
 exchange_clear_attempt (Exchange *x)
 {
-  if (x->timer != NULL)
-    {
-      g_source_destroy (x->timer);
-      g_clear_pointer (&x->timer, g_source_unref);
-    }
+  clear_source (&x->timer);
   g_clear_pointer (&x->attempt_decision, pm_decision_free);
   g_clear_pointer (&x->upstream_model, g_free);
   wipe_string (&x->key);
   g_clear_object (&x->upstream);
-  if (x->read_source != NULL)
-    {
-      g_source_destroy (x->read_source);
-      g_clear_pointer (&x->read_source, g_source_unref);
-    }
+  clear_source (&x->read_source);
   g_clear_object (&x->stream);
   g_clear_object (&x->cancellable);
   if (x->session >= 0)
@@ -448,11 +450,7 @@ exchange_unref (Exchange *x)
     g_signal_handler_disconnect (x->msg, x->finished_id);
   if (x->wrote_data_id != 0)
     g_clear_signal_handler (&x->wrote_data_id, x->msg);
-  if (x->explain_timer != NULL)
-    {
-      g_source_destroy (x->explain_timer);
-      g_clear_pointer (&x->explain_timer, g_source_unref);
-    }
+  clear_source (&x->explain_timer);
   g_clear_object (&x->msg);
   g_clear_pointer (&x->request_id, g_free);
   g_clear_pointer (&x->request, pm_request_unref);
@@ -506,11 +504,7 @@ exchange_explain_record (Exchange *x,
   g_autofree char *provider = NULL;
   g_autofree char *summary = NULL;
 
-  if (x->explain_timer != NULL)
-    {
-      g_source_destroy (x->explain_timer);
-      g_clear_pointer (&x->explain_timer, g_source_unref);
-    }
+  clear_source (&x->explain_timer);
   if (x->explained || x->record == NULL || x->decision == NULL)
     return;
   x->explained = TRUE;
@@ -652,11 +646,7 @@ static void
 exchange_arm_timer (Exchange *x,
                     guint     seconds)
 {
-  if (x->timer != NULL)
-    {
-      g_source_destroy (x->timer);
-      g_clear_pointer (&x->timer, g_source_unref);
-    }
+  clear_source (&x->timer);
   if (seconds == 0)
     return;
 
@@ -685,16 +675,8 @@ exchange_arm_timer (Exchange *x,
 static void
 client_io_close (Exchange *x)
 {
-  if (x->client_writable != NULL)
-    {
-      g_source_destroy (x->client_writable);
-      g_clear_pointer (&x->client_writable, g_source_unref);
-    }
-  if (x->client_readable != NULL)
-    {
-      g_source_destroy (x->client_readable);
-      g_clear_pointer (&x->client_readable, g_source_unref);
-    }
+  clear_source (&x->client_writable);
+  clear_source (&x->client_readable);
   g_clear_pointer (&x->client_buf, g_byte_array_unref);
   g_clear_object (&x->client_socket);
 }
@@ -725,11 +707,7 @@ client_io_gone (Exchange *x)
       return;
     }
   x->client_gone = TRUE;
-  if (x->client_writable != NULL)
-    {
-      g_source_destroy (x->client_writable);
-      g_clear_pointer (&x->client_writable, g_source_unref);
-    }
+  clear_source (&x->client_writable);
   g_byte_array_set_size (x->client_buf, 0);
   if (x->client_closing)
     client_io_finish (x);
@@ -789,11 +767,7 @@ client_io_after_write (Exchange *x,
         }
       return;
     }
-  if (x->client_writable != NULL)
-    {
-      g_source_destroy (x->client_writable);
-      g_clear_pointer (&x->client_writable, g_source_unref);
-    }
+  clear_source (&x->client_writable);
   if (x->client_closing)
     client_io_finish (x);
 }
@@ -1761,12 +1735,9 @@ upstream_sent_cb (GObject      *object,
           x->translator = pm_stream_translator_new (x->upstream_api, x->client_api, x->upstream_model);
           /* Tool names shortened for OpenAI (over 64 characters) go back as the client wrote them. */
           pm_stream_translator_set_client_request (x->translator, pm_request_get_body (x->request));
-        }
-      if (x->translator != NULL && x->client_api == PM_API_OPENAI_CHAT)
-        {
-          /* Not stripped from the translator's output: never written (its usage chunk). */
-          pm_stream_translator_set_chat_usage (x->translator, !x->strip_usage);
-          x->strip_usage = FALSE;
+          /* A Chat client's usage chunk: the translator writes it only when asked for. */
+          if (x->client_api == PM_API_OPENAI_CHAT)
+            pm_stream_translator_set_chat_usage (x->translator, !x->strip_usage);
         }
 
       exchange_read_more (x);
