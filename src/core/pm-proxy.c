@@ -28,6 +28,7 @@
 #include "pm-request-private.h"
 #include "pm-router.h"
 #include "pm-soup-fix.h"
+#include "pm-upstream.h"
 #include "pm-sse.h"
 #include "pm-store.h"
 #include "pm-translate.h"
@@ -41,8 +42,6 @@
 #define MAX_ERROR_BODY     (1024 * 1024)
 #define KEY_CACHE_US       (30 * G_USEC_PER_SEC)
 #define DEFAULT_LOG_ITEMS 10000   /* the live list; older records are compacted (pm-request-log.c) */
-#define MAX_SESSIONS         16
-#define SESSION_STREAMS      32   /* attempts per session before another is opened */
 #define MAX_PROMPT_CHARS   8000
 #define LISTEN_BACKLOG     1024
 
@@ -59,12 +58,7 @@ struct _PmProxy
   PmGuard       *guard;         /* localhost security and limits (pm-guard.h) */
 
   SoupServer    *server;
-  /* Upstream sessions, created as load needs them: libsoup 3.2 looks a message up by a linear
-   * walk of its session's whole queue on connection events (g_list_find_custom →
-   * g_weak_ref_get), O(streams²) on one session; spread over several, each queue stays short. */
-  SoupSession   *sessions[MAX_SESSIONS];
-  guint          session_load[MAX_SESSIONS];   /* attempts in flight on each */
-  guint          n_sessions;
+  PmUpstream    *upstream;      /* kept-alive connections to providers (pm-upstream.h) */
   GMainContext  *context;
   guint          port;
   PmSocketReleaser *sockets;    /* libsoup 3.2's leaked reference to each accepted socket */
@@ -127,9 +121,8 @@ typedef struct
   PmProviderConfig   *provider;        /* borrowed from the config */
   PmApi               upstream_api;
   char               *upstream_model;
-  SoupMessage        *upstream;
-  int                 session;        /* index in proxy->sessions while an attempt holds one, else -1 */
-  GInputStream       *stream;
+  SoupMessageHeaders *upstream_headers; /* the answer's */
+  GInputStream       *stream;          /* the answer's body (a PmUpstreamBody) */
   GSource            *read_source;     /* the stream readable again (exchange_pump) */
   char               *read_buf;        /* READ_SIZE bytes for exchange_pump */
   GCancellable       *cancellable;
@@ -176,7 +169,6 @@ static void client_io_close     (Exchange *x);
 static void copy_upstream_headers (Exchange *x);
 static void exchange_read_more  (Exchange *x);
 static void exchange_pump       (Exchange *x);
-static guint pick_session       (PmProxy  *self);
 static void send_raw_to_client  (Exchange   *x,
                                  const char *data,
                                  gsize       len);
@@ -412,15 +404,10 @@ exchange_clear_attempt (Exchange *x)
   g_clear_pointer (&x->attempt_decision, pm_decision_free);
   g_clear_pointer (&x->upstream_model, g_free);
   wipe_string (&x->key);
-  g_clear_object (&x->upstream);
+  g_clear_pointer (&x->upstream_headers, soup_message_headers_unref);
   clear_source (&x->read_source);
   g_clear_object (&x->stream);
   g_clear_object (&x->cancellable);
-  if (x->session >= 0)
-    {
-      x->proxy->session_load[x->session]--;
-      x->session = -1;
-    }
   g_clear_pointer (&x->translator, pm_stream_translator_free);
   g_clear_pointer (&x->parser, pm_sse_parser_free);
   if (x->whole != NULL)
@@ -1436,7 +1423,7 @@ exchange_whole_done (Exchange *x)
     {
       g_autofree char *body = NULL;
       g_autofree char *summary = NULL;
-      SoupMessageHeaders *up = soup_message_get_response_headers (x->upstream);
+      SoupMessageHeaders *up = x->upstream_headers;
       const char *retry_after = soup_message_headers_get_one (up, "retry-after");
 
       /* A gateway's own refusal (quota, budget, model not allowed …) another candidate may not
@@ -1643,7 +1630,7 @@ whole_read_more (Exchange *x)
 static void
 copy_upstream_headers (Exchange *x)
 {
-  SoupMessageHeaders *up = soup_message_get_response_headers (x->upstream);
+  SoupMessageHeaders *up = x->upstream_headers;
   SoupMessageHeaders *down = soup_server_message_get_response_headers (x->msg);
   SoupMessageHeadersIter iter;
   const char *name;
@@ -1681,9 +1668,10 @@ upstream_sent_cb (GObject      *object,
 {
   Exchange *x = user_data;
   g_autoptr(GError) error = NULL;
+  PmUpstreamBody *body = pm_upstream_send_finish (PM_UPSTREAM (object), result, &error);
   const char *content_type;
 
-  x->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  x->stream = G_INPUT_STREAM (body);
 
   if (x->done || x->client_finished)
     {
@@ -1720,8 +1708,9 @@ upstream_sent_cb (GObject      *object,
       return;
     }
 
-  x->upstream_status = soup_message_get_status (x->upstream);
-  content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (x->upstream), NULL);
+  x->upstream_status = pm_upstream_body_get_status (body);
+  x->upstream_headers = soup_message_headers_ref (pm_upstream_body_get_headers (body));
+  content_type = soup_message_headers_get_content_type (x->upstream_headers, NULL);
 
   if (x->upstream_status >= 200 && x->upstream_status < 300 &&
       g_strcmp0 (content_type, "text/event-stream") == 0)
@@ -1809,7 +1798,8 @@ exchange_send (Exchange   *x,
   g_autoptr(GBytes) bytes = NULL;
   g_autofree char *url = NULL;
   g_autofree char *text = NULL;
-  SoupMessageHeaders *headers;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   const char *requested;
   const PmModelInfo *requested_info;
   gboolean model_changed;
@@ -1876,23 +1866,20 @@ exchange_send (Exchange   *x,
   }
   url = upstream_url (x->provider, x->compact);
 
-  x->upstream = soup_message_new ("POST", url);
-  if (x->upstream == NULL)
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
     {
       g_autofree char *message = g_strdup_printf ("Provider “%s” has an invalid base_url", x->provider->id);
 
       exchange_fail (x, 502, "api_error", message);
       return;
     }
-  /* libsoup opens a new connection for every POST unless told it may reuse an idle one
-   * (a POST is not idempotent, so it will not resend one on a connection the server closed
-   * meanwhile). The upstream APIs are keep-alive and a request that finds the connection
-   * closed was never read, so reuse: no TCP (and TLS) handshake per request, and no pile of
-   * idle connections. */
-  soup_message_add_flags (x->upstream, SOUP_MESSAGE_IDEMPOTENT);
-  soup_message_set_request_body_from_bytes (x->upstream, "application/json", bytes);
-  headers = soup_message_get_request_headers (x->upstream);
+  /* Kept-alive connections are reused (no TCP and TLS handshake per request); a request that
+   * finds one closed by the server was never read, and goes again on a new one. */
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   soup_message_headers_replace (headers, "user-agent", "pointsman/" PACKAGE_VERSION);
+  soup_message_headers_replace (headers, "content-type", "application/json");
   soup_message_headers_replace (headers, "accept", x->client_stream ? "text/event-stream" : "application/json");
 
   if (x->upstream_api == PM_API_ANTHROPIC)
@@ -1915,47 +1902,14 @@ exchange_send (Exchange   *x,
   if (x->cancellable == NULL)
     x->cancellable = g_cancellable_new ();
   exchange_arm_timer (x, pm_config_get_connect_timeout (self->config));
-  x->session = pick_session (self);
-  self->session_load[x->session]++;
-  soup_session_send_async (self->sessions[x->session], x->upstream, G_PRIORITY_DEFAULT, x->cancellable,
-                           upstream_sent_cb, exchange_ref (x));
+  pm_upstream_send_async (self->upstream, "POST", uri, headers, bytes, x->cancellable,
+                          upstream_sent_cb, exchange_ref (x));
   if (!x->explained && x->explain_timer == NULL)
     {
       x->explain_timer = g_timeout_source_new (EXPLAIN_AFTER_MS);
       g_source_set_callback (x->explain_timer, explain_timer_cb, x, NULL);
       g_source_attach (x->explain_timer, x->proxy->context);
     }
-}
-
-static SoupSession *
-new_session (PmProxy *self)
-{
-  return soup_session_new_with_options ("max-conns-per-host", 64,
-                                        "max-conns", 256,
-                                        "timeout", 0,
-                                        "idle-timeout", pm_config_get_idle_timeout (self->config),
-                                        "user-agent", "pointsman/" PACKAGE_VERSION,
-                                        NULL);
-}
-
-/* The least loaded session, the first one on a tie (so requests one after another reuse the
- * same kept-alive connection); another one once every session carries SESSION_STREAMS. */
-static guint
-pick_session (PmProxy *self)
-{
-  guint best = 0;
-
-  for (guint i = 1; i < self->n_sessions; i++)
-    if (self->session_load[i] < self->session_load[best])
-      best = i;
-  if (self->n_sessions == 0 ||
-      (self->session_load[best] >= SESSION_STREAMS && self->n_sessions < MAX_SESSIONS))
-    {
-      best = self->n_sessions++;
-      self->sessions[best] = new_session (self);
-      self->session_load[best] = 0;
-    }
-  return best;
 }
 
 static void
@@ -2452,7 +2406,6 @@ handle_proxied (PmProxy           *self,
     return;
 
   x = g_new0 (Exchange, 1);
-  x->session = -1;
   g_atomic_ref_count_init (&x->ref_count);   /* owned until the client message is finished */
   x->proxy = g_object_ref (self);
   x->msg = g_object_ref (msg);
@@ -2659,9 +2612,7 @@ pm_proxy_dispose (GObject *object)
   PmProxy *self = (PmProxy *)object;
 
   pm_proxy_stop (self);
-  for (guint i = 0; i < self->n_sessions; i++)
-    g_clear_object (&self->sessions[i]);
-  self->n_sessions = 0;
+  g_clear_object (&self->upstream);
   g_clear_object (&self->config);
   g_clear_object (&self->catalog);
   g_clear_object (&self->router);
@@ -2812,11 +2763,10 @@ pm_proxy_start (PmProxy  *self,
   if (self->server != NULL)
     return TRUE;
 
-  if (self->n_sessions == 0)
-    pick_session (self);
-
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
+  if (self->upstream == NULL)
+    self->upstream = pm_upstream_new (pm_config_get_idle_timeout (self->config));
   if (self->sockets == NULL)
     self->sockets = pm_socket_releaser_new (self->context);
 
@@ -2879,6 +2829,8 @@ pm_proxy_stop (PmProxy *self)
     }
   g_clear_object (&self->server);
   pm_socket_releaser_flush (self->sockets);
+  if (self->upstream != NULL)
+    pm_upstream_close_idle (self->upstream);
   self->port = 0;
   self->stopping = FALSE;
 
