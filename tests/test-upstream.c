@@ -62,6 +62,7 @@ struct _Server
   int              n_peer_closed; /* connections the client closed */
   int              n_closed;      /* connections the server is done with */
   int              n_tls_failed;
+  const char      *early;         /* answered after the request's head, its body unread; closes */
 };
 
 struct _Conn
@@ -201,6 +202,26 @@ conn_thread (gpointer data)
           g_atomic_int_inc (&s->n_tls_failed);
           more = FALSE;
         }
+    }
+
+  if (s->early != NULL)
+    {
+      /* A gateway refusing a body too large: the answer after the head, then the connection
+       * closed with the rest of the body unread (the client's write fails). */
+      GInputStream *in = g_io_stream_get_input_stream (c->stream);
+
+      while (c->buf->len == 0 || g_strstr_len ((const char *) c->buf->data, c->buf->len, "\r\n\r\n") == NULL)
+        {
+          guint8 chunk[4096];
+          gssize n = g_input_stream_read (in, chunk, sizeof chunk, NULL, NULL);
+
+          if (n <= 0)
+            break;
+          g_byte_array_append (c->buf, chunk, n);
+        }
+      g_atomic_int_inc (&s->n_requests);
+      conn_write (c, s->early, -1, FALSE);
+      more = FALSE;
     }
 
   while (more)
@@ -1156,6 +1177,38 @@ test_large_request (void)
   assert_same_sum (got, payload);
 }
 
+/* The server answers (413) before it read the body and closes: that answer, not the failed write. */
+static void
+test_early_answer (void)
+{
+  g_autoptr(Server) s = server_new (NULL, NULL);
+  g_autoptr(PmUpstream) up = pm_upstream_new (30);
+  g_autoptr(GByteArray) big = g_byte_array_new ();
+  g_autoptr(GBytes) payload = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(PmUpstreamBody) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  s->early = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\n\r\ntoo large";
+  server_start (s);
+  url = server_url (s, "/upload");
+  /* More than loopback's socket buffers take, so that the write is still going on. */
+  for (guint i = 0; i < 32; i++)
+    {
+      g_autoptr(GBytes) chunk = random_bytes (i);
+
+      g_byte_array_append (big, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+    }
+  payload = g_byte_array_free_to_bytes (g_steal_pointer (&big));
+
+  body = send_full (up, url, NULL, payload, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pm_upstream_body_get_status (body), ==, 413);
+  assert_body (body, "too large");
+  /* The request was not all written: the connection is not kept. */
+  g_assert_cmpuint (pm_upstream_get_n_idle (up), ==, 0);
+}
+
 static void
 test_large_response (void)
 {
@@ -1277,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/pm/upstream/error/cancel", test_error_cancel);
   g_test_add_func ("/pm/upstream/large-request", test_large_request);
   g_test_add_func ("/pm/upstream/large-response", test_large_response);
+  g_test_add_func ("/pm/upstream/early-answer", test_early_answer);
   g_test_add_func ("/pm/upstream/tls", test_tls);
 
   return g_test_run ();

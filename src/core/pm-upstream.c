@@ -327,6 +327,7 @@ send_free (Send *send)
 static void send_connect (GTask *task);
 static void send_write   (GTask *task);
 static void send_read    (GTask *task);
+static gboolean send_parse_head (GTask *task);
 
 static void
 send_clear_source (Send *send)
@@ -467,6 +468,17 @@ send_write (GTask *task)
                                                          &wrote, g_task_get_cancellable (task), &error);
       if (ret == G_POLLABLE_RETURN_FAILED)
         {
+          /* A server may answer before it read the whole request (413 for a body too large)
+           * and close: its answer, if it is there, says more than the failed write. */
+          while (send->written > 0 && conn_fill (send->conn, HEAD_MAX, FALSE, NULL, NULL) > 0)
+            {
+              send->got_bytes = TRUE;
+              if (send_parse_head (task))
+                {
+                  g_error_free (error);
+                  return;
+                }
+            }
           send_failed (task, error);
           return;
         }
@@ -582,6 +594,9 @@ send_parse_head (GTask *task)
   body->reason = g_steal_pointer (&reason);
   body->keep_alive = version == SOUP_HTTP_1_1 ? !is_token_in (headers, "Connection", "close")
                                               : is_token_in (headers, "Connection", "keep-alive");
+  /* An answer before the whole request went out: the connection cannot carry another. */
+  if (send->written < g_bytes_get_size (send->head) + (send->body != NULL ? g_bytes_get_size (send->body) : 0))
+    body->keep_alive = FALSE;
 
   if (status == 204 || status == 304 || g_str_equal (send->method, "HEAD"))
     {
