@@ -36,7 +36,7 @@ typedef struct
   GSocket       *socket;
   GInputStream  *in;
   GOutputStream *out;
-  guint8        *buf;         /* read, not consumed yet: buf[start, end) */
+  guint8        *buf;         /* read, not consumed yet: buf[start, end); NULL while idle */
   gsize          start;
   gsize          end;
   gsize          size;
@@ -108,8 +108,6 @@ conn_new (PmUpstream        *pool,
   conn->socket = g_object_ref (g_socket_connection_get_socket (connection));
   conn->in = g_io_stream_get_input_stream (conn->io);
   conn->out = g_io_stream_get_output_stream (conn->io);
-  conn->size = BUF_SIZE;
-  conn->buf = g_malloc (conn->size);
   /* A request goes out in one write; its answer's events must not wait for an ACK either. */
   g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   pool->n_connected++;
@@ -148,6 +146,11 @@ conn_fill (Conn          *conn,
 {
   gssize n;
 
+  if (conn->buf == NULL)
+    {
+      conn->size = BUF_SIZE;
+      conn->buf = g_malloc (conn->size);
+    }
   if (conn->start > 0 && conn->start == conn->end)
     conn->start = conn->end = 0;
   if (conn->end == conn->size && conn->start > 0)
@@ -178,11 +181,12 @@ static gboolean
 conn_alive (Conn *conn)
 {
   g_autoptr(GError) error = NULL;
+  guint8 byte;
   gssize n;
 
   if (conn_buffered (conn) > 0)
     return FALSE;
-  n = conn_fill (conn, conn->size, FALSE, NULL, &error);
+  n = g_pollable_stream_read (conn->in, &byte, 1, FALSE, NULL, &error);
   return n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
 }
 
@@ -213,6 +217,9 @@ pool_put (PmUpstream *self,
       return;
     }
   conn->idle_since = g_get_monotonic_time ();
+  /* Up to MAX_IDLE_PER_HOST idle connections per host: no read buffer while idle. */
+  g_clear_pointer (&conn->buf, g_free);
+  conn->size = 0;
   conn->start = conn->end = 0;
   g_queue_push_tail (queue, conn);
   self->n_idle++;
