@@ -791,7 +791,14 @@ pm_upstream_send_async (PmUpstream          *self,
   if (port < 0)
     port = send->tls ? 443 : 80;
   send->key = g_strdup_printf ("%s://%s:%d", send->tls ? "https" : "http", g_uri_get_host (uri), port);
-  send->address = g_network_address_new (g_uri_get_host (uri), port);
+  {
+    /* From the URI, so that the proxy resolver sees its scheme (http_proxy, https_proxy). */
+    g_autofree char *text = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO | G_URI_HIDE_AUTH_PARAMS);
+
+    send->address = g_network_address_parse_uri (text, port, NULL);
+    if (send->address == NULL)
+      send->address = g_network_address_new (g_uri_get_host (uri), port);
+  }
   send->method = g_strdup (method);
   send->head = build_head (method, uri, headers, body);
   send->body = body != NULL && g_bytes_get_size (body) > 0 ? g_bytes_ref (body) : NULL;
