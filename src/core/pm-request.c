@@ -2051,9 +2051,8 @@ pm_request_new_for_path (PmApi        api,
   detect_step (self);
   detect_session (self);
 
-  self->features_json = build_features_json (self);
-  json_node_seal (self->features_json);
-
+  /* The features' JSON is built when an explanation first asks for it
+   * (pm_request_features_to_json), after the request went upstream. */
   return self;
 }
 
@@ -2359,15 +2358,27 @@ build_features_json (PmRequest *self)
 JsonNode *
 pm_request_features_to_json (PmRequest *self)
 {
+  JsonNode *node;
+
   g_return_val_if_fail (self != NULL, NULL);
 
-  /* Built once per request (explanations include it on every decision); the object inside
-   * is sealed, so sharing it is safe. */
-  if (self->features_json == NULL)
+  /* Built once per request, on first use (explanations include it on every decision, from
+   * whichever thread explains); the object inside is sealed, so sharing it is safe. Two threads
+   * asking at once may both build it: one keeps its copy. */
+  node = g_atomic_pointer_get (&self->features_json);
+  if (node == NULL)
     {
-      self->features_json = build_features_json (self);
-      json_node_seal (self->features_json);
+      JsonNode *built = build_features_json (self);
+
+      json_node_seal (built);
+      if (g_atomic_pointer_compare_and_exchange (&self->features_json, NULL, built))
+        node = built;
+      else
+        {
+          json_node_unref (built);
+          node = g_atomic_pointer_get (&self->features_json);
+        }
     }
 
-  return json_node_copy (self->features_json);
+  return json_node_copy (node);
 }
