@@ -41,7 +41,6 @@ typedef struct
   gsize          end;
   gsize          size;
   gint64         idle_since;
-  guint          n_requests;
 } Conn;
 
 struct _PmUpstream
@@ -430,15 +429,25 @@ send_connect (GTask *task)
   g_socket_client_connect_async (client, send->address, g_task_get_cancellable (task), connected_cb, task);
 }
 
+static gsize
+send_total (Send *send)
+{
+  return g_bytes_get_size (send->head) + (send->body != NULL ? g_bytes_get_size (send->body) : 0);
+}
+
+/* The socket can take more of the request, or has some of the answer. */
 static gboolean
-send_writable_cb (GObject  *stream,
-                  gpointer  user_data)
+send_ready_cb (GObject  *stream,
+               gpointer  user_data)
 {
   GTask *task = user_data;
   Send *send = g_task_get_task_data (task);
 
   g_clear_pointer (&send->source, g_source_unref);   /* removed by the return below */
-  send_write (task);
+  if (send->written < send_total (send))
+    send_write (task);
+  else
+    send_read (task);
   return G_SOURCE_REMOVE;
 }
 
@@ -450,7 +459,7 @@ send_write (GTask *task)
   gsize head_len = g_bytes_get_size (send->head);
   gsize body_len = send->body != NULL ? g_bytes_get_size (send->body) : 0;
 
-  while (send->written < head_len + body_len)
+  while (send->written < send_total (send))
     {
       GOutputVector vectors[2];
       guint n_vectors = 0;
@@ -493,27 +502,14 @@ send_write (GTask *task)
         {
           send->source = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (send->conn->out),
                                                                  g_task_get_cancellable (task));
-          g_source_set_callback (send->source, G_SOURCE_FUNC (send_writable_cb), task, NULL);
+          g_source_set_callback (send->source, G_SOURCE_FUNC (send_ready_cb), task, NULL);
           g_source_attach (send->source, g_task_get_context (task));
           return;
         }
       send->written += wrote;
     }
 
-  send->conn->n_requests++;
   send_read (task);
-}
-
-static gboolean
-send_readable_cb (GObject  *stream,
-                  gpointer  user_data)
-{
-  GTask *task = user_data;
-  Send *send = g_task_get_task_data (task);
-
-  g_clear_pointer (&send->source, g_source_unref);   /* removed by the return below */
-  send_read (task);
-  return G_SOURCE_REMOVE;
 }
 
 /* The end of the head in buf[from, end): the offset just past its blank line, or 0. */
@@ -602,7 +598,7 @@ send_parse_head (GTask *task)
   body->keep_alive = version == SOUP_HTTP_1_1 ? !is_token_in (headers, "Connection", "close")
                                               : is_token_in (headers, "Connection", "keep-alive");
   /* An answer before the whole request went out: the connection cannot carry another. */
-  if (send->written < g_bytes_get_size (send->head) + (send->body != NULL ? g_bytes_get_size (send->body) : 0))
+  if (send->written < send_total (send))
     body->keep_alive = FALSE;
 
   if (status == 204 || status == 304 || g_str_equal (send->method, "HEAD"))
@@ -676,7 +672,7 @@ send_read (GTask *task)
 
   send->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (send->conn->in),
                                                         g_task_get_cancellable (task));
-  g_source_set_callback (send->source, G_SOURCE_FUNC (send_readable_cb), task, NULL);
+  g_source_set_callback (send->source, G_SOURCE_FUNC (send_ready_cb), task, NULL);
   g_source_attach (send->source, g_task_get_context (task));
 }
 
