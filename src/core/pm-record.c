@@ -606,8 +606,9 @@ set_string_member (JsonObject *object,
  * Everything the record holds, as one JSON object: the store's rows and
  * /pointsman/v1/requests use this shape. The explanation is embedded as JSON.
  */
-JsonNode *
-pm_record_to_json (PmRecord *self)
+static JsonNode *
+record_to_json (PmRecord *self,
+                gboolean  explanation_as_text)
 {
   JsonObject *o;
   JsonObject *usage;
@@ -655,7 +656,13 @@ pm_record_to_json (PmRecord *self)
   set_string_member (o, "summary", self->summary);
 
   text = pm_record_get_explanation (self);
-  if (text != NULL)
+  if (text != NULL && explanation_as_text)
+    {
+      /* The store writes the text as it is: parsing it here only for the writer to print it
+       * again cost more than the rest of the record. */
+      set_string_member (o, "explanation_text", text);
+    }
+  else if (text != NULL)
     {
       explanation = pm_json_fast_parse (text, strlen (text));
       if (explanation == NULL)
@@ -673,6 +680,20 @@ pm_record_to_json (PmRecord *self)
   root = json_node_init_object (json_node_alloc (), o);
   json_object_unref (o);
   return root;
+}
+
+JsonNode *
+pm_record_to_json (PmRecord *self)
+{
+  return record_to_json (self, FALSE);
+}
+
+/* As pm_record_to_json (), with the explanation as the record keeps it: its JSON text in the
+ * string member "explanation_text" ("explanation" is null). What the store saves. */
+JsonNode *
+pm_record_to_store_json (PmRecord *self)
+{
+  return record_to_json (self, TRUE);
 }
 
 const char *

@@ -37,6 +37,7 @@ PmRecord     *pm_record_new                 (const char     *id,
                                              gint64          time_us);
 PmRecord     *pm_record_new_from_json       (JsonObject     *object);
 JsonNode     *pm_record_to_json             (PmRecord       *self);
+JsonNode     *pm_record_to_store_json       (PmRecord       *self);
 
 const char   *pm_record_get_id              (PmRecord       *self);
 gint64        pm_record_get_time            (PmRecord       *self);

@@ -318,7 +318,9 @@ write_record (sqlite3_stmt  *stmt,
     usage = json_node_get_object (node);
 
   node = json_object_get_member (object, "explanation");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+  if (obj_string (object, "explanation_text") != NULL)
+    explanation = g_strdup (obj_string (object, "explanation_text"));   /* pm_record_to_store_json () */
+  else if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     explanation = json_to_string (node, FALSE);
 
   sqlite3_reset (stmt);
@@ -798,7 +800,7 @@ pm_store_save (PmStore  *self,
 
   op = g_new0 (Op, 1);
   op->kind = OP_SAVE;
-  op->record = pm_record_to_json (record);
+  op->record = pm_record_to_store_json (record);
   g_async_queue_push (self->queue, op);
 }
 
