@@ -43,6 +43,7 @@ typedef struct
   GCancellable *caller;
   GSource      *timeout;
   gboolean      timed_out;
+  guint         list_tries;     /* OP_LIST: searches made */
 } OpData;
 
 const SecretSchema *
@@ -317,6 +318,20 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char * const *)a, *(const char * const *)b);
 }
 
+#define LIST_TRIES 3
+
+static gboolean
+item_vanished (const GError *error)
+{
+  g_autofree char *remote = NULL;
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT))
+    return TRUE;
+  remote = g_dbus_error_get_remote_error (error);
+  return g_strcmp0 (remote, "org.freedesktop.Secret.Error.NoSuchObject") == 0 ||
+         g_strcmp0 (remote, "org.freedesktop.DBus.Error.UnknownObject") == 0;
+}
+
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -324,10 +339,21 @@ list_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  OpData *data = g_task_get_task_data (task);
   GError *error = NULL;
   GList *items;
 
   items = secret_password_search_finish (result, &error);
+  if (error != NULL && item_vanished (error) && data->list_tries < LIST_TRIES)
+    {
+      /* A key removed (by another program, or the user in Seahorse) between the search and
+       * the reading of its item fails the whole search: search again. */
+      g_error_free (error);
+      data->list_tries++;
+      secret_password_search (pm_keyring_get_schema (), SECRET_SEARCH_ALL, data->cancellable,
+                              list_cb, g_steal_pointer (&task), NULL);
+      return;
+    }
   if (error != NULL)
     {
       return_error (task, error);
