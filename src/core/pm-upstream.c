@@ -314,13 +314,18 @@ typedef struct
 } Send;
 
 static void
+send_clear_source (Send *send)
+{
+  if (send->source == NULL)
+    return;
+  g_source_destroy (send->source);
+  g_clear_pointer (&send->source, g_source_unref);
+}
+
+static void
 send_free (Send *send)
 {
-  if (send->source != NULL)
-    {
-      g_source_destroy (send->source);
-      g_source_unref (send->source);
-    }
+  send_clear_source (send);
   conn_close (send->conn);
   g_free (send->key);
   g_clear_object (&send->address);
@@ -334,15 +339,6 @@ static void send_connect (GTask *task);
 static void send_write   (GTask *task);
 static void send_read    (GTask *task);
 static gboolean send_parse_head (GTask *task);
-
-static void
-send_clear_source (Send *send)
-{
-  if (send->source == NULL)
-    return;
-  g_source_destroy (send->source);
-  g_clear_pointer (&send->source, g_source_unref);
-}
 
 /* Fails the task, or, when a kept-alive connection turned out closed before any of the answer
  * came, sends the request again on a new connection. */
@@ -840,8 +836,7 @@ pm_upstream_dispose (GObject *object)
       g_source_destroy (self->sweep);
       g_clear_pointer (&self->sweep, g_source_unref);
     }
-  g_hash_table_remove_all (self->idle);
-  self->n_idle = 0;
+  pm_upstream_close_idle (self);
   g_clear_object (&self->client);
   g_clear_object (&self->tls_client);
   g_clear_object (&self->tls_database);
@@ -976,6 +971,55 @@ body_ready (PmUpstreamBody *self)
     }
 }
 
+/* The line at the buffer's start (@len bytes with its '\n') is empty. */
+static gboolean
+body_line_is_empty (Conn *conn,
+                    gsize len)
+{
+  return len == 1 || (len == 2 && conn->buf[conn->start] == '\r');
+}
+
+/* The body cannot go on: its connection is closed, @error says why. */
+static gssize
+body_fail (PmUpstreamBody  *self,
+           GError         **error,
+           GIOErrorEnum     code,
+           const char      *message)
+{
+  body_release (self);
+  g_set_error_literal (error, G_IO_ERROR, code, message);
+  return -1;
+}
+
+/* The connection ended: the end of a body framed by it, else a body cut short. */
+static gboolean
+body_connection_ended (PmUpstreamBody  *self,
+                       GError         **error)
+{
+  if (self->state == BODY_EOF)
+    {
+      self->state = BODY_DONE;
+      return TRUE;
+    }
+  body_fail (self, error, G_IO_ERROR_PARTIAL_INPUT, "The upstream closed the connection in the middle of the body");
+  return FALSE;
+}
+
+/* More of the body into the connection's buffer. FALSE with @error when it failed or was cut
+ * short (G_IO_ERROR_WOULD_BLOCK when @blocking is FALSE and nothing is there). */
+static gboolean
+body_fill (PmUpstreamBody  *self,
+           gboolean         blocking,
+           GCancellable    *cancellable,
+           GError         **error)
+{
+  gssize n = conn_fill (self->conn, LINE_MAX_LEN + BUF_SIZE, blocking, cancellable, error);
+
+  if (n < 0)
+    return FALSE;
+  return n > 0 || body_connection_ended (self, error);
+}
+
 static gboolean
 parse_chunk_size (const guint8 *line,
                   gsize         len,
@@ -1034,9 +1078,6 @@ body_read (PmUpstreamBody  *self,
 
       if (avail == 0)
         {
-          GError *local = NULL;
-          gssize n;
-
           if (got > 0)
             return got;
 
@@ -1044,42 +1085,24 @@ body_read (PmUpstreamBody  *self,
           if ((self->state == BODY_LENGTH || self->state == BODY_EOF) && count >= BUF_SIZE)
             {
               gsize want = self->state == BODY_LENGTH ? (gsize) MIN ((guint64) count, self->remaining) : count;
+              gssize n = g_pollable_stream_read (conn->in, buffer, want, blocking, cancellable, error);
 
-              n = g_pollable_stream_read (conn->in, buffer, want, blocking, cancellable, &local);
-              if (n > 0)
+              if (n < 0 || (n == 0 && !body_connection_ended (self, error)))
+                return -1;
+              if (n > 0 && self->state == BODY_LENGTH)
                 {
-                  if (self->state == BODY_LENGTH)
+                  self->remaining -= n;
+                  if (self->remaining == 0)
                     {
-                      self->remaining -= n;
-                      if (self->remaining == 0)
-                        {
-                          self->state = BODY_DONE;
-                          body_release (self);
-                        }
+                      self->state = BODY_DONE;
+                      body_release (self);
                     }
-                  return n;
                 }
+              if (n > 0)
+                return n;
             }
-          else
+          else if (!body_fill (self, blocking, cancellable, error))
             {
-              n = conn_fill (conn, LINE_MAX_LEN + BUF_SIZE, blocking, cancellable, &local);
-            }
-
-          if (n < 0)
-            {
-              g_propagate_error (error, local);
-              return -1;
-            }
-          if (n == 0)
-            {
-              if (self->state == BODY_EOF)
-                {
-                  self->state = BODY_DONE;
-                  continue;
-                }
-              body_release (self);
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                   "The upstream closed the connection in the middle of the body");
               return -1;
             }
           continue;
@@ -1095,12 +1118,6 @@ body_read (PmUpstreamBody  *self,
 
             if (self->state != BODY_EOF)
               take = (gsize) MIN ((guint64) take, self->remaining);
-            if (take == 0)
-              {
-                /* A Content-Length body that is over (remaining 0). */
-                self->state = self->state == BODY_LENGTH ? BODY_DONE : BODY_CHUNK_END;
-                continue;
-              }
             memcpy (buffer + got, conn->buf + conn->start, take);
             conn->start += take;
             got += take;
@@ -1120,31 +1137,12 @@ body_read (PmUpstreamBody  *self,
           if (line == 0)
             {
               if (avail > LINE_MAX_LEN)
-                {
-                  body_release (self);
-                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                       "The upstream's chunked body has a line that is too long");
-                  return -1;
-                }
+                return body_fail (self, error, G_IO_ERROR_INVALID_DATA,
+                                  "The upstream's chunked body has a line that is too long");
               if (got > 0)
                 return got;
-              {
-                GError *local = NULL;
-                gssize n = conn_fill (conn, LINE_MAX_LEN + BUF_SIZE, blocking, cancellable, &local);
-
-                if (n < 0)
-                  {
-                    g_propagate_error (error, local);
-                    return -1;
-                  }
-                if (n == 0)
-                  {
-                    body_release (self);
-                    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                                         "The upstream closed the connection in the middle of the body");
-                    return -1;
-                  }
-              }
+              if (!body_fill (self, blocking, cancellable, error))
+                return -1;
               continue;
             }
 
@@ -1153,27 +1151,17 @@ body_read (PmUpstreamBody  *self,
               guint64 size = 0;
 
               if (!parse_chunk_size (conn->buf + conn->start, line, &size))
-                {
-                  body_release (self);
-                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                       "The upstream's chunked body is malformed");
-                  return -1;
-                }
+                return body_fail (self, error, G_IO_ERROR_INVALID_DATA, "The upstream's chunked body is malformed");
               self->remaining = size;
               self->state = size == 0 ? BODY_TRAILERS : BODY_CHUNK_DATA;
             }
           else if (self->state == BODY_CHUNK_END)
             {
-              if (!(line == 1 || (line == 2 && conn->buf[conn->start] == '\r')))
-                {
-                  body_release (self);
-                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                       "The upstream's chunked body is malformed");
-                  return -1;
-                }
+              if (!body_line_is_empty (conn, line))
+                return body_fail (self, error, G_IO_ERROR_INVALID_DATA, "The upstream's chunked body is malformed");
               self->state = BODY_CHUNK_SIZE;
             }
-          else if (line == 1 || (line == 2 && conn->buf[conn->start] == '\r'))
+          else if (body_line_is_empty (conn, line))
             {
               self->state = BODY_DONE;
             }
