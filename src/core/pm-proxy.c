@@ -28,10 +28,10 @@
 #include "pm-request-private.h"
 #include "pm-router.h"
 #include "pm-soup-fix.h"
-#include "pm-upstream.h"
 #include "pm-sse.h"
 #include "pm-store.h"
 #include "pm-translate.h"
+#include "pm-upstream.h"
 #include "pm-usage.h"
 
 #define READ_SIZE          16384
@@ -1867,8 +1867,7 @@ exchange_send (Exchange   *x,
   url = upstream_url (x->provider, x->compact);
 
   uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+  if (uri == NULL || !pm_upstream_can_send_to (uri))
     {
       g_autofree char *message = g_strdup_printf ("Provider “%s” has an invalid base_url", x->provider->id);
 

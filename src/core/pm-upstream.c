@@ -685,8 +685,8 @@ build_head (const char         *method,
   const char *scheme = g_uri_get_scheme (uri);
   int port = g_uri_get_port (uri);
   gboolean default_port = port < 0 ||
-                          (g_ascii_strcasecmp (scheme, "https") == 0 && port == 443) ||
-                          (g_ascii_strcasecmp (scheme, "http") == 0 && port == 80);
+                          (g_str_equal (scheme, "https") && port == 443) ||
+                          (g_str_equal (scheme, "http") && port == 80);
   gboolean has_auth = FALSE;
 
   g_string_append_printf (head, "%s %s%s%s HTTP/1.1\r\nHost: %s%s%s",
@@ -736,6 +736,24 @@ build_head (const char         *method,
 }
 
 /**
+ * pm_upstream_can_send_to:
+ *
+ * Returns: whether @uri is one pm_upstream_send_async () takes: http or https, with a host
+ * (GUri keeps the scheme in lowercase)
+ */
+gboolean
+pm_upstream_can_send_to (GUri *uri)
+{
+  const char *host;
+
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  host = g_uri_get_host (uri);
+  return host != NULL && *host != '\0' &&
+         (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 || g_strcmp0 (g_uri_get_scheme (uri), "https") == 0);
+}
+
+/**
  * pm_upstream_send_async:
  * @self: the pool
  * @method: "POST", "GET" …
@@ -768,17 +786,16 @@ pm_upstream_send_async (PmUpstream          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pm_upstream_send_async);
 
-  scheme = g_uri_get_scheme (uri);
-  if (scheme == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0))
+  if (!pm_upstream_can_send_to (uri))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not an http or https URL");
       g_object_unref (task);
       return;
     }
 
+  scheme = g_uri_get_scheme (uri);
   send = g_new0 (Send, 1);
-  send->tls = g_ascii_strcasecmp (scheme, "https") == 0;
+  send->tls = g_str_equal (scheme, "https");
   port = g_uri_get_port (uri);
   if (port < 0)
     port = send->tls ? 443 : 80;

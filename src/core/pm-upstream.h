@@ -22,6 +22,7 @@ G_DECLARE_FINAL_TYPE (PmUpstream, pm_upstream, PM, UPSTREAM, GObject)
 G_DECLARE_FINAL_TYPE (PmUpstreamBody, pm_upstream_body, PM, UPSTREAM_BODY, GInputStream)
 
 PmUpstream         *pm_upstream_new              (guint                idle_timeout);
+gboolean            pm_upstream_can_send_to      (GUri                *uri);
 void                pm_upstream_send_async       (PmUpstream          *self,
                                                   const char          *method,
                                                   GUri                *uri,
