@@ -600,12 +600,7 @@ set_string_member (JsonObject *object,
     json_object_set_null_member (object, member);
 }
 
-/**
- * pm_record_to_json:
- *
- * Everything the record holds, as one JSON object: the store's rows and
- * /pointsman/v1/requests use this shape. The explanation is embedded as JSON.
- */
+/* The record as one JSON object; the explanation embedded as JSON, or as its text. */
 static JsonNode *
 record_to_json (PmRecord *self,
                 gboolean  explanation_as_text)
@@ -616,7 +611,7 @@ record_to_json (PmRecord *self,
   JsonNode *explanation = NULL;
   const char *text;
 
-  g_return_val_if_fail (PM_IS_RECORD (self), NULL);
+  g_assert (PM_IS_RECORD (self));
 
   /* Objects built directly (not through a JsonBuilder), and the explanation read with the
    * proxy's own JSON reader: this runs on the proxy's main loop for every store write. */
@@ -682,9 +677,17 @@ record_to_json (PmRecord *self,
   return root;
 }
 
+/**
+ * pm_record_to_json:
+ *
+ * Everything the record holds, as one JSON object: the store's rows and
+ * /pointsman/v1/requests use this shape. The explanation is embedded as JSON.
+ */
 JsonNode *
 pm_record_to_json (PmRecord *self)
 {
+  g_return_val_if_fail (PM_IS_RECORD (self), NULL);
+
   return record_to_json (self, FALSE);
 }
 
@@ -693,6 +696,8 @@ pm_record_to_json (PmRecord *self)
 JsonNode *
 pm_record_to_store_json (PmRecord *self)
 {
+  g_return_val_if_fail (PM_IS_RECORD (self), NULL);
+
   return record_to_json (self, TRUE);
 }
 

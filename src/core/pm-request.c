@@ -464,13 +464,13 @@ has_prefix_ci (const char *text,
   return text != NULL && g_ascii_strncasecmp (text, prefix, strlen (prefix)) == 0;
 }
 
-/* Case-insensitive search limited to the first `limit` bytes. */
 static inline char
 ascii_lower (char c)
 {
   return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
 }
 
+/* Case-insensitive search limited to the first `limit` bytes. */
 static gboolean
 contains_ci (const char *text,
              const char *needle,

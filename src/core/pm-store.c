@@ -305,6 +305,7 @@ write_record (sqlite3_stmt  *stmt,
   JsonObject *usage = NULL;
   JsonNode *node;
   g_autofree char *explanation = NULL;
+  const char *text;
   int rc;
 
   if (!JSON_NODE_HOLDS_OBJECT (record))
@@ -318,8 +319,9 @@ write_record (sqlite3_stmt  *stmt,
     usage = json_node_get_object (node);
 
   node = json_object_get_member (object, "explanation");
-  if (obj_string (object, "explanation_text") != NULL)
-    explanation = g_strdup (obj_string (object, "explanation_text"));   /* pm_record_to_store_json () */
+  text = obj_string (object, "explanation_text");   /* pm_record_to_store_json () */
+  if (text != NULL)
+    explanation = g_strdup (text);
   else if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     explanation = json_to_string (node, FALSE);
 
