@@ -300,7 +300,9 @@ sweep_cb (gpointer user_data)
 typedef struct
 {
   char               *key;
-  GSocketConnectable *address;
+  GUri               *uri;
+  int                 port;
+  GSocketConnectable *address;     /* made when a connection is to be opened */
   gboolean            tls;
   char               *method;
   GBytes             *head;
@@ -328,6 +330,7 @@ send_free (Send *send)
   send_clear_source (send);
   conn_close (send->conn);
   g_free (send->key);
+  g_clear_pointer (&send->uri, g_uri_unref);
   g_clear_object (&send->address);
   g_free (send->method);
   g_clear_pointer (&send->head, g_bytes_unref);
@@ -420,6 +423,16 @@ send_connect (GTask *task)
   else
     {
       client = self->client;
+    }
+
+  if (send->address == NULL)
+    {
+      /* From the URI, so that the proxy resolver sees its scheme (http_proxy, https_proxy). */
+      g_autofree char *text = g_uri_to_string_partial (send->uri, G_URI_HIDE_USERINFO | G_URI_HIDE_AUTH_PARAMS);
+
+      send->address = g_network_address_parse_uri (text, send->port, NULL);
+      if (send->address == NULL)
+        send->address = g_network_address_new (g_uri_get_host (send->uri), send->port);
     }
 
   g_socket_client_connect_async (client, send->address, g_task_get_cancellable (task), connected_cb, task);
@@ -800,14 +813,8 @@ pm_upstream_send_async (PmUpstream          *self,
   if (port < 0)
     port = send->tls ? 443 : 80;
   send->key = g_strdup_printf ("%s://%s:%d", send->tls ? "https" : "http", g_uri_get_host (uri), port);
-  {
-    /* From the URI, so that the proxy resolver sees its scheme (http_proxy, https_proxy). */
-    g_autofree char *text = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO | G_URI_HIDE_AUTH_PARAMS);
-
-    send->address = g_network_address_parse_uri (text, port, NULL);
-    if (send->address == NULL)
-      send->address = g_network_address_new (g_uri_get_host (uri), port);
-  }
+  send->uri = g_uri_ref (uri);
+  send->port = port;
   send->method = g_strdup (method);
   send->head = build_head (method, uri, headers, body);
   send->body = body != NULL && g_bytes_get_size (body) > 0 ? g_bytes_ref (body) : NULL;
